@@ -1,0 +1,212 @@
+"""The cattrs converter: strict structuring of plain data into the model, and back.
+
+Strict means no silent coercion: ``3`` is not a string, ``"12"`` is not an
+integer, a string is not a list. Every hook raises :class:`Invalid` with what
+was expected and what was found; :func:`iter_errors` flattens cattrs'
+exception groups into ``(key path, message)`` pairs.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import typing
+from collections.abc import Iterator, Mapping
+from typing import Any, Literal, TypeVar, get_args, get_origin
+
+import attrs
+import cattrs
+from cattrs.cols import homogenous_tuple_structure_factory, mapping_structure_factory
+from cattrs.errors import (
+    AttributeValidationNote,
+    ClassValidationError,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+)
+from cattrs.gen import make_dict_structure_fn
+
+from qualscale._validators import FieldInvalid
+
+T = TypeVar("T")
+Path = tuple[str | int, ...]
+
+
+class Invalid(ValueError):
+    """A value of the wrong type or form."""
+
+
+def describe(value: object) -> str:
+    """``value`` as a user sees it in a file: its YAML type and, if short, the value."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"boolean {str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"number {value!r}"
+    if isinstance(value, str):
+        return f"string {value!r}" if len(value) <= 60 else f"a string of {len(value)} characters"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
+
+
+def _structure_str(value: object, _: type) -> str:
+    if not isinstance(value, str):
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        hint = " (quote it)" if number else ""
+        raise Invalid(f"expected a string, found {describe(value)}{hint}")
+    return value
+
+
+def _structure_int(value: object, _: type) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise Invalid(f"expected an integer, found {describe(value)}")
+    return value
+
+
+def _structure_bool(value: object, _: type) -> bool:
+    if not isinstance(value, bool):
+        raise Invalid(f"expected true or false, found {describe(value)}")
+    return value
+
+
+def _is_literal(t: Any) -> bool:
+    return get_origin(t) is Literal
+
+
+def _literal_hook(t: Any) -> Any:
+    choices = get_args(t)
+
+    def structure(value: object, _: type) -> object:
+        if value not in choices or not isinstance(value, str):
+            listed = ", ".join(repr(c) for c in choices)
+            message = f"expected one of {listed}; found {describe(value)}"
+            if isinstance(value, str):
+                close = difflib.get_close_matches(value, [str(c) for c in choices], n=1)
+                if close:
+                    message += f" (did you mean {close[0]!r}?)"
+            raise Invalid(message)
+        return value
+
+    return structure
+
+
+def _is_tuple(t: Any) -> bool:
+    args = get_args(t)
+    return get_origin(t) is tuple and len(args) == 2 and args[1] is Ellipsis
+
+
+def _is_mapping(t: Any) -> bool:
+    return get_origin(t) in (dict, Mapping, typing.Mapping)
+
+
+def _is_attrs(t: Any) -> bool:
+    return isinstance(t, type) and attrs.has(t)
+
+
+@functools.cache
+def converter() -> cattrs.Converter:
+    """The one converter qualscale uses (built on first use: it compiles code)."""
+    conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
+    conv.register_structure_hook(str, _structure_str)
+    conv.register_structure_hook(int, _structure_int)
+    conv.register_structure_hook(bool, _structure_bool)
+    conv.register_structure_hook_factory(_is_literal, _literal_hook)
+
+    def tuple_factory(t: Any) -> Any:
+        inner = homogenous_tuple_structure_factory(t, conv)
+
+        def structure(value: object, _: type) -> object:
+            if not isinstance(value, (list, tuple)):
+                raise Invalid(f"expected a list, found {describe(value)}")
+            return inner(value, _)
+
+        return structure
+
+    def mapping_factory(t: Any) -> Any:
+        inner = mapping_structure_factory(t, conv)
+
+        def structure(value: object, _: type) -> object:
+            if not isinstance(value, Mapping):
+                raise Invalid(f"expected a mapping, found {describe(value)}")
+            return inner(value, _)
+
+        return structure
+
+    def attrs_factory(t: Any) -> Any:
+        inner = make_dict_structure_fn(t, conv, _cattrs_forbid_extra_keys=True)
+
+        def structure(value: object, _: type) -> object:
+            if not isinstance(value, Mapping):
+                raise Invalid(f"expected a mapping, found {describe(value)}")
+            return inner(value, _)
+
+        return structure
+
+    conv.register_structure_hook_factory(_is_tuple, tuple_factory)
+    conv.register_structure_hook_factory(_is_mapping, mapping_factory)
+    conv.register_structure_hook_factory(_is_attrs, attrs_factory)
+    conv.register_unstructure_hook(tuple, list)
+    return conv
+
+
+def structure(data: object, cls: type[T]) -> T:
+    """Structure ``data`` into ``cls``; cattrs' exceptions pass through."""
+    return converter().structure(data, cls)
+
+
+def unstructure(obj: object) -> dict[str, Any]:
+    """``obj`` as plain JSON-able data (mappings, lists, strings, numbers)."""
+    data: dict[str, Any] = _plain(converter().unstructure(obj))
+    return data
+
+
+def _plain(value: Any) -> Any:
+    # Mappings from the model are frozen views; JSON and YAML writers want dicts.
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def iter_errors(exc: BaseException, path: Path = ()) -> Iterator[tuple[Path, str]]:
+    """Flatten a cattrs structuring error into ``(key path, message)`` pairs."""
+    if isinstance(exc, (ClassValidationError, IterableValidationError)):
+        with_notes, without = exc.group_exceptions()
+        for sub, note in with_notes:
+            step: str | int = note.name if isinstance(note, AttributeValidationNote) else note.index
+            yield from iter_errors(sub, (*path, step))
+        for sub in without:
+            yield from iter_errors(sub, path)
+    elif isinstance(exc, ForbiddenExtraKeysError):
+        allowed = [f.name for f in attrs.fields(exc.cl)] if attrs.has(exc.cl) else []
+        for key in sorted(exc.extra_fields):
+            message = f"unknown key {key!r}; expected one of: {', '.join(allowed)}"
+            close = difflib.get_close_matches(key, allowed, n=1)
+            if close:
+                message += f" (did you mean {close[0]!r}?)"
+            yield (*path, key), message
+    elif isinstance(exc, FieldInvalid):
+        yield (*path, exc.field), str(exc)
+    elif isinstance(exc, KeyError):
+        yield path, "required key missing"
+    elif isinstance(exc, (Invalid, ValueError, TypeError)):
+        yield path, str(exc)
+    else:  # pragma: no cover - cattrs raising something new is a bug to see
+        yield path, f"{type(exc).__name__}: {exc}"
+
+
+def format_path(path: Path) -> str:
+    """``("standards", 2, "kind")`` as ``$.standards[2].kind``."""
+    out = "$"
+    for step in path:
+        if isinstance(step, int):
+            out += f"[{step}]"
+        elif step.replace("-", "").replace("_", "").isalnum() and step[:1].isalpha():
+            out += f".{step}"
+        else:
+            out += f"[{step!r}]"
+    return out

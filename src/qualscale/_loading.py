@@ -1,0 +1,295 @@
+"""Reading scales, deliveries and histories from files, with located errors."""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+from qualscale._convert import format_path, iter_errors, structure
+from qualscale._yaml import LocDict, LocList, locate, parse
+from qualscale.delivery import Delivery, History
+from qualscale.errors import DeliveryError, Problem, ScaleError, ValidationError
+from qualscale.scale import Scale, check_scale
+
+T = TypeVar("T")
+
+#: The scale used when none is named.
+DEFAULT_SCALE = "billing-saas"
+_MAX_BYTES = 5 * 1024 * 1024
+
+
+def bundled_dir() -> Path:
+    """The folder of the shipped scales (in the wheel, or the checkout's ``standards/``)."""
+    packaged = resources.files("qualscale") / "standards"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[2] / "standards"
+
+
+def bundled_scales() -> list[str]:
+    """The names of the shipped scales, sorted."""
+    return sorted(p.stem for p in bundled_dir().glob("*.yaml") if p.stem != "gates")
+
+
+def _is_path(source: str | os.PathLike[str]) -> bool:
+    text = os.fspath(source)
+    return (
+        isinstance(source, os.PathLike)
+        or os.sep in text
+        or "/" in text
+        or text.endswith((".yaml", ".yml", ".json"))
+    )
+
+
+def resolve_scale(source: str | os.PathLike[str] | None, relative_to: Path | None = None) -> Path:
+    """The file a scale reference names: a bundled name or a path.
+
+    Raises:
+        ScaleError: for an unknown bundled name.
+    """
+    if source is None:
+        source = DEFAULT_SCALE
+    if _is_path(source):
+        path = Path(source)
+        if relative_to is not None and not path.is_absolute():
+            path = relative_to / path
+        return path
+    path = bundled_dir() / f"{source}.yaml"
+    if not path.is_file() or source == "gates":
+        raise ScaleError.single(
+            f"unknown scale {source!r}; bundled scales: {', '.join(bundled_scales())}"
+            " (or give a path to a .yaml or .json file)"
+        )
+    return path
+
+
+def read_document(path: str | os.PathLike[str], error: type[ValidationError]) -> Any:
+    """Parse a YAML or JSON file into located data.
+
+    Raises:
+        ``error``: the file is missing, unreadable, too large or not valid YAML.
+    """
+    name = os.fspath(path)
+    try:
+        with open(path, "rb") as stream:
+            raw = stream.read(_MAX_BYTES + 1)
+    except FileNotFoundError:
+        raise error.single("file not found", file=name) from None
+    except IsADirectoryError:
+        raise error.single("expected a file, found a directory", file=name) from None
+    except OSError as exc:
+        raise error.single(f"cannot read: {exc.strerror}", file=name) from None
+    if len(raw) > _MAX_BYTES:
+        raise error.single(f"file larger than {_MAX_BYTES} bytes", file=name)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise error.single(f"not UTF-8 text (byte {exc.start})", file=name) from None
+    value, problems = parse(text, name)
+    if problems:
+        raise error(problems)
+    return value
+
+
+def structure_located(
+    data: Any, cls: type[T], *, file: str | None = None, error: type[ValidationError] | None = None
+) -> T:
+    """Structure ``data`` into ``cls``, raising ``error`` with every located problem."""
+    try:
+        return structure(data, cls)
+    except Exception as exc:  # cattrs groups everything; iter_errors sorts it out
+        if not isinstance(exc, (ValueError, TypeError, KeyError)):
+            raise
+        problems = [_problem(data, path, message, file) for path, message in iter_errors(exc)]
+        raise (error or _error_for(cls))(problems) from None
+
+
+def _error_for(cls: type[Any]) -> type[ValidationError]:
+    return ScaleError if cls is Scale else DeliveryError
+
+
+def _problem(root: Any, path: tuple[str | int, ...], message: str, file: str | None) -> Problem:
+    where_file, line = locate(root, path)
+    return Problem(message, where_file or file, line, format_path(path))
+
+
+# ------------------------------------------------------------------ scales
+
+
+def scale_from_data(data: Mapping[str, Any], file: str | None = None) -> Scale:
+    """Structure and check a resolved scale document.
+
+    Raises:
+        ScaleError: every problem, located when ``data`` came from a file.
+    """
+    scale = structure_located(data, Scale, file=file, error=ScaleError)
+    problems = [_problem(data, path, message, file) for path, message in check_scale(scale)]
+    if problems:
+        raise ScaleError(problems)
+    return scale
+
+
+def load_scale(source: str | os.PathLike[str] | None = None) -> Scale:
+    """Load a scale: ``None`` for the default, a bundled name, or a path to YAML/JSON.
+
+    ``extends:`` and ``gates:`` references are resolved; the result is checked
+    (references resolve, every standard requires a test, monotone).
+
+    Raises:
+        ScaleError: naming file, line and key path of every problem.
+    """
+    path = resolve_scale(source)
+    if not _is_path(source or DEFAULT_SCALE):
+        return _load_bundled(path)
+    return _load_scale_file(path)
+
+
+@functools.cache
+def _load_bundled(path: Path) -> Scale:
+    # Bundled scales never change while the process runs; the plugin and batch
+    # runs ask for the same one many times.
+    return _load_scale_file(path)
+
+
+def _load_scale_file(path: Path) -> Scale:
+    raw = _raw_scale(path, ())
+    return scale_from_data(raw, file=os.fspath(path))
+
+
+def _raw_scale(path: Path, chain: tuple[Path, ...]) -> LocDict:
+    doc = read_document(path, ScaleError)
+    name = os.fspath(path)
+    if not isinstance(doc, LocDict):
+        raise ScaleError.single("expected a mapping at the top of a scale file", file=name, line=1)
+    here = path.parent
+    gates = doc.get("gates")
+    if isinstance(gates, str):
+        doc.put("gates", _gates_from(gates, doc, here), doc.locs["gates"])
+    base_ref = doc.pop("extends", None)
+    if base_ref is None:
+        return doc
+    where = doc.locs.pop("extends")
+    if not isinstance(base_ref, str):
+        raise ScaleError.single(
+            "expected a bundled scale name or a path",
+            file=where[0],
+            line=where[1],
+            path="$.extends",
+        )
+    try:
+        base_path = resolve_scale(base_ref, here)
+    except ScaleError as exc:
+        raise ScaleError.single(
+            exc.problems[0].message, file=where[0], line=where[1], path="$.extends"
+        ) from None
+    resolved = base_path.resolve()
+    if resolved in chain or resolved == path.resolve():
+        raise ScaleError.single(
+            f"extends {base_ref!r} makes a cycle", file=where[0], line=where[1], path="$.extends"
+        )
+    base = _raw_scale(base_path, (*chain, path.resolve()))
+    merged = merge(base, doc)
+    assert isinstance(merged, LocDict)
+    return merged
+
+
+def _gates_from(ref: str, doc: LocDict, here: Path) -> Any:
+    where = doc.locs["gates"]
+    path = here / ref
+    if not path.is_file() and not _is_path(ref):
+        path = bundled_dir() / f"{ref}.yaml"
+    gates_doc = read_document(path, ScaleError)
+    if not isinstance(gates_doc, LocDict) or "gates" not in gates_doc:
+        raise ScaleError.single(
+            f"expected a mapping with a 'gates' list in {os.fspath(path)!r}",
+            file=where[0],
+            line=where[1],
+            path="$.gates",
+        )
+    return gates_doc["gates"]
+
+
+def _merge_key(items: list[Any]) -> str | None:
+    for key in ("id", "kind"):
+        if items and all(isinstance(i, Mapping) and key in i for i in items):
+            return key
+    return None
+
+
+def merge(base: Any, over: Any) -> Any:
+    """Overlay ``over`` on ``base`` (``extends``).
+
+    Mappings merge key by key; lists of mappings with ``id`` (or ``kind``) merge
+    item by item, new items appended; anything else in ``over`` replaces.
+    """
+    if isinstance(base, LocDict) and isinstance(over, LocDict):
+        out = LocDict(over.where)
+        for key, value in base.items():
+            out.put(key, value, base.locs[key])
+        for key, value in over.items():
+            out.put(key, merge(out[key], value) if key in out else value, over.locs[key])
+        return out
+    if isinstance(base, LocList) and isinstance(over, LocList):
+        by = _merge_key([*base, *over])
+        if by is None:
+            return over
+        merged = LocList(over.where)
+        index: dict[Any, int] = {}
+        for item, where in zip(base, base.locs, strict=True):
+            index[item[by]] = len(merged)
+            merged.put(item, where)
+        for item, where in zip(over, over.locs, strict=True):
+            if item[by] in index:
+                i = index[item[by]]
+                merged[i] = merge(merged[i], item)
+                merged.locs[i] = where
+            else:
+                index[item[by]] = len(merged)
+                merged.put(item, where)
+        return merged
+    return over
+
+
+# ------------------------------------------------------ deliveries, history
+
+
+def load_delivery(path: str | os.PathLike[str]) -> Delivery:
+    """Load a delivery file (YAML or JSON).
+
+    Raises:
+        DeliveryError: naming file, line and key path of every problem.
+    """
+    data = read_document(path, DeliveryError)
+    return structure_located(data, Delivery, file=os.fspath(path), error=DeliveryError)
+
+
+def load_history(path: str | os.PathLike[str]) -> History:
+    """Load a history file: ``{deliveries: [...]}`` or a bare list, oldest first.
+
+    Raises:
+        DeliveryError: naming file, line and key path of every problem.
+    """
+    data = read_document(path, DeliveryError)
+    if isinstance(data, LocList):
+        wrapped = LocDict(data.where)
+        wrapped.put("deliveries", data, data.where)
+        data = wrapped
+    return structure_located(data, History, file=os.fspath(path), error=DeliveryError)
+
+
+def load_document(path: str | os.PathLike[str]) -> Scale | Delivery | History:
+    """Load and check a scale, delivery or history file, telling them apart by content.
+
+    Raises:
+        ValidationError: naming file, line and key path of every problem.
+    """
+    data = read_document(path, ValidationError)
+    if isinstance(data, LocDict) and ("standards" in data or "extends" in data):
+        return load_scale(path)
+    if isinstance(data, LocList) or (isinstance(data, LocDict) and "deliveries" in data):
+        return load_history(path)
+    return load_delivery(path)

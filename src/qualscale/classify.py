@@ -1,0 +1,377 @@
+"""Classification: which size band, which risk class, which standard - and why.
+
+Pure functions over the model; no I/O.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+from qualscale._convert import format_path
+from qualscale.delivery import Delivery, History
+from qualscale.errors import DeliveryError, Problem
+from qualscale.scale import (
+    CONTENT_ORDER,
+    ComponentRule,
+    Condition,
+    Content,
+    Requirement,
+    Scale,
+    Standard,
+)
+
+__all__ = ["Adjustment", "Classification", "Reason", "classify"]
+
+
+@attrs.frozen
+class Reason:
+    """One rule that fired, in the order it fired, with the figure that made it fire."""
+
+    rule: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        """``{"rule": ..., "message": ...}``."""
+        return {"rule": self.rule, "message": self.message}
+
+
+@attrs.frozen
+class Adjustment:
+    """A requirement a modifier makes at least as strong as given, and why."""
+
+    requirement: Requirement
+    rule: str
+    because: str
+
+
+@attrs.frozen
+class Classification:
+    """The outcome of :func:`classify`.
+
+    Attributes:
+        size: The size band's id.
+        risk: The risk class.
+        standard: The chosen standard.
+        rank: The standard's 1-based rank in the scale.
+        rationale: Every rule that fired, in order.
+        components: The components touched (named or found from paths).
+        flags: The risk flags (given, or carried by components).
+        content: What the changed files are: ``docs``, ``test``, ``config``,
+            ``data``, ``code``, or ``unknown`` when no paths are given.
+        adjustments: Requirements raised by modifiers, applied by :func:`plan`.
+    """
+
+    size: str
+    risk: str
+    standard: Standard
+    rank: int
+    rationale: tuple[Reason, ...]
+    components: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+    content: str = "unknown"
+    adjustments: tuple[Adjustment, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The classification as plain data (as in the plan's JSON)."""
+        return {
+            "standard": {"id": self.standard.id, "name": self.standard.name, "rank": self.rank},
+            "size": self.size,
+            "risk": self.risk,
+            "components": list(self.components),
+            "flags": list(self.flags),
+            "content": self.content,
+            "rationale": [r.to_dict() for r in self.rationale],
+        }
+
+
+@functools.lru_cache(maxsize=4096)
+def _glob(pattern: str) -> re.Pattern[str]:
+    # "**" crosses folders, "*" does not; a pattern without "/" matches a file name anywhere.
+    if "/" not in pattern:
+        pattern = "**/" + pattern
+    out = ""
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out += "(?:.*/)?"
+            i += 3
+        elif pattern.startswith("**", i):
+            out += ".*"
+            i += 2
+        elif pattern[i] == "*":
+            out += "[^/]*"
+            i += 1
+        elif pattern[i] == "?":
+            out += "[^/]"
+            i += 1
+        else:
+            out += re.escape(pattern[i])
+            i += 1
+    return re.compile(out + r"\Z")
+
+
+def match_path(path: str, rules: Sequence[ComponentRule]) -> ComponentRule | None:
+    """The first component rule one of whose globs matches ``path``."""
+    path = path.lstrip("./") if path.startswith("./") else path
+    for rule in rules:
+        if any(_glob(g).match(path) for g in rule.paths):
+            return rule
+    return None
+
+
+def _unknown_names(values: Sequence[str], known: Sequence[str], key: str) -> list[Problem]:
+    import difflib
+
+    problems = []
+    for i, value in enumerate(values):
+        if value not in known:
+            message = f"unknown {key[:-1]} {value!r}; the scale knows: {', '.join(known)}"
+            close = difflib.get_close_matches(value, known, n=1)
+            if close:
+                message += f" (did you mean {close[0]!r}?)"
+            problems.append(Problem(message, path=format_path((key, i))))
+    return problems
+
+
+def classify(delivery: Delivery, scale: Scale, history: History | None = None) -> Classification:
+    """Classify ``delivery`` on ``scale``: size band, risk class, standard, rationale.
+
+    Raises:
+        DeliveryError: the delivery names a flag or component the scale does not know
+            (a typo must not lower the standard silently).
+    """
+    rules = scale.classification
+    known_components = [c.id for c in rules.components]
+    problems = _unknown_names(delivery.flags, list(rules.risk.flags), "flags")
+    problems += _unknown_names(delivery.components, known_components, "components")
+    if problems:
+        raise DeliveryError(problems)
+
+    why: list[Reason] = []
+    note = why.append
+    bands = [b.id for b in rules.size.bands]
+    classes = list(rules.risk.classes)
+
+    # -- components and content, from the paths
+    by_id = {c.id: c for c in rules.components}
+    touched: dict[str, ComponentRule] = {c: by_id[c] for c in delivery.components}
+    contents: set[Content] = set()
+    unmapped: list[str] = []
+    for path in delivery.paths:
+        rule = match_path(path, rules.components)
+        if rule is None:
+            unmapped.append(path)
+            contents.add("code")
+        else:
+            touched.setdefault(rule.id, rule)
+            contents.add(rule.content)
+    for comp in touched.values():
+        contents.add(comp.content)
+    content = max(contents, key=CONTENT_ORDER.index) if delivery.paths else "unknown"
+    if delivery.paths:
+        note(Reason("content", f"{len(delivery.paths)} path(s); the riskiest content is {content}"))
+    if unmapped:
+        shown = ", ".join(unmapped[:3]) + (" ..." if len(unmapped) > 3 else "")
+        note(Reason("components", f"{len(unmapped)} path(s) match no component: {shown}"))
+    flags = set(delivery.flags)
+    for comp in touched.values():
+        for flag in comp.flags:
+            if flag not in flags:
+                flags.add(flag)
+                note(Reason(f"component:{comp.id}", f"component {comp.id} carries flag {flag}"))
+
+    # -- size: the band of the largest figure
+    size_i, size_why = _size(delivery, scale, len(touched))
+    note(Reason("size", size_why))
+
+    # -- risk: the riskiest factor
+    factors: list[tuple[str, str, str]] = []
+    for comp in sorted(touched.values(), key=lambda c: c.id):
+        factors.append((f"component:{comp.id}", comp.criticality, f"component {comp.id}"))
+    for flag in sorted(flags):
+        factors.append((f"flag:{flag}", rules.risk.flags[flag], f"flag {flag}"))
+    if delivery.type is not None and delivery.type in rules.risk.types:
+        factors.append(
+            (f"type:{delivery.type}", rules.risk.types[delivery.type], f"type {delivery.type}")
+        )
+    elif delivery.type is None and rules.risk.unknown_type is not None:
+        factors.append(
+            (
+                "type:unknown",
+                rules.risk.unknown_type,
+                "no change type given (assumed conservatively)",
+            )
+        )
+    if unmapped and rules.risk.unmapped_paths is not None:
+        factors.append(
+            ("paths:unmapped", rules.risk.unmapped_paths, "paths outside every component")
+        )
+    risk_i = 0
+    for rule_id, cls, label in factors:
+        ci = classes.index(cls)
+        if ci > 0:
+            note(Reason(rule_id, f"{label} is {cls} risk"))
+        risk_i = max(risk_i, ci)
+    note(
+        Reason(
+            "risk",
+            f"risk class {classes[risk_i]}" + ("" if factors else " (no risk factor applies)"),
+        )
+    )
+
+    size, risk = bands[size_i], classes[risk_i]
+    std_id = rules.matrix[size][risk]
+    rank = scale.rank(std_id)
+    note(Reason("matrix", f"{size} x {risk} gives {std_id}"))
+
+    facts = _Facts(delivery.type, frozenset(flags), frozenset(touched), content, size_i, risk_i)
+    active = [m for m in rules.modifiers if _holds(m.when, facts, bands, classes)]
+    n = len(scale.standards)
+    for mod in active:
+        if mod.ceiling is not None and rank > scale.rank(mod.ceiling):
+            rank = scale.rank(mod.ceiling)
+            note(
+                Reason(f"modifier:{mod.id}", _said(mod.message, f"at most {mod.ceiling}", mod.when))
+            )
+    for mod in active:
+        if mod.floor is not None and rank < scale.rank(mod.floor):
+            rank = scale.rank(mod.floor)
+            note(
+                Reason(f"modifier:{mod.id}", _said(mod.message, f"at least {mod.floor}", mod.when))
+            )
+    for mod in active:
+        if mod.raise_by and rank < n:
+            new = min(n, rank + mod.raise_by)
+            note(
+                Reason(
+                    f"modifier:{mod.id}",
+                    _said(
+                        mod.message,
+                        f"raised {scale.standards[rank - 1].id} to {scale.standards[new - 1].id}",
+                        mod.when,
+                    ),
+                )
+            )
+            rank = new
+
+    if history is not None:
+        for hrule in rules.history:
+            recent = history.recent(hrule.window, delivery.project)
+            total = sum(getattr(d, hrule.measure) for d in recent)
+            if total >= hrule.at_least and rank < n:
+                new = min(n, rank + hrule.raise_by)
+                what = hrule.measure.replace("_", " ")
+                figure = (
+                    f"{total} {what} in the last {len(recent)} deliveries"
+                    f" (threshold {hrule.at_least})"
+                )
+                message = f"{hrule.message}: {figure}" if hrule.message else figure
+                old_id, new_id = scale.standards[rank - 1].id, scale.standards[new - 1].id
+                note(Reason(f"history:{hrule.id}", f"{message}; raised {old_id} to {new_id}"))
+                rank = new
+
+    standard = scale.standards[rank - 1]
+    adjustments = tuple(
+        Adjustment(
+            req,
+            f"modifier:{mod.id}",
+            _said(mod.message, f"{req.kind} at least {req.obligation}", mod.when),
+        )
+        for mod in active
+        for req in mod.require
+    )
+    for adj in adjustments:
+        note(Reason(adj.rule, adj.because))
+    note(
+        Reason(
+            "standard",
+            f"standard {standard.id} ({standard.name})"
+            if standard.name
+            else f"standard {standard.id}",
+        )
+    )
+    return Classification(
+        size=size,
+        risk=risk,
+        standard=standard,
+        rank=rank,
+        rationale=tuple(why),
+        components=tuple(sorted(touched)),
+        flags=tuple(sorted(flags)),
+        content=content,
+        adjustments=adjustments,
+    )
+
+
+def _said(message: str, effect: str, when: Condition) -> str:
+    return f"{message} ({effect})" if message else f"{when.describe()}: {effect}"
+
+
+def _size(delivery: Delivery, scale: Scale, components: int) -> tuple[int, str]:
+    rules = scale.classification.size
+    bands = rules.bands
+    figures = {
+        "lines": delivery.changes.lines,
+        "files": delivery.files,
+        "components": components if (delivery.paths or delivery.components) else None,
+    }
+    chosen = 0
+    parts = []
+    for measure, value in figures.items():
+        if value is None:
+            continue
+        limit_of = {"lines": "max_lines", "files": "max_files", "components": "max_components"}[
+            measure
+        ]
+        i = next(
+            (
+                i
+                for i, b in enumerate(bands)
+                if getattr(b, limit_of) is None or value <= getattr(b, limit_of)
+            ),
+            len(bands) - 1,
+        )
+        parts.append(f"{value} {measure} -> {bands[i].id}")
+        chosen = max(chosen, i)
+    unknown_i = [b.id for b in bands].index(rules.unknown)
+    if figures["lines"] is None:
+        missing = "no size figures" if not parts else "no line counts"
+        if unknown_i > chosen:
+            chosen = unknown_i
+        return chosen, f"{missing}: assumed at least {rules.unknown} (conservative)" + (
+            f"; {', '.join(parts)}" if parts else ""
+        ) + f"; size {bands[chosen].id}"
+    return chosen, f"{', '.join(parts)}; size {bands[chosen].id}"
+
+
+@attrs.frozen
+class _Facts:
+    type: str | None
+    flags: frozenset[str]
+    components: frozenset[str]
+    content: str
+    size: int
+    risk: int
+
+
+def _holds(cond: Condition, facts: _Facts, bands: list[str], classes: list[str]) -> bool:
+    if cond.type and facts.type not in cond.type:
+        return False
+    if cond.flags and not facts.flags.intersection(cond.flags):
+        return False
+    if cond.components and not facts.components.intersection(cond.components):
+        return False
+    if cond.content and facts.content not in cond.content:
+        return False
+    if cond.min_size is not None and facts.size < bands.index(cond.min_size):
+        return False
+    if cond.max_size is not None and facts.size > bands.index(cond.max_size):
+        return False
+    if cond.min_risk is not None and facts.risk < classes.index(cond.min_risk):
+        return False
+    return not (cond.max_risk is not None and facts.risk > classes.index(cond.max_risk))

@@ -1,0 +1,138 @@
+"""Deliveries (what changes) and the project's history of past deliveries."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import attrs
+
+from qualscale._validators import nonempty, nonneg
+
+__all__ = ["DELIVERY_TYPES", "Changes", "Delivery", "DeliveryType", "History", "PastDelivery"]
+
+DeliveryType = Literal[
+    "feature", "bugfix", "hotfix", "refactor", "config", "docs", "data-migration", "release"
+]
+DELIVERY_TYPES: tuple[DeliveryType, ...] = (
+    "feature",
+    "bugfix",
+    "hotfix",
+    "refactor",
+    "config",
+    "docs",
+    "data-migration",
+    "release",
+)
+
+
+@attrs.frozen
+class Changes:
+    """Size figures of a delivery; ``None`` means unknown (classified conservatively)."""
+
+    lines_added: int | None = attrs.field(default=None, validator=nonneg)
+    lines_removed: int | None = attrs.field(default=None, validator=nonneg)
+    files: int | None = attrs.field(default=None, validator=nonneg)
+
+    @property
+    def lines(self) -> int | None:
+        """Lines added plus removed, or ``None`` when neither is known."""
+        if self.lines_added is None and self.lines_removed is None:
+            return None
+        return (self.lines_added or 0) + (self.lines_removed or 0)
+
+
+def _sorted_unique(values: Sequence[str]) -> tuple[str, ...]:
+    return tuple(sorted(set(values)))
+
+
+@attrs.frozen
+class Delivery:
+    """One delivery: a commit, a merge request or a release.
+
+    Attributes:
+        id: Required; names the delivery in plans and history.
+        title: A one-line description.
+        type: The change type; ``None`` when unknown (classified conservatively).
+        changes: Size figures.
+        paths: Changed paths, mapped to components by the scale.
+        components: Components named directly (added to those found from paths).
+        flags: Risk flags such as ``money`` or ``schema-change``.
+        project: The project it belongs to; history rules look at its past deliveries.
+        source: Free-form facts about where the delivery came from (git range, ...).
+    """
+
+    id: str = attrs.field(validator=nonempty)
+    title: str = ""
+    type: DeliveryType | None = None
+    changes: Changes = Changes()
+    paths: tuple[str, ...] = attrs.field(default=(), converter=_sorted_unique)
+    components: tuple[str, ...] = attrs.field(default=(), converter=_sorted_unique)
+    flags: tuple[str, ...] = attrs.field(default=(), converter=_sorted_unique)
+    project: str | None = None
+    source: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
+
+    @property
+    def files(self) -> int | None:
+        """Files touched: ``changes.files``, else the number of paths, else ``None``."""
+        if self.changes.files is not None:
+            return self.changes.files
+        return len(self.paths) if self.paths else None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, file: str | None = None) -> Delivery:
+        """Build a delivery from plain data (the delivery file format).
+
+        Raises:
+            DeliveryError: naming the key path of every problem.
+        """
+        from qualscale._loading import structure_located
+
+        return structure_located(data, cls, file=file)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The delivery as plain data; :meth:`from_dict` reads it back."""
+        from qualscale._convert import unstructure
+
+        return unstructure(self)
+
+
+@attrs.frozen
+class PastDelivery:
+    """A delivery of the past, with the standard applied and how it went."""
+
+    id: str = attrs.field(validator=nonempty)
+    project: str | None = None
+    standard: str | None = None
+    escaped_defects: int = attrs.field(default=0, validator=nonneg)
+    incidents: int = attrs.field(default=0, validator=nonneg)
+    date: str | None = None
+
+
+@attrs.frozen
+class History:
+    """The project's past deliveries, oldest first."""
+
+    deliveries: tuple[PastDelivery, ...] = ()
+
+    def recent(self, window: int, project: str | None = None) -> tuple[PastDelivery, ...]:
+        """The last ``window`` deliveries, of ``project`` only when one is given."""
+        items = [d for d in self.deliveries if project is None or d.project == project]
+        return tuple(items[-window:]) if window > 0 else ()
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, file: str | None = None) -> History:
+        """Build a history from ``{"deliveries": [...]}``.
+
+        Raises:
+            DeliveryError: naming the key path of every problem.
+        """
+        from qualscale._loading import structure_located
+
+        return structure_located(data, cls, file=file)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The history as plain data."""
+        from qualscale._convert import unstructure
+
+        return unstructure(self)

@@ -1,0 +1,99 @@
+"""The errors qualscale raises.
+
+Every error is a :class:`QualscaleError`; the subclasses also inherit the
+builtin they are, so ``except ValueError`` keeps working for callers that do
+not know qualscale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import attrs
+
+__all__ = [
+    "DeliveryError",
+    "GitError",
+    "Problem",
+    "QualscaleError",
+    "RenderError",
+    "ScaleError",
+    "UsageError",
+    "ValidationError",
+]
+
+
+@attrs.frozen
+class Problem:
+    """One located problem in an input file.
+
+    Attributes:
+        message: What was expected and what was found.
+        file: The file the problem is in, or ``None`` for data given in memory.
+        line: The 1-based line, when known.
+        path: The key path inside the document, such as
+            ``$.standards[2].requires[0].kind``.
+    """
+
+    message: str
+    file: str | None = None
+    line: int | None = None
+    path: str = "$"
+
+    def __str__(self) -> str:
+        where = self.file or "<data>"
+        if self.line is not None:
+            where = f"{where}:{self.line}"
+        return f"{where}: {self.path}: {self.message}"
+
+
+class QualscaleError(Exception):
+    """The root of every error qualscale raises on purpose."""
+
+
+class ValidationError(QualscaleError, ValueError):
+    """An input document is invalid; :attr:`problems` lists every problem found.
+
+    ``str(error)`` gives one ``file:line: key: message`` line per problem.
+    """
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    @classmethod
+    def single(
+        cls,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        path: str = "$",
+    ) -> ValidationError:
+        """Build an error with a single problem."""
+        return cls([Problem(message, file, line, path)])
+
+    @property
+    def messages(self) -> Sequence[str]:
+        """One formatted line per problem."""
+        return [str(p) for p in self.problems]
+
+
+class ScaleError(ValidationError):
+    """A scale file (or a scale built in memory) is invalid."""
+
+
+class DeliveryError(ValidationError):
+    """A delivery or history document is invalid."""
+
+
+class GitError(QualscaleError, RuntimeError):
+    """Reading a delivery from git failed (not a repository, unknown revision, ...)."""
+
+
+class RenderError(QualscaleError, ValueError):
+    """A template could not be loaded or rendered; the message names file and line."""
+
+
+class UsageError(QualscaleError, ValueError):
+    """A caller passed arguments that cannot work together or an unknown name."""

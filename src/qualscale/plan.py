@@ -1,0 +1,238 @@
+"""The test plan: the requirements that apply to a delivery, each with its reason.
+
+Pure functions over the model; no I/O.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import attrs
+
+from qualscale.classify import Classification, Reason, classify
+from qualscale.delivery import Delivery, History
+from qualscale.scale import OBLIGATIONS, Obligation, Requirement, Scale
+
+__all__ = ["PlannedRequirement", "ScaleRef", "StandardRef", "TestPlan", "plan"]
+
+
+@attrs.frozen
+class ScaleRef:
+    """Which scale a plan came from; ``sha256`` pins the exact resolved content."""
+
+    name: str
+    version: str
+    sha256: str
+
+
+@attrs.frozen
+class StandardRef:
+    """The standard a plan applies; ``rank`` 1 is the scale's lowest."""
+
+    id: str
+    name: str
+    rank: int
+
+
+@attrs.frozen
+class PlannedRequirement:
+    """One activity of the plan, with where and when, and ``because``: why it is here."""
+
+    kind: str
+    obligation: Obligation
+    scope: str | None
+    where: str | None
+    when: str | None
+    criteria: tuple[str, ...]
+    checklist: tuple[str, ...]
+    independent: bool
+    because: str
+
+
+@attrs.frozen
+class TestPlan:
+    """The test plan of one delivery.
+
+    ``requirements`` are ordered for people: by gate (in the scale's gate
+    order), then environment, then obligation (required first), then kind.
+    :meth:`to_dict` gives the JSON document; :meth:`from_dict` reads it back.
+    """
+
+    __test__: ClassVar[bool] = False  # not a pytest test class, despite the name
+
+    delivery: Delivery
+    scale: ScaleRef
+    standard: StandardRef
+    size: str
+    risk: str
+    rationale: tuple[Reason, ...]
+    requirements: tuple[PlannedRequirement, ...]
+    components: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+    content: str = "unknown"
+
+    def by_obligation(self, obligation: Obligation) -> tuple[PlannedRequirement, ...]:
+        """The requirements with this obligation."""
+        return tuple(r for r in self.requirements if r.obligation == obligation)
+
+    @property
+    def required_kinds(self) -> tuple[str, ...]:
+        """The kinds the plan requires, in plan order."""
+        return tuple(r.kind for r in self.by_obligation("required"))
+
+    def requirement(self, kind: str) -> PlannedRequirement | None:
+        """The plan's requirement for ``kind``, or ``None``."""
+        return next((r for r in self.requirements if r.kind == kind), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The plan as plain data, keys in a fixed order (the ``--format json`` document)."""
+        from qualscale._convert import unstructure
+
+        return {
+            "delivery": self.delivery.to_dict(),
+            "scale": unstructure(self.scale),
+            "standard": unstructure(self.standard),
+            "size": self.size,
+            "risk": self.risk,
+            "components": list(self.components),
+            "flags": list(self.flags),
+            "content": self.content,
+            "rationale": [r.to_dict() for r in self.rationale],
+            "requirements": [unstructure(r) for r in self.requirements],
+        }
+
+    def to_json(self) -> str:
+        """:meth:`to_dict` as JSON text: same plan, byte-identical text."""
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TestPlan:
+        """Read back a plan written by :meth:`to_dict`.
+
+        Raises:
+            DeliveryError: naming the key path of every problem.
+        """
+        from qualscale._loading import structure_located
+
+        return structure_located(data, cls)
+
+
+def _stronger(a: Obligation, b: Obligation) -> Obligation:
+    return a if OBLIGATIONS.index(a) >= OBLIGATIONS.index(b) else b
+
+
+def _deeper(scale: Scale, kind: str, a: str | None, b: str | None) -> str | None:
+    if a is None or b is None:
+        return a or b
+    scopes = scale.kind(kind).scopes
+    if a in scopes and b in scopes:
+        return a if scopes.index(a) >= scopes.index(b) else b
+    return a
+
+
+def plan(
+    delivery: Delivery,
+    scale: Scale | None = None,
+    history: History | None = None,
+    *,
+    classification: Classification | None = None,
+) -> TestPlan:
+    """The test plan for ``delivery``: classify it, then take the standard's requirements.
+
+    Args:
+        delivery: What changes.
+        scale: The scale; ``None`` loads the default bundled scale.
+        history: The project's past deliveries (history rules can raise the standard).
+        classification: A classification already made for the same inputs.
+
+    Raises:
+        DeliveryError: the delivery names a flag or component the scale does not know.
+    """
+    if scale is None:
+        from qualscale._loading import load_scale
+
+        scale = load_scale()
+    cls = classification or classify(delivery, scale, history)
+    std = cls.standard
+    items: dict[str, PlannedRequirement] = {}
+    for req in std.requires:
+        items[req.kind] = _planned(req, f"{std.id} {_verb(req.obligation)} {_what(req)}")
+    for adj in cls.adjustments:
+        req = adj.requirement
+        old = items.get(req.kind)
+        if old is None:
+            items[req.kind] = _planned(req, adj.because)
+            continue
+        obligation = _stronger(old.obligation, req.obligation)
+        scope = _deeper(scale, req.kind, old.scope, req.scope)
+        if (obligation, scope) == (old.obligation, old.scope):
+            continue
+        items[req.kind] = attrs.evolve(
+            old,
+            obligation=obligation,
+            scope=scope,
+            where=req.where or old.where,
+            when=req.when or old.when,
+            criteria=_union(old.criteria, req.criteria),
+            checklist=_union(old.checklist, req.checklist),
+            independent=old.independent or req.independent,
+            because=f"{old.because}; {adj.because}",
+        )
+    gate_order = {g.id: i for i, g in enumerate(scale.gates)}
+    env_order = {e.id: i for i, e in enumerate(scale.environments)}
+    kind_order = {k.id: i for i, k in enumerate(scale.kinds)}
+    far = len(gate_order) + len(env_order) + len(kind_order) + 1
+    ordered = sorted(
+        items.values(),
+        key=lambda r: (
+            gate_order.get(r.when or "", far),
+            env_order.get(r.where or "", far),
+            -OBLIGATIONS.index(r.obligation),
+            kind_order.get(r.kind, far),
+        ),
+    )
+    return TestPlan(
+        delivery=delivery,
+        scale=ScaleRef(scale.name, scale.version, scale.sha256),
+        standard=StandardRef(std.id, std.name, cls.rank),
+        size=cls.size,
+        risk=cls.risk,
+        rationale=cls.rationale,
+        requirements=tuple(ordered),
+        components=cls.components,
+        flags=cls.flags,
+        content=cls.content,
+    )
+
+
+def _union(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
+    return a + tuple(x for x in b if x not in a)
+
+
+def _verb(obligation: Obligation) -> str:
+    return {
+        "required": "requires",
+        "recommended": "recommends",
+        "optional": "leaves optional",
+        "discouraged": "discourages",
+    }[obligation]
+
+
+def _what(req: Requirement) -> str:
+    return f"{req.kind} ({req.scope})" if req.scope else req.kind
+
+
+def _planned(req: Requirement, because: str) -> PlannedRequirement:
+    return PlannedRequirement(
+        kind=req.kind,
+        obligation=req.obligation,
+        scope=req.scope,
+        where=req.where,
+        when=req.when,
+        criteria=req.criteria,
+        checklist=req.checklist,
+        independent=req.independent,
+        because=because,
+    )

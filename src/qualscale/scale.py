@@ -1,0 +1,515 @@
+"""The scale of quality standards: standards, test kinds, environments, gates, rules.
+
+A :class:`Scale` is plain, immutable data. Load one with
+:func:`qualscale.load_scale`; build one in Python and check it with
+:func:`check_scale`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import attrs
+
+from qualscale._validators import ident, nonneg, positive
+
+__all__ = [
+    "CONTENT_ORDER",
+    "OBLIGATIONS",
+    "ComponentRule",
+    "Condition",
+    "Content",
+    "Environment",
+    "Gate",
+    "HistoryRule",
+    "Kind",
+    "Modifier",
+    "Obligation",
+    "Requirement",
+    "RiskRules",
+    "Rules",
+    "Scale",
+    "SizeBand",
+    "SizeRules",
+    "Standard",
+    "check_scale",
+]
+
+Obligation = Literal["required", "recommended", "optional", "discouraged"]
+#: Obligations from the weakest to the strongest.
+OBLIGATIONS: tuple[Obligation, ...] = ("discouraged", "optional", "recommended", "required")
+
+Content = Literal["docs", "test", "config", "data", "code"]
+#: What a changed file is, from the least to the most risky; a delivery's
+#: content is the riskiest of its files.
+CONTENT_ORDER: tuple[Content, ...] = ("docs", "test", "config", "data", "code")
+
+
+@attrs.frozen
+class Kind:
+    """A kind of test the scale knows, such as ``regression``.
+
+    ``scopes`` lists the depths the kind can be done at, shallowest first
+    (``smoke``, ``targeted``, ``full``); a requirement's scope must be one of them.
+    """
+
+    id: str = attrs.field(validator=ident)
+    name: str = ""
+    description: str = ""
+    scopes: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class Environment:
+    """Where a test runs (``ci``, ``staging``, ...); scales list them in promotion order."""
+
+    id: str = attrs.field(validator=ident)
+    name: str = ""
+    description: str = ""
+
+
+@attrs.frozen
+class Gate:
+    """A decision point of the gating policy; scales list gates in the order they are passed."""
+
+    id: str = attrs.field(validator=ident)
+    name: str = ""
+    description: str = ""
+    objectives: tuple[str, ...] = ()
+    review_team: tuple[str, ...] = ()
+    artifacts: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class Requirement:
+    """One test activity a standard asks for.
+
+    Attributes:
+        kind: The test kind's id.
+        obligation: ``required``, ``recommended``, ``optional`` or ``discouraged``.
+        scope: The depth, one of the kind's scopes (``targeted``, ``load``, ...).
+        where: The environment's id.
+        when: The id of the gate before which it must be done.
+        criteria: Pass criteria.
+        checklist: Checklist items for the people doing it.
+        independent: Someone other than the author must do it.
+    """
+
+    kind: str
+    obligation: Obligation = "required"
+    scope: str | None = None
+    where: str | None = None
+    when: str | None = None
+    criteria: tuple[str, ...] = ()
+    checklist: tuple[str, ...] = ()
+    independent: bool = False
+
+
+@attrs.frozen
+class Standard:
+    """A level of the scale and the requirements that come with it."""
+
+    id: str = attrs.field(validator=ident)
+    name: str = ""
+    intent: str = ""
+    requires: tuple[Requirement, ...] = ()
+
+    def requirement(self, kind: str) -> Requirement | None:
+        """The requirement for ``kind``, or ``None``."""
+        return next((r for r in self.requires if r.kind == kind), None)
+
+
+@attrs.frozen
+class SizeBand:
+    """A size band; a delivery is in the first band whose every limit it stays within.
+
+    A missing limit is no limit, so the last band usually has none.
+    """
+
+    id: str = attrs.field(validator=ident)
+    max_lines: int | None = attrs.field(default=None, validator=nonneg)
+    max_files: int | None = attrs.field(default=None, validator=nonneg)
+    max_components: int | None = attrs.field(default=None, validator=nonneg)
+    description: str = ""
+
+
+@attrs.frozen
+class SizeRules:
+    """Size bands (smallest first) and the band assumed when a delivery has no figures."""
+
+    bands: tuple[SizeBand, ...]
+    unknown: str
+
+
+@attrs.frozen
+class ComponentRule:
+    """Maps changed paths to a component with a criticality (a risk class).
+
+    ``paths`` are globs (``src/rating/**``, ``tariffs/*.csv``); ``content`` says
+    what such files are, so docs-only and config-only changes are recognised;
+    ``flags`` are risk flags every change of the component carries.
+    """
+
+    id: str = attrs.field(validator=ident)
+    criticality: str
+    paths: tuple[str, ...] = ()
+    content: Content = "code"
+    flags: tuple[str, ...] = ()
+    description: str = ""
+
+
+@attrs.frozen
+class RiskRules:
+    """Risk classes (lowest first) and what puts a delivery in each."""
+
+    classes: tuple[str, ...]
+    flags: Mapping[str, str] = attrs.field(factory=dict)
+    types: Mapping[str, str] = attrs.field(factory=dict)
+    unknown_type: str | None = None
+    unmapped_paths: str | None = None
+
+
+@attrs.frozen
+class Condition:
+    """When a modifier applies: every part given must hold (an empty one always holds).
+
+    ``type``, ``flags``, ``components`` and ``content`` hold when the delivery
+    has any of the listed values; ``min_size``/``max_size`` and
+    ``min_risk``/``max_risk`` compare with the scale's order of bands and classes.
+    """
+
+    type: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+    components: tuple[str, ...] = ()
+    content: tuple[Content, ...] = ()
+    min_size: str | None = None
+    max_size: str | None = None
+    min_risk: str | None = None
+    max_risk: str | None = None
+
+    def describe(self) -> str:
+        """A short human description, for the rationale."""
+        parts = []
+        for name in ("type", "flags", "components", "content"):
+            values: tuple[str, ...] = getattr(self, name)
+            if values:
+                parts.append(f"{name} in [{', '.join(values)}]")
+        for name in ("min_size", "max_size", "min_risk", "max_risk"):
+            value = getattr(self, name)
+            if value is not None:
+                parts.append(f"{name} {value}")
+        return " and ".join(parts) or "always"
+
+
+@attrs.frozen
+class Modifier:
+    """A rule that adjusts the standard or single requirements after the matrix.
+
+    Actions, applied in this order across all modifiers: ``ceiling`` (at most
+    that standard; only for conditions that cannot grow with risk), ``floor``
+    (at least that standard), ``raise_by`` (levels up), and ``require``
+    (requirements made at least as strong as given, whatever the standard).
+    """
+
+    id: str = attrs.field(validator=ident)
+    when: Condition = Condition()
+    floor: str | None = None
+    ceiling: str | None = None
+    raise_by: int = attrs.field(default=0, validator=nonneg)
+    require: tuple[Requirement, ...] = ()
+    message: str = ""
+
+
+@attrs.frozen
+class HistoryRule:
+    """Raises the standard when the project's recent deliveries went badly.
+
+    Fires when the ``measure`` summed over the last ``window`` past deliveries
+    (of the same project, when the delivery names one) is at least ``at_least``.
+    """
+
+    id: str = attrs.field(validator=ident)
+    measure: Literal["escaped_defects", "incidents"]
+    window: int = attrs.field(validator=positive)
+    at_least: int = attrs.field(validator=positive)
+    raise_by: int = attrs.field(default=1, validator=positive)
+    message: str = ""
+
+
+@attrs.frozen
+class Rules:
+    """The classification rules of a scale."""
+
+    size: SizeRules
+    risk: RiskRules
+    matrix: Mapping[str, Mapping[str, str]]
+    components: tuple[ComponentRule, ...] = ()
+    modifiers: tuple[Modifier, ...] = ()
+    history: tuple[HistoryRule, ...] = ()
+
+
+@attrs.frozen
+class Scale:
+    """A scale of quality standards.
+
+    ``standards`` are ordered lowest first; a standard's *rank* is its 1-based
+    position. ``monotone: false`` turns off the check that a higher standard keeps
+    every required activity of a lower one and that the matrix never goes down.
+    """
+
+    name: str
+    version: str
+    standards: tuple[Standard, ...]
+    kinds: tuple[Kind, ...]
+    environments: tuple[Environment, ...]
+    classification: Rules
+    description: str = ""
+    gates: tuple[Gate, ...] = ()
+    monotone: bool = True
+
+    def standard(self, id: str) -> Standard:
+        """The standard with this id; :class:`KeyError` if there is none."""
+        return self.standards[self._standard_index[id]]
+
+    def rank(self, id: str) -> int:
+        """The 1-based rank of the standard ``id`` (1 = the lowest)."""
+        return self._standard_index[id] + 1
+
+    def kind(self, id: str) -> Kind:
+        """The test kind with this id; :class:`KeyError` if there is none."""
+        return self.kinds[self._kind_index[id]]
+
+    @functools.cached_property
+    def _standard_index(self) -> dict[str, int]:
+        return {s.id: i for i, s in enumerate(self.standards)}
+
+    @functools.cached_property
+    def _kind_index(self) -> dict[str, int]:
+        return {k.id: i for i, k in enumerate(self.kinds)}
+
+    @functools.cached_property
+    def sha256(self) -> str:
+        """The SHA-256 of the scale's canonical JSON: plans name the exact scale used."""
+        import hashlib
+        import json
+
+        text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The scale as plain data; :func:`qualscale.load_scale` reads it back."""
+        from qualscale._convert import unstructure
+
+        return unstructure(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Scale:
+        """Build and check a scale from plain data (no ``extends`` or gate files).
+
+        Raises:
+            ScaleError: naming the key path of every problem.
+        """
+        from qualscale._loading import scale_from_data
+
+        return scale_from_data(data)
+
+
+# ----------------------------------------------------------------- checks
+
+Path = tuple[str | int, ...]
+
+
+def check_scale(scale: Scale) -> list[tuple[Path, str]]:
+    """Every problem of a structurally valid scale, as ``(key path, message)``.
+
+    Checks that references resolve (kinds, scopes, environments, gates,
+    standards, bands, classes, components), that every standard requires a
+    test, that ids are unique, and, unless ``scale.monotone`` is false, that
+    the scale is monotone.
+    """
+    problems: list[tuple[Path, str]] = []
+    add = problems.append
+    rules = scale.classification
+    kinds = {k.id: k for k in scale.kinds}
+    envs = [e.id for e in scale.environments]
+    gates = [g.id for g in scale.gates]
+    std_ids = [s.id for s in scale.standards]
+    bands = [b.id for b in rules.size.bands]
+    classes = list(rules.risk.classes)
+    components = [c.id for c in rules.components]
+
+    def unique(ids: list[str], path: Path, what: str) -> None:
+        seen: set[str] = set()
+        for i, id_ in enumerate(ids):
+            if id_ in seen:
+                add(((*path, i, "id"), f"duplicate {what} id {id_!r}"))
+            seen.add(id_)
+
+    def known(value: str | None, choices: list[str], path: Path, what: str) -> None:
+        if value is not None and value not in choices:
+            add((path, _unknown(what, value, choices)))
+
+    unique([k.id for k in scale.kinds], ("kinds",), "kind")
+    unique(envs, ("environments",), "environment")
+    unique(gates, ("gates",), "gate")
+    unique(std_ids, ("standards",), "standard")
+    unique(bands, ("classification", "size", "bands"), "size band")
+    unique(components, ("classification", "components"), "component")
+    if not scale.standards:
+        add((("standards",), "expected at least one standard, found none"))
+    if not bands:
+        add((("classification", "size", "bands"), "expected at least one size band"))
+    if not classes:
+        add((("classification", "risk", "classes"), "expected at least one risk class"))
+    if len(set(classes)) != len(classes):
+        add((("classification", "risk", "classes"), "risk classes must be unique"))
+
+    def check_requirement(req: Requirement, path: Path) -> None:
+        kind = kinds.get(req.kind)
+        if kind is None:
+            add(((*path, "kind"), _unknown("kind", req.kind, list(kinds))))
+        elif req.scope is not None and kind.scopes and req.scope not in kind.scopes:
+            add(
+                (
+                    (*path, "scope"),
+                    _unknown(f"scope of kind {kind.id!r}", req.scope, list(kind.scopes)),
+                )
+            )
+        known(req.where, envs, (*path, "where"), "environment")
+        known(req.when, gates, (*path, "when"), "gate")
+
+    for si, std in enumerate(scale.standards):
+        seen_kinds: set[str] = set()
+        for ri, req in enumerate(std.requires):
+            path: Path = ("standards", si, "requires", ri)
+            check_requirement(req, path)
+            if req.kind in seen_kinds:
+                add(((*path, "kind"), f"standard {std.id!r} lists kind {req.kind!r} twice"))
+            seen_kinds.add(req.kind)
+        if not any(r.obligation == "required" for r in std.requires):
+            add(
+                (
+                    ("standards", si, "requires"),
+                    f"standard {std.id!r} requires no test; every delivery must be tested",
+                )
+            )
+
+    base: Path = ("classification",)
+    known(rules.size.unknown, bands, (*base, "size", "unknown"), "size band")
+    for name, mapping in (("flags", rules.risk.flags), ("types", rules.risk.types)):
+        for key, cls in mapping.items():
+            known(cls, classes, (*base, "risk", name, key), "risk class")
+    known(rules.risk.unknown_type, classes, (*base, "risk", "unknown_type"), "risk class")
+    known(rules.risk.unmapped_paths, classes, (*base, "risk", "unmapped_paths"), "risk class")
+    for ci, comp in enumerate(rules.components):
+        known(comp.criticality, classes, (*base, "components", ci, "criticality"), "risk class")
+        for fi, flag in enumerate(comp.flags):
+            known(flag, list(rules.risk.flags), (*base, "components", ci, "flags", fi), "flag")
+
+    for band in bands:
+        if band not in rules.matrix:
+            add(((*base, "matrix"), f"size band {band!r} has no row"))
+    for row, cells in rules.matrix.items():
+        known(row, bands, (*base, "matrix", row), "size band")
+        for cls in classes:
+            if cls not in cells:
+                add(((*base, "matrix", row), f"risk class {cls!r} has no cell"))
+        for cls, std_id in cells.items():
+            known(cls, classes, (*base, "matrix", row, cls), "risk class")
+            known(std_id, std_ids, (*base, "matrix", row, cls), "standard")
+
+    for mi, mod in enumerate(rules.modifiers):
+        path = (*base, "modifiers", mi)
+        cond = mod.when
+        for fi, flag in enumerate(cond.flags):
+            known(flag, list(rules.risk.flags), (*path, "when", "flags", fi), "flag")
+        for ci, comp_id in enumerate(cond.components):
+            known(comp_id, components, (*path, "when", "components", ci), "component")
+        known(cond.min_size, bands, (*path, "when", "min_size"), "size band")
+        known(cond.max_size, bands, (*path, "when", "max_size"), "size band")
+        known(cond.min_risk, classes, (*path, "when", "min_risk"), "risk class")
+        known(cond.max_risk, classes, (*path, "when", "max_risk"), "risk class")
+        known(mod.floor, std_ids, (*path, "floor"), "standard")
+        known(mod.ceiling, std_ids, (*path, "ceiling"), "standard")
+        if mod.ceiling is not None and (
+            cond.flags or cond.components or cond.min_size or cond.min_risk
+        ):
+            # A ceiling that fires on more risk would make more risk give a lower standard.
+            add(
+                (
+                    (*path, "when"),
+                    "a ceiling may only depend on type, content, max_size and max_risk "
+                    f"(found {cond.describe()})",
+                )
+            )
+        if mod.floor is None and mod.ceiling is None and not mod.raise_by and not mod.require:
+            add((path, "expected at least one of floor, ceiling, raise_by, require"))
+        for ri, req in enumerate(mod.require):
+            check_requirement(req, (*path, "require", ri))
+
+    if scale.monotone and not problems:
+        problems.extend(_monotone_problems(scale))
+    return problems
+
+
+def _monotone_problems(scale: Scale) -> list[tuple[Path, str]]:
+    problems: list[tuple[Path, str]] = []
+    kinds = {k.id: k for k in scale.kinds}
+    for lower_i, (lower, higher) in enumerate(
+        zip(scale.standards, scale.standards[1:], strict=False)
+    ):
+        for req in lower.requires:
+            if req.obligation != "required":
+                continue
+            other = higher.requirement(req.kind)
+            path: Path = ("standards", lower_i + 1, "requires")
+            if other is None or other.obligation != "required":
+                problems.append(
+                    (
+                        path,
+                        f"not monotone: {lower.id} requires {req.kind!r} "
+                        f"but the higher {higher.id} does not",
+                    )
+                )
+                continue
+            scopes = kinds[req.kind].scopes
+            if req.scope in scopes and other.scope in scopes:
+                if scopes.index(other.scope or "") < scopes.index(req.scope or ""):
+                    problems.append(
+                        (
+                            (*path, higher.requires.index(other), "scope"),
+                            f"not monotone: {lower.id} requires {req.kind!r} at "
+                            f"{req.scope!r} but the higher {higher.id} only at {other.scope!r}",
+                        )
+                    )
+    rules = scale.classification
+    matrix = rules.matrix
+    bands = [b.id for b in rules.size.bands]
+    classes = list(rules.risk.classes)
+    for bi, band in enumerate(bands):
+        for ci, cls in enumerate(classes):
+            here = scale.rank(matrix[band][cls])
+            for nb, nc in ((bi + 1, ci), (bi, ci + 1)):
+                if nb < len(bands) and nc < len(classes):
+                    there_id = matrix[bands[nb]][classes[nc]]
+                    if scale.rank(there_id) < here:
+                        problems.append(
+                            (
+                                ("classification", "matrix", bands[nb], classes[nc]),
+                                f"not monotone: {bands[nb]}/{classes[nc]} gives {there_id}, "
+                                f"lower than {matrix[band][cls]} for {band}/{cls}",
+                            )
+                        )
+    return problems
+
+
+def _unknown(what: str, value: str, choices: list[str]) -> str:
+    import difflib
+
+    message = f"unknown {what} {value!r}; expected one of: {', '.join(choices) or '(none)'}"
+    close = difflib.get_close_matches(value, choices, n=1)
+    if close:
+        message += f" (did you mean {close[0]!r}?)"
+    return message

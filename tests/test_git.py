@@ -1,0 +1,443 @@
+"""Tests for qualscale.git against real temporary repositories made with the git CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from qualscale import git as qgit
+from qualscale.errors import GitError
+from qualscale.git import guess_type, read_git_delivery
+
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+
+
+class Repo:
+    """A throwaway repository driven through the git CLI."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.mkdir(parents=True, exist_ok=True)
+        self.git("init", "-q")
+
+    def git(self, *args: str) -> str:
+        result = subprocess.run(
+            ["git", "-c", "init.defaultBranch=main", *args],
+            cwd=self.path,
+            capture_output=True,
+            check=True,
+        )
+        return result.stdout.decode("utf-8", "surrogateescape").strip()
+
+    def write(self, name: str, content: str | bytes) -> None:
+        target = self.path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content, encoding="utf-8")
+
+    def commit(
+        self, subject: str, files: Mapping[str, str | bytes] | None = None, *, body: str = ""
+    ) -> str:
+        for name, content in (files or {}).items():
+            self.write(name, content)
+        self.git("add", "-A")
+        message = ["-m", subject] + (["-m", body] if body else [])
+        self.git("commit", "-q", "--allow-empty", *message)
+        return self.git("rev-parse", "HEAD")
+
+    def short(self, revision: str) -> str:
+        return self.git("rev-parse", "--short", revision)
+
+
+@pytest.fixture(autouse=True)
+def _hermetic_git(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Keep the developer's git configuration and any enclosing repository out."""
+    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    for role in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{role}_NAME", "Tester")
+        monkeypatch.setenv(f"GIT_{role}_EMAIL", "tester@example.com")
+        monkeypatch.setenv(f"GIT_{role}_DATE", "2024-01-01T12:00:00+00:00")
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Repo:
+    repo = Repo(tmp_path / "repo")
+    repo.commit("chore: initial", {"README.md": "hello\n", "src/app.py": "a = 1\n"})
+    return repo
+
+
+def git_source(delivery: dict[str, object]) -> dict[str, Any]:
+    source = delivery["source"]
+    assert isinstance(source, dict)
+    git = source["git"]
+    assert isinstance(git, dict)
+    return git
+
+
+# --- single revisions ------------------------------------------------------------------
+
+
+def test_single_commit_is_a_full_delivery(repo: Repo) -> None:
+    base = repo.git("rev-parse", "HEAD")
+    head = repo.commit("feat: round VAT per line", {"src/app.py": "a = 1\nb = 2\nc = 3\n"})
+
+    expected = {
+        "id": repo.short("HEAD"),
+        "title": "feat: round VAT per line",
+        "type": "feature",
+        "changes": {"lines_added": 2, "lines_removed": 0, "files": 1},
+        "paths": ["src/app.py"],
+        "source": {
+            "git": {
+                "base": base,
+                "head": head,
+                "commits": 1,
+                "binary": [],
+                "renamed": [],
+                "deleted": [],
+                "subjects_types": {"feature": 1},
+                "breaking": False,
+            }
+        },
+    }
+    actual = read_git_delivery("HEAD", repo.path)
+    assert expected == actual
+    assert json.dumps(expected) == json.dumps(actual)  # same key order, JSON-able
+
+
+def test_root_commit_is_compared_with_the_empty_tree(repo: Repo) -> None:
+    root = repo.git("rev-list", "--max-parents=0", "HEAD")
+    repo.commit("docs: more", {"README.md": "hello\nworld\n"})
+
+    delivery = read_git_delivery(root, repo.path)
+
+    assert delivery["id"] == repo.short(root)
+    assert delivery["changes"] == {"lines_added": 2, "lines_removed": 0, "files": 2}
+    assert delivery["paths"] == ["README.md", "src/app.py"]
+    assert git_source(delivery)["base"] == EMPTY_TREE
+    assert git_source(delivery)["head"] == root
+
+
+def test_merge_commit_brings_in_the_commits_of_the_merged_branch(repo: Repo) -> None:
+    repo.git("checkout", "-q", "-b", "topic")
+    repo.commit("fix: off by one", {"src/app.py": "a = 2\n"})
+    repo.git("checkout", "-q", "main")
+    repo.commit("docs: notes", {"NOTES.md": "n\n"})
+    repo.git("merge", "-q", "--no-ff", "-m", "Merge branch 'topic'", "topic")
+
+    delivery = read_git_delivery("HEAD", repo.path)
+
+    assert delivery["title"] == "Merge branch 'topic' (+1 more commit)"
+    assert delivery["type"] == "bugfix"
+    assert delivery["paths"] == ["src/app.py"]
+    assert git_source(delivery)["commits"] == 2
+
+
+def test_a_missing_type_is_left_out(repo: Repo) -> None:
+    repo.commit("Update things", {"src/app.py": "a = 5\n"})
+
+    delivery = read_git_delivery("HEAD", repo.path)
+
+    assert "type" not in delivery
+    assert git_source(delivery)["subjects_types"] == {}
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [("feat!: drop the v1 API", ""), ("feat: drop v1", "BREAKING CHANGE: v1 is gone")],
+)
+def test_breaking_changes_are_noted(repo: Repo, subject: str, body: str) -> None:
+    repo.commit(subject, {"src/app.py": "a = 9\n"}, body=body)
+
+    assert git_source(read_git_delivery("HEAD", repo.path))["breaking"] is True
+
+
+# --- ranges ----------------------------------------------------------------------------
+
+
+def test_range_takes_the_riskiest_type_and_counts_commits(repo: Repo) -> None:
+    base = repo.git("rev-parse", "HEAD")
+    repo.commit("docs: explain", {"README.md": "hello\nthere\n"})
+    repo.commit("fix(vat): round per line", {"src/app.py": "a = 2\n"})
+    repo.commit("feat: invoices", {"src/invoice.py": "x = 1\ny = 2\n"})
+    head = repo.commit("chore: tidy")
+
+    delivery = read_git_delivery(f"{base}..HEAD", repo.path)
+
+    assert delivery["id"] == f"{repo.short(base)}..{repo.short(head)}"
+    assert delivery["title"] == "chore: tidy (+3 more commits)"
+    assert delivery["type"] == "bugfix"
+    assert delivery["changes"] == {"lines_added": 4, "lines_removed": 1, "files": 3}
+    assert delivery["paths"] == ["README.md", "src/app.py", "src/invoice.py"]
+    source = git_source(delivery)
+    assert (source["base"], source["head"], source["commits"]) == (base, head, 4)
+    assert source["subjects_types"] == {"bugfix": 1, "config": 1, "docs": 1, "feature": 1}
+
+
+def test_three_dot_range_starts_at_the_merge_base(repo: Repo) -> None:
+    fork = repo.git("rev-parse", "HEAD")
+    repo.git("checkout", "-q", "-b", "topic")
+    repo.commit("feat: topic work", {"src/topic.py": "t = 1\n"})
+    repo.git("checkout", "-q", "main")
+    repo.commit("hotfix: on main", {"src/app.py": "a = 0\n"})
+
+    delivery = read_git_delivery("main...topic", repo.path)
+
+    assert delivery["id"] == f"{repo.short('main')}...{repo.short('topic')}"
+    assert delivery["type"] == "feature"
+    assert delivery["paths"] == ["src/topic.py"]
+    assert git_source(delivery)["base"] == fork
+
+
+def test_empty_range_is_an_error(repo: Repo) -> None:
+    with pytest.raises(GitError, match=r"range HEAD\.\.HEAD contains no commits"):
+        read_git_delivery("HEAD..HEAD", repo.path)
+
+
+def test_reversed_range_is_an_error(repo: Repo) -> None:
+    repo.commit("feat: x", {"x.py": "x\n"})
+
+    with pytest.raises(GitError, match="contains no commits"):
+        read_git_delivery("HEAD..HEAD~1", repo.path)
+
+
+# --- what the diff reports -------------------------------------------------------------
+
+
+def test_rename_lists_both_paths_and_records_the_rename(repo: Repo) -> None:
+    body = "".join(f"line_{n} = {n}\n" for n in range(10))
+    repo.commit("feat: body", {"src/app.py": body})
+    repo.write("src/app.py", body + "z = 26\n")
+    repo.git("mv", "src/app.py", "src/main.py")
+    repo.commit("refactor: rename app")
+
+    delivery = read_git_delivery("HEAD", repo.path)
+
+    assert delivery["paths"] == ["src/app.py", "src/main.py"]
+    assert delivery["changes"] == {"lines_added": 1, "lines_removed": 0, "files": 1}
+    assert git_source(delivery)["renamed"] == [{"from": "src/app.py", "to": "src/main.py"}]
+    assert git_source(delivery)["deleted"] == []
+
+
+def test_deletion_is_recorded(repo: Repo) -> None:
+    repo.git("rm", "-q", "README.md")
+    repo.commit("docs: drop readme")
+
+    delivery = read_git_delivery("HEAD", repo.path)
+
+    assert delivery["paths"] == ["README.md"]
+    assert delivery["changes"] == {"lines_added": 0, "lines_removed": 1, "files": 1}
+    assert git_source(delivery)["deleted"] == ["README.md"]
+
+
+def test_binary_file_counts_as_a_file_with_no_lines(repo: Repo) -> None:
+    repo.commit("feat: logo", {"logo.png": b"\x89PNG\x00\x01\x02", "src/app.py": "a = 3\n"})
+
+    delivery = read_git_delivery("HEAD", repo.path)
+
+    assert delivery["changes"] == {"lines_added": 1, "lines_removed": 1, "files": 2}
+    assert git_source(delivery)["binary"] == ["logo.png"]
+
+
+def test_odd_file_names_survive(repo: Repo) -> None:
+    names = ["dir with space/naïve é.txt", "tab\there.txt", "new\nline.txt", ":colon.txt"]
+    files: dict[str, str | bytes] = dict.fromkeys(names, "x\n")
+    repo.commit("feat: odd names", files)
+    repo.git("mv", "dir with space/naïve é.txt", "dir with space/ünï cödé.txt")
+    repo.commit("refactor: rename odd")
+
+    added = read_git_delivery("HEAD~1", repo.path)
+    renamed = read_git_delivery("HEAD", repo.path)
+
+    assert added["paths"] == sorted(names)
+    expected = {"from": "dir with space/naïve é.txt", "to": "dir with space/ünï cödé.txt"}
+    assert git_source(renamed)["renamed"] == [expected]
+
+
+# --- type guessing ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("subject", "expected"),
+    [
+        ("feat: add invoices", "feature"),
+        ("feat(vat): round per line", "feature"),
+        ("Feat: capitalised", "feature"),
+        ("fix: off by one", "bugfix"),
+        ("fix(api)!: change status code", "bugfix"),
+        ("revert: feat: invoices", "bugfix"),
+        ('Revert "feat: invoices"', "bugfix"),
+        ("docs: typo", "docs"),
+        ("docs(migration): explain the backfill", "docs"),
+        ("refactor: extract helper", "refactor"),
+        ("perf: cache rates", "refactor"),
+        ("style: black", "refactor"),
+        ("test: cover rounding", "refactor"),
+        ("chore: bump deps", "config"),
+        ("build: pin hatchling", "config"),
+        ("ci: add job", "config"),
+        ("hotfix: stop the bleeding", "hotfix"),
+        ("hotfix(billing): stop", "hotfix"),
+        ("fix: [hotfix] rounding", "hotfix"),
+        ("[PROJ-12] hotfix: rounding", "hotfix"),
+        ("fix(hotfix): rounding", "hotfix"),
+        ("Merge branch 'hotfix/vat' into main", "hotfix"),
+        ("feat(migration): backfill vat column", "data-migration"),
+        ("fix(db-migration): index", "data-migration"),
+        ("migration: split names", "data-migration"),
+        ("migrate: users table", "data-migration"),
+        ("release: 1.2.0", "release"),
+        ("chore(release): 1.2.0", "release"),
+        ("[PROJ-7] feat: tagged", "feature"),
+        ("fixup! fix: off by one", "bugfix"),
+        ("Update README", None),
+        ("Merge branch 'topic'", None),
+        ("wip: something", None),
+        ("docs explain the hotfix process", None),
+        ("", None),
+    ],
+)
+def test_guess_type(subject: str, expected: str | None) -> None:
+    assert expected == guess_type(subject)
+
+
+def test_risk_order_covers_every_guessable_type() -> None:
+    assert set(qgit.RISK_ORDER) == set(qgit._TYPE_ALIASES.values())
+
+
+# --- errors ----------------------------------------------------------------------------
+
+
+def test_not_a_repository(tmp_path: Path) -> None:
+    plain = tmp_path / "plain"
+    plain.mkdir()
+
+    with pytest.raises(GitError, match="not a git repository"):
+        read_git_delivery("HEAD", plain)
+
+
+def test_missing_directory(tmp_path: Path) -> None:
+    with pytest.raises(GitError, match="no such directory"):
+        read_git_delivery("HEAD", tmp_path / "missing")
+
+
+@pytest.mark.parametrize("revision", ["nope", "nope..HEAD", "HEAD...nope", "HEAD^{tree}"])
+def test_unknown_revision_is_named(repo: Repo, revision: str) -> None:
+    name = "HEAD^{tree}" if "tree" in revision else "nope"
+
+    with pytest.raises(GitError, match=f"unknown revision '{name}'".replace("^", r"\^")) as info:
+        read_git_delivery(revision, repo.path)
+    assert "shallow" not in str(info.value)
+
+
+def test_option_like_revision_is_refused(repo: Repo) -> None:
+    with pytest.raises(GitError, match="unknown revision '--output=x'"):
+        read_git_delivery("--output=x", repo.path)
+
+
+def test_git_not_installed(repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+
+    with pytest.raises(GitError, match="git is not installed"):
+        read_git_delivery("HEAD", repo.path)
+
+
+@pytest.fixture
+def shallow(repo: Repo, tmp_path: Path) -> Path:
+    repo.commit("feat: two", {"two.py": "2\n"})
+    repo.commit("feat: three", {"three.py": "3\n"})
+    clone = tmp_path / "shallow"
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", "1", f"file://{repo.path}", str(clone)],
+        check=True,
+        capture_output=True,
+    )
+    return clone
+
+
+@pytest.mark.parametrize("revision", ["HEAD~1..HEAD", "HEAD~2", "HEAD"])
+def test_shallow_clone_lacking_the_base(shallow: Path, revision: str) -> None:
+    with pytest.raises(
+        GitError, match=r"shallow clone: fetch more history \(git fetch --unshallow\)"
+    ):
+        read_git_delivery(revision, shallow)
+
+
+# --- cost --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def git_calls(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """Record the argv of every git process qualscale.git starts (still running it)."""
+    calls: list[list[str]] = []
+    real_run: Callable[..., subprocess.CompletedProcess[Any]] = subprocess.run
+
+    def recording_run(argv: list[str], *args: Any, **kwargs: Any) -> Any:
+        if argv and argv[0] == "git":
+            calls.append(list(argv))
+        return real_run(argv, *args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", recording_run)
+    return calls
+
+
+def _commands(calls: list[list[str]]) -> list[str]:
+    return [next(a for a in argv[1:] if not a.startswith("-") and "=" not in a) for argv in calls]
+
+
+def test_git_processes_do_not_grow_with_files_or_commits(
+    tmp_path: Path, git_calls: list[list[str]]
+) -> None:
+    small = Repo(tmp_path / "small")
+    small_base = small.commit("chore: init", {"a.txt": "a\n"})
+    small.commit("feat: one", {"f0.txt": "0\n"})
+    big = Repo(tmp_path / "big")
+    big_base = big.commit("chore: init", {"a.txt": "a\n"})
+    for n in range(20):
+        big.commit(f"feat: file {n}", {f"d/f{n}-{i}.txt": f"{i}\n" for i in range(3)})
+    big.commit("fix: many", {f"e/f{i}.txt": f"{i}\n" for i in range(50)})
+
+    counts: dict[tuple[str, str], list[str]] = {}
+    for name, target, base in (("small", small, small_base), ("big", big, big_base)):
+        for revision in ("HEAD", f"{base}..HEAD", f"{base}...HEAD"):
+            before = len(git_calls)
+            read_git_delivery(revision, target.path)
+            counts[(name, revision.replace(base, "BASE"))] = _commands(git_calls[before:])
+
+    for revision in ("HEAD", "BASE..HEAD", "BASE...HEAD"):
+        assert counts[("small", revision)] == counts[("big", revision)]
+    assert counts[("big", "HEAD")] == ["log", "diff"]
+    assert counts[("big", "BASE..HEAD")] == ["log", "log", "diff"]
+    assert counts[("big", "BASE...HEAD")] == ["log", "merge-base", "log", "diff"]
+
+
+def test_recorder_sees_every_git_process(repo: Repo, git_calls: list[list[str]]) -> None:
+    root = repo.git("rev-list", "--max-parents=0", "HEAD")
+    git_calls.clear()
+
+    read_git_delivery(root, repo.path)
+
+    assert _commands(git_calls) == ["log", "rev-parse", "diff"]
+
+
+def test_reading_is_deterministic(repo: Repo) -> None:
+    files: dict[str, str | bytes] = {"z.txt": "z\n", "a.txt": "a\n", "m.bin": b"\x00"}
+    repo.commit("feat: a", files)
+
+    assert json.dumps(read_git_delivery("HEAD~1..HEAD", repo.path)) == json.dumps(
+        read_git_delivery("HEAD~1..HEAD", repo.path)
+    )
