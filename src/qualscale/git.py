@@ -196,21 +196,17 @@ def guess_type(subject: str) -> str | None:
 
     The first matching rule wins:
 
-    ========================================================  ==================
-    subject                                                   type
-    ========================================================  ==================
-    ``hotfix:``, ``hotfix(x):``, ``[hotfix]``, ``hotfix/``     ``hotfix``
-    (anywhere), or a ``hotfix`` scope
-    a ``migration``/``migrate`` scope, any type but docs       ``data-migration``
-    ``chore(release):``                                       ``release``
-    ``migration:``, ``migrate:``, ``data-migration:``          ``data-migration``
-    ``release:``                                              ``release``
-    ``feat:``, ``feature:``                                   ``feature``
-    ``fix:``, ``bugfix:``, ``revert:``, ``Revert "..."``      ``bugfix``
-    ``refactor:``, ``perf:``, ``style:``, ``test(s):``        ``refactor``
-    ``chore:``, ``build:``, ``ci:``, ``config:``              ``config``
-    ``docs:``, ``doc:``                                       ``docs``
-    ========================================================  ==================
+    * ``hotfix``: ``hotfix:``, ``hotfix(x):``, ``[hotfix]`` or ``hotfix/`` anywhere, or a
+      ``hotfix`` scope;
+    * ``data-migration``: a scope containing ``migrat`` (``feat(migration):``), unless the
+      type is docs;
+    * ``release``: ``chore(release):``;
+    * by type: ``migration``/``migrate``/``data-migration`` -> data-migration;
+      ``release`` -> release; ``feat``/``feature`` -> feature;
+      ``fix``/``bugfix``/``revert`` and git's ``Revert "..."`` -> bugfix;
+      ``refactor``/``perf``/``style``/``test``/``tests`` -> refactor;
+      ``chore``/``build``/``ci``/``config`` -> config; ``docs``/``doc`` -> docs;
+    * anything else (``Update README``, ``Merge branch 'x'``, ``wip:``) -> ``None``.
 
     Types are matched case-insensitively, with or without a scope and ``!``; leading
     ``[TAG]`` and ``fixup!``/``squash!`` prefixes are skipped. A test change maps to
