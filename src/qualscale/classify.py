@@ -20,6 +20,7 @@ from qualscale.scale import (
     ComponentRule,
     Condition,
     Content,
+    Modifier,
     Requirement,
     Scale,
     Standard,
@@ -174,7 +175,7 @@ def classify(delivery: Delivery, scale: Scale, history: History | None = None) -
         contents.add(comp.content)
     content = max(contents, key=CONTENT_ORDER.index) if delivery.paths else "unknown"
     if delivery.paths:
-        note(Reason("content", f"{len(delivery.paths)} path(s); the riskiest content is {content}"))
+        note(Reason("content", f"{len(delivery.paths)} changed path(s); content: {content}"))
     if unmapped:
         shown = ", ".join(unmapped[:3]) + (" ..." if len(unmapped) > 3 else "")
         note(Reason("components", f"{len(unmapped)} path(s) match no component: {shown}"))
@@ -189,33 +190,30 @@ def classify(delivery: Delivery, scale: Scale, history: History | None = None) -
     size_i, size_why = _size(delivery, scale, len(touched))
     note(Reason("size", size_why))
 
-    # -- risk: the riskiest factor
-    factors: list[tuple[str, str, str]] = []
-    for comp in sorted(touched.values(), key=lambda c: c.id):
-        factors.append((f"component:{comp.id}", comp.criticality, f"component {comp.id}"))
-    for flag in sorted(flags):
-        factors.append((f"flag:{flag}", rules.risk.flags[flag], f"flag {flag}"))
-    if delivery.type is not None and delivery.type in rules.risk.types:
-        factors.append(
-            (f"type:{delivery.type}", rules.risk.types[delivery.type], f"type {delivery.type}")
-        )
-    elif delivery.type is None and rules.risk.unknown_type is not None:
-        factors.append(
-            (
-                "type:unknown",
-                rules.risk.unknown_type,
-                "no change type given (assumed conservatively)",
-            )
-        )
-    if unmapped and rules.risk.unmapped_paths is not None:
-        factors.append(
-            ("paths:unmapped", rules.risk.unmapped_paths, "paths outside every component")
-        )
+    # -- risk: the riskiest factor; each is (rule, class, message)
+    risk_rules = rules.risk
+    factors = [
+        (f"component:{c.id}", c.criticality, f"component {c.id} is {c.criticality} risk")
+        for c in sorted(touched.values(), key=lambda c: c.id)
+    ]
+    factors += [
+        (f"flag:{f}", risk_rules.flags[f], f"flag {f} is {risk_rules.flags[f]} risk")
+        for f in sorted(flags)
+    ]
+    if delivery.type is not None and delivery.type in risk_rules.types:
+        cls = risk_rules.types[delivery.type]
+        factors.append((f"type:{delivery.type}", cls, f"type {delivery.type} is {cls} risk"))
+    elif delivery.type is None and risk_rules.unknown_type is not None:
+        cls = risk_rules.unknown_type
+        factors.append(("type:unknown", cls, f"no change type given: assumed {cls} risk"))
+    if unmapped and risk_rules.unmapped_paths is not None:
+        cls = risk_rules.unmapped_paths
+        factors.append(("paths:unmapped", cls, f"paths outside every component: {cls} risk"))
     risk_i = 0
-    for rule_id, cls, label in factors:
+    for rule_id, cls, message in factors:
         ci = classes.index(cls)
         if ci > 0:
-            note(Reason(rule_id, f"{label} is {cls} risk"))
+            note(Reason(rule_id, message))
         risk_i = max(risk_i, ci)
     note(
         Reason(
@@ -231,57 +229,42 @@ def classify(delivery: Delivery, scale: Scale, history: History | None = None) -
 
     facts = _Facts(delivery.type, frozenset(flags), frozenset(touched), content, size_i, risk_i)
     active = [m for m in rules.modifiers if _holds(m.when, facts, bands, classes)]
+
+    # Raises first (modifiers, then history), then ceilings, then floors: a
+    # ceiling caps whatever raised the standard, and a floor always wins.
+    def move(rule: str, new_rank: int, message: str) -> None:
+        nonlocal rank
+        old_id, new_id = scale.standards[rank - 1].id, scale.standards[new_rank - 1].id
+        note(Reason(rule, f"{message}: {old_id} -> {new_id}"))
+        rank = new_rank
+
     n = len(scale.standards)
     for mod in active:
-        if mod.ceiling is not None and rank > scale.rank(mod.ceiling):
-            rank = scale.rank(mod.ceiling)
-            note(
-                Reason(f"modifier:{mod.id}", _said(mod.message, f"at most {mod.ceiling}", mod.when))
-            )
-    for mod in active:
-        if mod.floor is not None and rank < scale.rank(mod.floor):
-            rank = scale.rank(mod.floor)
-            note(
-                Reason(f"modifier:{mod.id}", _said(mod.message, f"at least {mod.floor}", mod.when))
-            )
-    for mod in active:
         if mod.raise_by and rank < n:
-            new = min(n, rank + mod.raise_by)
-            note(
-                Reason(
-                    f"modifier:{mod.id}",
-                    _said(
-                        mod.message,
-                        f"raised {scale.standards[rank - 1].id} to {scale.standards[new - 1].id}",
-                        mod.when,
-                    ),
-                )
-            )
-            rank = new
-
+            move(f"modifier:{mod.id}", min(n, rank + mod.raise_by), _said(mod, "raised"))
     if history is not None:
         for hrule in rules.history:
             recent = history.recent(hrule.window, delivery.project)
             total = sum(getattr(d, hrule.measure) for d in recent)
             if total >= hrule.at_least and rank < n:
-                new = min(n, rank + hrule.raise_by)
-                what = hrule.measure.replace("_", " ")
                 figure = (
-                    f"{total} {what} in the last {len(recent)} deliveries"
-                    f" (threshold {hrule.at_least})"
+                    f"{total} {hrule.measure.replace('_', ' ')} in the last {len(recent)}"
+                    f" deliveries (threshold {hrule.at_least})"
                 )
                 message = f"{hrule.message}: {figure}" if hrule.message else figure
-                old_id, new_id = scale.standards[rank - 1].id, scale.standards[new - 1].id
-                note(Reason(f"history:{hrule.id}", f"{message}; raised {old_id} to {new_id}"))
-                rank = new
+                move(f"history:{hrule.id}", min(n, rank + hrule.raise_by), message)
+    for mod in active:
+        if mod.ceiling is not None and rank > scale.rank(mod.ceiling):
+            move(
+                f"modifier:{mod.id}", scale.rank(mod.ceiling), _said(mod, f"at most {mod.ceiling}")
+            )
+    for mod in active:
+        if mod.floor is not None and rank < scale.rank(mod.floor):
+            move(f"modifier:{mod.id}", scale.rank(mod.floor), _said(mod, f"at least {mod.floor}"))
 
     standard = scale.standards[rank - 1]
     adjustments = tuple(
-        Adjustment(
-            req,
-            f"modifier:{mod.id}",
-            _said(mod.message, f"{req.kind} at least {req.obligation}", mod.when),
-        )
+        Adjustment(req, f"modifier:{mod.id}", _said(mod, _what(req)))
         for mod in active
         for req in mod.require
     )
@@ -308,8 +291,15 @@ def classify(delivery: Delivery, scale: Scale, history: History | None = None) -
     )
 
 
-def _said(message: str, effect: str, when: Condition) -> str:
-    return f"{message} ({effect})" if message else f"{when.describe()}: {effect}"
+def _said(mod: Modifier, effect: str) -> str:
+    if mod.message:
+        return f"{mod.message} ({effect})"
+    return f"{mod.id} ({mod.when.describe()}): {effect}"
+
+
+def _what(req: Requirement) -> str:
+    what = f"{req.kind} {req.obligation}"
+    return f"{what}, at least {req.scope}" if req.scope else what
 
 
 def _size(delivery: Delivery, scale: Scale, components: int) -> tuple[int, str]:
