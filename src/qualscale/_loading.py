@@ -9,6 +9,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
+from cattrs.errors import BaseValidationError
+
 from qualscale._convert import format_path, iter_errors, structure
 from qualscale._yaml import LocDict, LocList, locate, parse
 from qualscale.delivery import Delivery, History
@@ -101,9 +103,7 @@ def structure_located(
     """Structure ``data`` into ``cls``, raising ``error`` with every located problem."""
     try:
         return structure(data, cls)
-    except Exception as exc:  # cattrs groups everything; iter_errors sorts it out
-        if not isinstance(exc, (ValueError, TypeError, KeyError)):
-            raise
+    except (BaseValidationError, ValueError, TypeError, KeyError) as exc:
         problems = [_problem(data, path, message, file) for path, message in iter_errors(exc)]
         raise (error or _error_for(cls))(problems) from None
 

@@ -1,0 +1,28 @@
+"""Shared test set-up: hypothesis profiles and common fixtures.
+
+``pytest`` runs the quick default profile; ``.ci/run`` passes
+``--hypothesis-profile=ci`` for the thorough one.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+import qualscale
+
+settings.register_profile("default", max_examples=60, deadline=None)
+settings.register_profile(
+    "ci",
+    max_examples=400,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    print_blob=True,
+)
+settings.load_profile("default")
+
+
+@pytest.fixture(scope="session")
+def scale() -> qualscale.Scale:
+    """The default bundled scale."""
+    return qualscale.load_scale()

@@ -1,0 +1,334 @@
+"""Loading scales, deliveries and histories: located errors for every bad input."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+import qualscale
+from qualscale import DeliveryError, QualscaleError, ScaleError
+from qualscale._loading import bundled_scales, load_document
+
+from tests._paths import EXAMPLES, STANDARDS
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def test_default_scale_is_billing_saas() -> None:
+    assert qualscale.load_scale().name == "billing-saas"
+
+
+@pytest.mark.parametrize("name", ["billing-saas", "safety-levels"])
+def test_bundled_scale_by_name_equals_by_path(name: str) -> None:
+    assert qualscale.load_scale(name) == qualscale.load_scale(STANDARDS / f"{name}.yaml")
+
+
+def test_bundled_scales_lists_shipped_scales() -> None:
+    assert bundled_scales() == ["billing-saas", "safety-levels"]
+
+
+def test_unknown_bundled_name_lists_the_known_ones() -> None:
+    with pytest.raises(ScaleError, match=r"unknown scale 'nope'; bundled scales: billing-saas"):
+        qualscale.load_scale("nope")
+
+
+def test_delivery_file_loads(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "d.yaml",
+        """\
+        id: DEL-1042
+        title: Round VAT per invoice line
+        type: feature
+        changes: {lines_added: 120, lines_removed: 30, files: 4}
+        paths: [src/rating/vat.py]
+        components: [rating]
+        flags: [money]
+        project: billing-core
+        """,
+    )
+    delivery = qualscale.load_delivery(path)
+    assert delivery == qualscale.Delivery(
+        id="DEL-1042",
+        title="Round VAT per invoice line",
+        type="feature",
+        changes=qualscale.Changes(120, 30, 4),
+        paths=("src/rating/vat.py",),
+        components=("rating",),
+        flags=("money",),
+        project="billing-core",
+    )
+
+
+def test_json_delivery_loads(tmp_path: Path) -> None:
+    path = write(tmp_path, "d.json", '{"id": "X-1", "changes": {"lines_added": 3}}')
+    assert qualscale.load_delivery(path).changes.lines == 3
+
+
+def test_files_default_to_number_of_paths() -> None:
+    delivery = qualscale.Delivery.from_dict({"id": "X", "paths": ["a.py", "b.py", "a.py"]})
+    assert delivery.files == 2
+
+
+def problems_of(exc: pytest.ExceptionInfo[qualscale.ValidationError]) -> list[str]:
+    return [str(p) for p in exc.value.problems]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "id: X\nchanges: {lines_added: -5}\n",
+            ":2: $.changes.lines_added: expected a non-negative integer, found -5",
+        ),
+        ("id: X\ntype: featur\n", ":2: $.type: expected one of 'feature'"),
+        ("id: X\ntype: featur\n", "(did you mean 'feature'?)"),
+        ("id: X\ntitel: oops\n", ":2: $.titel: unknown key 'titel'"),
+        ("id: X\ntitel: oops\n", "(did you mean 'title'?)"),
+        ("title: no id\n", ":1: $.id: required key missing"),
+        ("id: X\nflags: money\n", ":2: $.flags: expected a list, found string 'money'"),
+        ("id: 12\n", ":1: $.id: expected a string, found number 12 (quote it)"),
+        ("id: X\nchanges: {lines_added: '12'}\n", "expected an integer, found string '12'"),
+        ("id: X\nchanges: {files: true}\n", "expected an integer, found boolean true"),
+        ("- just\n- a list\n", "$: expected a mapping, found a list"),
+        ("id: [unclosed\n", ":2: $: invalid YAML"),
+        ("id: X\nid: Y\n", ":2: $.id: duplicate key 'id'"),
+        ("{1: x}\n", "expected a string key, found '1'"),
+        (
+            "id: !!python/object/apply:os.system ['echo hacked']\n",
+            "unsupported tag 'tag:yaml.org,2002:python/object/apply:os.system'",
+        ),
+        ("id: !custom X\n", "unsupported tag '!custom'"),
+    ],
+)
+def test_bad_delivery_gets_a_located_message(tmp_path: Path, text: str, expected: str) -> None:
+    path = write(tmp_path, "bad.yaml", text)
+    with pytest.raises(DeliveryError) as exc:
+        qualscale.load_delivery(path)
+    assert any(str(path) in p and expected in p for p in problems_of(exc)), problems_of(exc)
+
+
+def test_every_problem_of_a_file_is_reported(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "bad.yaml",
+        """\
+        id: X
+        type: nope
+        changes: {lines_added: x, lines_removed: y}
+        colour: red
+        """,
+    )
+    with pytest.raises(DeliveryError) as exc:
+        qualscale.load_delivery(path)
+    paths = sorted(p.path for p in exc.value.problems)
+    assert paths == [
+        "$.changes.lines_added",
+        "$.changes.lines_removed",
+        "$.colour",
+        "$.type",
+    ]
+
+
+def test_python_tags_execute_nothing(tmp_path: Path) -> None:
+    marker = tmp_path / "hacked"
+    path = write(
+        tmp_path,
+        "evil.yaml",
+        f"id: !!python/object/apply:os.system ['touch {marker}']\n",
+    )
+    with pytest.raises(DeliveryError):
+        qualscale.load_delivery(path)
+    assert not marker.exists()
+
+
+def test_alias_bomb_is_refused_quickly(tmp_path: Path) -> None:
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(1, 9):
+        prev, this = chr(ord("a") + i - 1), chr(ord("a") + i)
+        lines.append(f"{this}: &{this} [{', '.join(['*' + prev] * 9)}]")
+    path = write(tmp_path, "bomb.yaml", "\n".join(lines) + "\n")
+    started = time.perf_counter()
+    with pytest.raises(DeliveryError, match="alias bomb"):
+        qualscale.load_delivery(path)
+    # Not a timing assertion of the code's speed: a guard that it stopped early
+    # instead of expanding 9**9 values, with a wide margin for slow machines.
+    assert time.perf_counter() - started < 30
+
+
+@pytest.mark.parametrize(
+    ("setup", "expected"),
+    [
+        (lambda p: None, "file not found"),
+        (lambda p: p.mkdir(), "expected a file, found a directory"),
+        (lambda p: p.write_bytes(b"id: \xff\xfe\n"), "not UTF-8 text"),
+    ],
+)
+def test_unreadable_files(tmp_path: Path, setup: object, expected: str) -> None:
+    path = tmp_path / "d.yaml"
+    setup(path)  # type: ignore[operator]
+    with pytest.raises(DeliveryError, match=expected):
+        qualscale.load_delivery(path)
+
+
+def test_empty_delivery_file(tmp_path: Path) -> None:
+    path = write(tmp_path, "empty.yaml", "")
+    with pytest.raises(DeliveryError, match="expected a mapping, found null"):
+        qualscale.load_delivery(path)
+
+
+def test_history_accepts_a_bare_list(tmp_path: Path) -> None:
+    path = write(tmp_path, "h.yaml", "- {id: A, escaped_defects: 1}\n- {id: B}\n")
+    history = qualscale.load_history(path)
+    assert [d.id for d in history.deliveries] == ["A", "B"]
+
+
+def test_history_errors_are_located(tmp_path: Path) -> None:
+    path = write(tmp_path, "h.yaml", "deliveries:\n  - {id: A}\n  - {id: B, incidents: -1}\n")
+    with pytest.raises(DeliveryError) as exc:
+        qualscale.load_history(path)
+    assert problems_of(exc) == [
+        f"{path}:3: $.deliveries[1].incidents: expected a non-negative integer, found -1"
+    ]
+
+
+# ------------------------------------------------------------------ scales
+
+
+def scale_text(**replace: str) -> str:
+    text = (STANDARDS / "billing-saas.yaml").read_text(encoding="utf-8")
+    for old, new in replace.items():
+        assert old in text
+        text = text.replace(old, new, 1)
+    return text.replace("gates: gates.yaml", f"gates: {STANDARDS / 'gates.yaml'}")
+
+
+def test_scale_error_names_line_and_key_path(tmp_path: Path) -> None:
+    text = scale_text(
+        **{
+            "      - kind: regression\n        obligation: recommended": (
+                "      - kind: regresion\n        obligation: recommended"
+            )
+        }
+    )
+    path = write(tmp_path, "s.yaml", text)
+    with pytest.raises(ScaleError) as exc:
+        qualscale.load_scale(path)
+    line = text.splitlines().index("      - kind: regresion") + 1
+    assert problems_of(exc) == [
+        f"{path}:{line}: $.standards[0].requires[1].kind: unknown kind 'regresion'; expected "
+        "one of: unit, integration, regression, performance, security, acceptance, "
+        "data-validation (did you mean 'regression'?)"
+    ]
+
+
+def test_scale_errors_in_the_gates_file_name_that_file(tmp_path: Path) -> None:
+    gates = write(tmp_path, "gates.yaml", "gates:\n  - {id: G1, nme: x}\n")
+    text = scale_text().replace(f"gates: {STANDARDS / 'gates.yaml'}", "gates: gates.yaml")
+    path = write(tmp_path, "s.yaml", text)
+    with pytest.raises(ScaleError) as exc:
+        qualscale.load_scale(path)
+    assert any(p.startswith(f"{gates}:2: $.gates[0].nme") for p in problems_of(exc))
+
+
+def test_scale_with_unknown_gate_reference(tmp_path: Path) -> None:
+    path = write(tmp_path, "s.yaml", scale_text(**{"when: G4": "when: G44"}))
+    with pytest.raises(
+        ScaleError, match=r"\$\.standards\[0\]\.requires\[0\]\.when: unknown gate 'G44'"
+    ):
+        qualscale.load_scale(path)
+
+
+def test_overlay_extends_the_bundled_scale() -> None:
+    overlay = qualscale.load_scale(EXAMPLES / "project-scale.yaml")
+    base = qualscale.load_scale()
+    assert overlay.name == "billing-core"
+    assert [s.id for s in overlay.standards] == [s.id for s in base.standards]
+    components = [c.id for c in overlay.classification.components]
+    assert components[-1] == "tenant-config"
+    assert len(components) == len(base.classification.components) + 1
+    s3 = overlay.standard("S3").requirement("security")
+    assert s3 is not None
+    assert s3.obligation == "required"
+    assert s3.scope == "static"  # inherited from the base item, merged by kind
+    history = {h.id: h for h in overlay.classification.history}
+    assert (history["escaped-defects"].window, history["escaped-defects"].at_least) == (3, 1)
+    assert overlay.gates == base.gates
+
+
+def test_overlay_errors_point_into_the_overlay(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "o.yaml",
+        """\
+        extends: billing-saas
+        name: mine
+        standards:
+          - id: S2
+            requires:
+              - kind: unit
+                obligation: mandatory
+        """,
+    )
+    with pytest.raises(ScaleError) as exc:
+        qualscale.load_scale(path)
+    assert any(
+        p.startswith(f"{path}:7: $.standards[1].requires[0].obligation") for p in problems_of(exc)
+    )
+
+
+def test_extends_cycle_is_an_error(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", "extends: b.yaml\nname: a\n")
+    write(tmp_path, "b.yaml", "extends: a.yaml\nname: b\n")
+    with pytest.raises(ScaleError, match="makes a cycle"):
+        qualscale.load_scale(tmp_path / "a.yaml")
+
+
+def test_extends_unknown_scale_is_located(tmp_path: Path) -> None:
+    path = write(tmp_path, "o.yaml", "name: x\nextends: billing-sass\n")
+    with pytest.raises(ScaleError) as exc:
+        qualscale.load_scale(path)
+    assert problems_of(exc)[0].startswith(f"{path}:2: $.extends: unknown scale 'billing-sass'")
+
+
+def test_scale_round_trips_through_to_dict(scale: qualscale.Scale) -> None:
+    assert qualscale.Scale.from_dict(scale.to_dict()) == scale
+
+
+def test_scale_round_trips_through_a_yaml_file(scale: qualscale.Scale, tmp_path: Path) -> None:
+    import yaml
+
+    path = tmp_path / "dumped.yaml"
+    path.write_text(yaml.safe_dump(scale.to_dict(), sort_keys=False), encoding="utf-8")
+    assert qualscale.load_scale(path) == scale
+
+
+@pytest.mark.parametrize("path", sorted((EXAMPLES / "deliveries").glob("*.yaml")), ids=str)
+def test_load_document_tells_files_apart(path: Path) -> None:
+    assert isinstance(load_document(path), qualscale.Delivery)
+
+
+def test_load_document_on_scale_and_history() -> None:
+    assert isinstance(load_document(STANDARDS / "safety-levels.yaml"), qualscale.Scale)
+    assert isinstance(load_document(EXAMPLES / "history.yaml"), qualscale.History)
+
+
+def test_errors_are_qualscale_errors_and_value_errors() -> None:
+    assert issubclass(ScaleError, QualscaleError)
+    assert issubclass(ScaleError, ValueError)
+    assert issubclass(DeliveryError, ValueError)
+
+
+def test_import_does_not_pull_in_jinja2() -> None:
+    code = "import sys, qualscale; print('jinja2' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
