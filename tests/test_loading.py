@@ -13,7 +13,6 @@ import pytest
 import qualscale
 from qualscale import DeliveryError, QualscaleError, ScaleError
 from qualscale._loading import bundled_scales, load_document
-
 from tests._paths import EXAMPLES, STANDARDS
 
 

@@ -1,0 +1,220 @@
+"""Scale checks: references resolve, every standard tests, the scale is monotone.
+
+Also the integrity test over every shipped ``standards/*.yaml``.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import yaml
+
+import qualscale
+from qualscale import ScaleError
+from qualscale.scale import check_scale
+from tests._paths import STANDARDS
+
+SHIPPED = sorted(p for p in STANDARDS.glob("*.yaml") if p.stem != "gates")
+
+
+def base_data() -> dict[str, Any]:
+    data: dict[str, Any] = qualscale.load_scale().to_dict()
+    return copy.deepcopy(data)
+
+
+def problems_after(change: Callable[[dict[str, Any]], None]) -> list[str]:
+    data = base_data()
+    change(data)
+    with pytest.raises(ScaleError) as exc:
+        qualscale.Scale.from_dict(data)
+    return [f"{p.path}: {p.message}" for p in exc.value.problems]
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_shipped_scale_loads_and_checks_clean(path: Any) -> None:
+    scale = qualscale.load_scale(path)
+    assert check_scale(scale) == []
+    assert scale.monotone
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_shipped_scale_every_standard_requires_a_test(path: Any) -> None:
+    scale = qualscale.load_scale(path)
+    for standard in scale.standards:
+        assert any(r.obligation == "required" for r in standard.requires), standard.id
+
+
+def test_billing_saas_follows_its_principles() -> None:
+    scale = qualscale.load_scale("billing-saas")
+    assert len(scale.standards) >= 5
+    assert {k.id for k in scale.kinds} >= {
+        "unit",
+        "integration",
+        "regression",
+        "performance",
+        "security",
+        "acceptance",
+        "data-validation",
+    }
+    assert [e.id for e in scale.environments] == ["ci", "staging", "pre-production", "production"]
+    assert [g.id for g in scale.gates] == ["G7", "G5", "G4", "G3", "G2", "G1", "G6"]
+    # Minor or low-risk changes never reach a standard that requires performance tests.
+    matrix = scale.classification.matrix
+    first_perf = min(
+        scale.rank(s.id)
+        for s in scale.standards
+        if (req := s.requirement("performance")) is not None and req.obligation == "required"
+    )
+    for cls, std in matrix["trivial"].items():
+        assert scale.rank(std) < first_perf, ("trivial", cls)
+    for band, row in matrix.items():
+        assert scale.rank(row["low"]) < first_perf, (band, "low")
+    # Performance gets deeper as the standard rises.
+    depths = [
+        r.scope
+        for s in scale.standards
+        if (r := s.requirement("performance")) is not None and r.obligation == "required"
+    ]
+    scopes = scale.kind("performance").scopes
+    assert [scopes.index(d) for d in depths] == sorted(scopes.index(d) for d in depths)
+    assert len(set(depths)) > 1
+
+
+def test_gates_are_the_seven_of_the_gating_policy() -> None:
+    gates = qualscale.load_scale().gates
+    assert len(gates) == 7
+    assert all(g.name and g.objectives and g.review_team and g.artifacts for g in gates)
+
+
+def drop_required_regression_from_s4(data: dict[str, Any]) -> None:
+    s4 = data["standards"][3]
+    s4["requires"] = [r for r in s4["requires"] if r["kind"] != "regression"]
+
+
+def shallower_regression_in_s5(data: dict[str, Any]) -> None:
+    for req in data["standards"][4]["requires"]:
+        if req["kind"] == "regression":
+            req["scope"] = "smoke"
+
+
+def matrix_goes_down(data: dict[str, Any]) -> None:
+    data["classification"]["matrix"]["huge"]["critical"] = "S1"
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            drop_required_regression_from_s4,
+            "$.standards[3].requires: not monotone: S3 requires 'regression' but the higher S4 "
+            "does not",
+        ),
+        (
+            shallower_regression_in_s5,
+            "$.standards[4].requires[2].scope: not monotone: S4 requires 'regression' at 'full' "
+            "but the higher S5 only at 'smoke'",
+        ),
+        (
+            matrix_goes_down,
+            "$.classification.matrix.huge.critical: not monotone: huge/critical gives S1, lower "
+            "than S5 for large/critical",
+        ),
+    ],
+)
+def test_non_monotone_scale_is_rejected(
+    change: Callable[[dict[str, Any]], None], expected: str
+) -> None:
+    assert expected in problems_after(change)
+
+
+def test_monotone_false_lets_a_scale_go_down() -> None:
+    data = base_data()
+    matrix_goes_down(data)
+    data["monotone"] = False
+    assert qualscale.Scale.from_dict(data).classification.matrix["huge"]["critical"] == "S1"
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            lambda d: d["standards"][0]["requires"][0].update(where="stagin"),
+            "$.standards[0].requires[0].where: unknown environment 'stagin'",
+        ),
+        (
+            lambda d: d["standards"][0]["requires"][0].update(scope="everything"),
+            "$.standards[0].requires[0].scope: unknown scope of kind 'unit' 'everything'",
+        ),
+        (
+            lambda d: d["classification"]["matrix"]["small"].update(low="S9"),
+            "$.classification.matrix.small.low: unknown standard 'S9'",
+        ),
+        (
+            lambda d: d["classification"]["matrix"].pop("huge"),
+            "$.classification.matrix: size band 'huge' has no row",
+        ),
+        (
+            lambda d: d["classification"]["risk"]["flags"].update(money="extreme"),
+            "$.classification.risk.flags.money: unknown risk class 'extreme'",
+        ),
+        (
+            lambda d: d["classification"]["modifiers"][0].update(ceiling="S0"),
+            "$.classification.modifiers[0].ceiling: unknown standard 'S0'",
+        ),
+        (
+            lambda d: d["classification"]["modifiers"][0]["when"].update(flags=["money"]),
+            "$.classification.modifiers[0].when: a ceiling may only depend on type, content, "
+            "max_size and max_risk",
+        ),
+        (
+            lambda d: d["standards"][0].update(
+                requires=[r for r in d["standards"][0]["requires"] if r["obligation"] != "required"]
+            ),
+            "$.standards[0].requires: standard 'S1' requires no test",
+        ),
+        (
+            lambda d: d["kinds"].append(dict(d["kinds"][0])),
+            "$.kinds[7].id: duplicate kind id 'unit'",
+        ),
+        (
+            lambda d: d["classification"]["components"][2].update(flags=["mony"]),
+            "$.classification.components[2].flags[0]: unknown flag 'mony'",
+        ),
+    ],
+)
+def test_unresolved_references_are_rejected(
+    change: Callable[[dict[str, Any]], None], expected: str
+) -> None:
+    found = problems_after(change)
+    assert any(p.startswith(expected) for p in found), found
+
+
+def test_structural_errors_use_key_paths() -> None:
+    found = problems_after(lambda d: d["standards"][2]["requires"][0].update(obligation="must"))
+    assert found[0].startswith("$.standards[2].requires[0].obligation: expected one of")
+
+
+def test_ids_must_be_identifiers() -> None:
+    found = problems_after(lambda d: d["standards"][0].update(id="S 1"))
+    assert found[0].startswith("$.standards[0].id: expected an identifier")
+
+
+def test_scale_lookup_helpers(scale: qualscale.Scale) -> None:
+    assert scale.rank("S1") == 1
+    assert scale.standard("S3").name == "Extended"
+    assert scale.kind("regression").scopes == ("smoke", "targeted", "full")
+    assert len(scale.sha256) == 64
+
+
+def test_sha256_changes_with_content(scale: qualscale.Scale) -> None:
+    data = scale.to_dict()
+    data["description"] += "!"
+    assert qualscale.Scale.from_dict(data).sha256 != scale.sha256
+
+
+def test_shipped_files_are_plain_yaml() -> None:
+    for path in STANDARDS.glob("*.yaml"):
+        assert isinstance(yaml.safe_load(path.read_text(encoding="utf-8")), dict)
