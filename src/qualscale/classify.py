@@ -175,7 +175,7 @@ def classify(delivery: Delivery, scale: Scale, history: History | None = None) -
         contents.add(comp.content)
     content = max(contents, key=CONTENT_ORDER.index) if delivery.paths else "unknown"
     if delivery.paths:
-        note(Reason("content", f"{len(delivery.paths)} changed path(s); content: {content}"))
+        note(Reason("content", f"content: {content} ({len(delivery.paths)} changed path(s))"))
     if unmapped:
         shown = ", ".join(unmapped[:3]) + (" ..." if len(unmapped) > 3 else "")
         note(Reason("components", f"{len(unmapped)} path(s) match no component: {shown}"))
@@ -326,7 +326,7 @@ def _size(delivery: Delivery, scale: Scale, components: int) -> tuple[int, str]:
             ),
             len(bands) - 1,
         )
-        parts.append(f"{value} {measure} -> {bands[i].id}")
+        parts.append(f"{value} {measure if value != 1 else measure[:-1]} -> {bands[i].id}")
         chosen = max(chosen, i)
     unknown_i = [b.id for b in bands].index(rules.unknown)
     if figures["lines"] is None:

@@ -178,7 +178,7 @@ def plan(
             criteria=_union(old.criteria, req.criteria),
             checklist=_union(old.checklist, req.checklist),
             independent=old.independent or req.independent,
-            because=f"{old.because}; {adj.because}",
+            because=f"{old.because}; raised: {adj.because}",
         )
     gate_order = {g.id: i for i, g in enumerate(scale.gates)}
     env_order = {e.id: i for i, e in enumerate(scale.environments)}

@@ -1,0 +1,275 @@
+"""Classification: size band, risk class, standard and the rationale behind them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import qualscale
+from qualscale import Delivery, DeliveryError, History, PastDelivery, classify
+from qualscale.classify import match_path
+
+
+def delivery(**fields: Any) -> Delivery:
+    fields.setdefault("id", "DEL-1")
+    return Delivery.from_dict(fields)
+
+
+def rules_fired(classification: qualscale.Classification) -> list[str]:
+    return [r.rule for r in classification.rationale]
+
+
+@pytest.mark.parametrize(
+    ("fields", "size", "risk", "standard"),
+    [
+        # docs typo
+        (
+            {
+                "type": "docs",
+                "changes": {"lines_added": 1, "lines_removed": 1},
+                "paths": ["docs/guide.md"],
+            },
+            "trivial",
+            "low",
+            "S1",
+        ),
+        # UI label fix
+        (
+            {
+                "type": "bugfix",
+                "changes": {"lines_added": 2, "lines_removed": 2},
+                "paths": ["web/portal/List.tsx"],
+            },
+            "trivial",
+            "medium",
+            "S1",
+        ),
+        # small feature outside every component
+        (
+            {
+                "type": "feature",
+                "changes": {"lines_added": 30, "lines_removed": 5},
+                "paths": ["src/reports/export.py"],
+            },
+            "small",
+            "medium",
+            "S2",
+        ),
+        # a 2,000-line change to the rating engine
+        (
+            {
+                "type": "feature",
+                "changes": {"lines_added": 1600, "lines_removed": 400},
+                "paths": ["src/rating/engine.py"],
+            },
+            "huge",
+            "critical",
+            "S5",
+        ),
+        # money hotfix, small
+        (
+            {
+                "type": "hotfix",
+                "changes": {"lines_added": 14, "lines_removed": 3},
+                "paths": ["src/payments/callback.py"],
+            },
+            "small",
+            "critical",
+            "S3",
+        ),
+        # data migration: never below S4
+        (
+            {
+                "type": "data-migration",
+                "changes": {"lines_added": 20},
+                "paths": ["migrations/0042_split_contracts.sql"],
+            },
+            "small",
+            "critical",
+            "S4",
+        ),
+        # schema change flag alone floors at S4
+        (
+            {"type": "feature", "changes": {"lines_added": 4}, "flags": ["schema-change"]},
+            "trivial",
+            "high",
+            "S4",
+        ),
+        # config-only change: at most S2 even when it is large
+        (
+            {"type": "config", "changes": {"lines_added": 900}, "paths": ["deploy/values.yaml"]},
+            "large",
+            "medium",
+            "S2",
+        ),
+        # a release is never below S3
+        (
+            {"type": "release", "changes": {"lines_added": 3}, "paths": ["CHANGELOG.md"]},
+            "trivial",
+            "high",
+            "S3",
+        ),
+    ],
+)
+def test_classification_table(
+    scale: qualscale.Scale, fields: dict[str, Any], size: str, risk: str, standard: str
+) -> None:
+    result = classify(delivery(**fields), scale)
+    assert (result.size, result.risk, result.standard.id) == (size, risk, standard)
+    assert result.rank == scale.rank(standard)
+
+
+def test_docs_only_change_is_capped_even_when_large(scale: qualscale.Scale) -> None:
+    result = classify(
+        delivery(type="docs", changes={"lines_added": 4000}, paths=["docs/a.md", "README.md"]),
+        scale,
+    )
+    assert result.content == "docs"
+    assert result.standard.id == "S1"
+    assert "modifier:docs-only" in rules_fired(result)
+
+
+def test_docs_plus_code_is_not_docs_only(scale: qualscale.Scale) -> None:
+    result = classify(
+        delivery(changes={"lines_added": 400}, paths=["docs/a.md", "src/rating/x.py"]), scale
+    )
+    assert result.content == "code"
+    assert "modifier:docs-only" not in rules_fired(result)
+
+
+def test_missing_size_figures_are_classified_conservatively(scale: qualscale.Scale) -> None:
+    result = classify(delivery(type="feature"), scale)
+    assert result.size == "medium"
+    size_reason = next(r for r in result.rationale if r.rule == "size")
+    assert size_reason.message.startswith("no size figures: assumed at least medium")
+
+
+def test_missing_type_is_classified_conservatively(scale: qualscale.Scale) -> None:
+    result = classify(delivery(changes={"lines_added": 1}, paths=["web/x.ts"]), scale)
+    assert result.risk == "medium"
+    assert any(
+        r.rule == "type:unknown" and "assumed medium risk" in r.message for r in result.rationale
+    )
+
+
+def test_components_carry_their_flags(scale: qualscale.Scale) -> None:
+    result = classify(delivery(paths=["src/invoicing/pdf.py"]), scale)
+    assert result.components == ("invoicing",)
+    assert result.flags == ("money",)
+
+
+def test_rationale_names_the_figures(scale: qualscale.Scale) -> None:
+    result = classify(
+        delivery(
+            type="feature",
+            changes={"lines_added": 120, "lines_removed": 30, "files": 4},
+            paths=["src/rating/vat.py"],
+        ),
+        scale,
+    )
+    messages = {r.rule: r.message for r in result.rationale}
+    assert messages["size"] == (
+        "150 lines -> medium, 4 files -> small, 1 component -> trivial; size medium"
+    )
+    assert messages["component:rating"] == "component rating is critical risk"
+    assert messages["matrix"] == "medium x critical gives S4"
+    assert rules_fired(result)[-1] == "standard"
+
+
+def test_unknown_flag_is_an_error_not_ignored(scale: qualscale.Scale) -> None:
+    with pytest.raises(DeliveryError) as exc:
+        classify(delivery(flags=["mony"]), scale)
+    assert str(exc.value.problems[0]) == (
+        "<data>: $.flags[0]: unknown flag 'mony'; the scale knows: money, personal-data, "
+        "security, external-interface, schema-change, performance-sensitive "
+        "(did you mean 'money'?)"
+    )
+
+
+def test_unknown_component_is_an_error(scale: qualscale.Scale) -> None:
+    with pytest.raises(DeliveryError, match="unknown component 'ratings'"):
+        classify(delivery(components=["ratings"]), scale)
+
+
+def history(*defects: int, project: str = "billing-core") -> History:
+    return History(
+        tuple(
+            PastDelivery(id=f"D-{i}", project=project, escaped_defects=n)
+            for i, n in enumerate(defects)
+        )
+    )
+
+
+def test_escaped_defects_raise_the_standard(scale: qualscale.Scale) -> None:
+    change = delivery(
+        type="feature",
+        project="billing-core",
+        changes={"lines_added": 30},
+        paths=["src/reports/x.py"],
+    )
+    assert classify(change, scale).standard.id == "S2"
+    raised = classify(change, scale, history(0, 1, 0, 1))
+    assert raised.standard.id == "S3"
+    reason = next(r for r in raised.rationale if r.rule == "history:escaped-defects")
+    assert "2 escaped defects in the last 4 deliveries (threshold 2): S2 -> S3" in reason.message
+
+
+def test_history_of_other_projects_does_not_count(scale: qualscale.Scale) -> None:
+    change = delivery(project="billing-core", changes={"lines_added": 30}, paths=["src/x.py"])
+    assert classify(change, scale, history(3, 3, project="other")) == classify(change, scale)
+
+
+def test_only_the_window_counts(scale: qualscale.Scale) -> None:
+    change = delivery(project="billing-core", changes={"lines_added": 30}, paths=["src/x.py"])
+    old_defects = history(2, 2, 0, 0, 0, 0, 0)
+    assert classify(change, scale, old_defects).standard == classify(change, scale).standard
+
+
+def test_floor_wins_over_ceiling(scale: qualscale.Scale) -> None:
+    # A "docs" delivery flagged as a schema change: the floor must hold.
+    result = classify(
+        delivery(
+            type="docs",
+            paths=["docs/schema.md"],
+            flags=["schema-change"],
+            changes={"lines_added": 1},
+        ),
+        scale,
+    )
+    assert result.standard.id == "S4"
+
+
+def test_safety_scale_is_decided_by_integrity_level() -> None:
+    scale = qualscale.load_scale("safety-levels")
+    tiny = {"changes": {"lines_added": 1}}
+    assert classify(delivery(paths=["src/hmi/x.c"], **tiny), scale).standard.id == "L1"
+    assert classify(delivery(paths=["src/protection/x.c"], **tiny), scale).standard.id == "L4"
+    assert (
+        classify(
+            delivery(paths=["src/hmi/x.c"], flags=["safety-function"], **tiny), scale
+        ).standard.id
+        == "L3"
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "component"),
+    [
+        ("docs/index.md", "docs"),
+        ("src/rating/README.md", "docs"),
+        ("src/rating/engine.py", "rating"),
+        ("tariffs/2027/energy.csv", "rating"),
+        ("data/tariff-gas.csv", "rating"),
+        ("db/migrations/0001.sql", "migrations"),
+        ("reports/monthly.sql", "migrations"),
+        ("tests/rating/test_vat.py", "tests"),
+        ("src/ratingx/engine.py", None),
+        ("Dockerfile", "config"),
+        ("pyproject.toml", "config"),
+        ("src/other.py", None),
+    ],
+)
+def test_path_globs(scale: qualscale.Scale, path: str, component: str | None) -> None:
+    rule = match_path(path, scale.classification.components)
+    assert (rule.id if rule else None) == component

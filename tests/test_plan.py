@@ -1,0 +1,190 @@
+"""Test plans: the requirements of the standard, adjusted by modifiers, each with a reason."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import qualscale
+from qualscale import Delivery, TestPlan, plan
+from tests._paths import EXAMPLES
+
+DELIVERIES = EXAMPLES / "deliveries"
+
+
+def example(name: str) -> TestPlan:
+    return plan(qualscale.load_delivery(DELIVERIES / f"{name}.yaml"))
+
+
+def required(p: TestPlan) -> dict[str, str | None]:
+    return {r.kind: r.scope for r in p.by_obligation("required")}
+
+
+def test_docs_typo_needs_only_the_suite() -> None:
+    p = example("docs-typo")
+    assert p.standard.id == "S1"
+    assert required(p) == {"unit": "suite"}
+    assert p.requirement("performance").obligation == "discouraged"  # type: ignore[union-attr]
+
+
+def test_ui_label_fix_needs_no_performance_test() -> None:
+    p = example("ui-label-fix")
+    assert p.standard.id == "S1"
+    assert "performance" not in required(p)
+
+
+def test_large_money_change_needs_everything_at_depth() -> None:
+    p = example("rating-vat-rounding")
+    assert p.standard.id == "S5"
+    assert required(p) == {
+        "unit": "mutation",
+        "integration": "end-to-end",
+        "regression": "full",
+        "performance": "stress",
+        "security": "penetration",
+        "data-validation": "reconciliation",
+        "acceptance": "customer-uat",
+    }
+    assert p.requirement("acceptance").independent  # type: ignore[union-attr]
+
+
+def test_data_migration_validates_its_data_in_full() -> None:
+    p = example("legacy-migration")
+    assert p.standard.rank >= 4
+    dv = p.requirement("data-validation")
+    assert dv is not None
+    assert (dv.obligation, dv.scope, dv.where, dv.when) == (
+        "required",
+        "full-reconciliation",
+        "pre-production",
+        "G3",
+    )
+    assert "Migration rehearsed on a full copy, one customer segment at a time" in dv.checklist
+    assert "; raised: A data migration is never below S4" in dv.because
+
+
+def test_security_change_requires_security_tests() -> None:
+    p = example("api-token-scopes")
+    assert required(p)["security"] in {"targeted", "penetration"}
+    assert required(p)["integration"] is not None
+
+
+def test_money_hotfix_requires_targeted_regression_and_recomputed_invoices() -> None:
+    p = example("payment-hotfix")
+    assert p.standard.id == "S3"
+    regression = p.requirement("regression")
+    assert regression is not None
+    assert (regression.obligation, regression.scope) == ("required", "targeted")
+    assert required(p)["data-validation"] == "sample"
+    assert "raised: A hotfix that touches money" in p.requirement("data-validation").because  # type: ignore[union-attr]
+
+
+def test_adjustment_raises_obligation_and_keeps_the_standard_text(scale: qualscale.Scale) -> None:
+    # S2 leaves security optional; the security flag makes it required, targeted.
+    d = Delivery.from_dict(
+        {
+            "id": "X",
+            "type": "bugfix",
+            "changes": {"lines_added": 3},
+            "flags": ["security"],
+            "paths": ["web/a.ts"],
+        }
+    )
+    p = plan(d, scale)
+    assert p.standard.id == "S2"
+    security = p.requirement("security")
+    assert security is not None
+    assert (security.obligation, security.scope, security.where) == (
+        "required",
+        "targeted",
+        "staging",
+    )
+    assert security.because.startswith("S2 leaves optional security (static); raised: ")
+    assert "No new high findings from static analysis and dependency audit" in security.criteria
+
+
+@pytest.mark.parametrize("path", sorted(DELIVERIES.glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_example_gets_a_required_test(path: Path) -> None:
+    p = plan(qualscale.load_delivery(path))
+    assert p.by_obligation("required")
+    assert all(r.because for r in p.requirements)
+
+
+def test_requirements_are_ordered_by_gate_then_environment(scale: qualscale.Scale) -> None:
+    p = example("rating-vat-rounding")
+    gates = [g.id for g in scale.gates]
+    envs = [e.id for e in scale.environments]
+    keys = [(gates.index(r.when or ""), envs.index(r.where or "")) for r in p.requirements]
+    assert keys == sorted(keys)
+
+
+def test_plan_json_has_the_documented_shape() -> None:
+    data = example("rating-vat-rounding").to_dict()
+    assert list(data) == [
+        "delivery",
+        "scale",
+        "standard",
+        "size",
+        "risk",
+        "components",
+        "flags",
+        "content",
+        "rationale",
+        "requirements",
+    ]
+    assert list(data["scale"]) == ["name", "version", "sha256"]
+    assert data["standard"] == {"id": "S5", "name": "Critical", "rank": 5}
+    assert set(data["rationale"][0]) == {"rule", "message"}
+    assert list(data["requirements"][0]) == [
+        "kind",
+        "obligation",
+        "scope",
+        "where",
+        "when",
+        "criteria",
+        "checklist",
+        "independent",
+        "because",
+    ]
+    assert json.loads(example("rating-vat-rounding").to_json()) == data
+
+
+def test_plan_round_trips() -> None:
+    p = example("legacy-migration")
+    assert TestPlan.from_dict(json.loads(p.to_json())) == p
+
+
+def test_default_scale_is_used_when_none_given(scale: qualscale.Scale) -> None:
+    d = Delivery(id="X")
+    assert plan(d) == plan(d, scale)
+
+
+def test_plan_names_the_exact_scale(scale: qualscale.Scale) -> None:
+    p = plan(Delivery(id="X"), scale)
+    assert (p.scale.name, p.scale.version, p.scale.sha256) == (
+        scale.name,
+        scale.version,
+        scale.sha256,
+    )
+
+
+def test_overlay_scale_changes_the_plan() -> None:
+    overlay = qualscale.load_scale(EXAMPLES / "project-scale.yaml")
+    d = Delivery.from_dict(
+        {
+            "id": "X",
+            "type": "config",
+            "changes": {"lines_added": 2},
+            "paths": ["config/tenants/acme.yaml"],
+        }
+    )
+    base_plan, project_plan = plan(d), plan(d, overlay)
+    assert base_plan.components == ("config",)
+    assert project_plan.components == ("config",)  # first match wins: config comes first
+    assert project_plan.scale.name == "billing-core"
+
+
+def test_testplan_is_not_collected_by_pytest() -> None:
+    assert TestPlan.__test__ is False
