@@ -8,6 +8,7 @@ exception groups into ``(key path, message)`` pairs.
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import functools
 import typing
@@ -43,6 +44,9 @@ def describe(value: object) -> str:
         return f"boolean {str(value).lower()}"
     if isinstance(value, (int, float)):
         return f"number {value!r}"
+    if isinstance(value, (datetime.date, datetime.time)):
+        # YAML 1.1 reads an unquoted 2024-05-01 as a date; editors (YAML 1.2) see a string.
+        return f"date {value.isoformat()}"
     if isinstance(value, str):
         return f"string {value!r}" if len(value) <= 60 else f"a string of {len(value)} characters"
     if isinstance(value, Mapping):
@@ -55,7 +59,7 @@ def describe(value: object) -> str:
 def _structure_str(value: object, _: type) -> str:
     if not isinstance(value, str):
         number = isinstance(value, (int, float)) and not isinstance(value, bool)
-        hint = " (quote it)" if number else ""
+        hint = " (quote it)" if number or isinstance(value, datetime.date) else ""
         raise Invalid(f"expected a string, found {describe(value)}{hint}")
     return value
 

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from cattrs.errors import BaseValidationError
 
-from qualscale._convert import format_path, iter_errors, structure
+from qualscale._convert import describe, format_path, iter_errors, structure
 from qualscale._yaml import LocDict, LocList, locate, parse
 from qualscale.delivery import Delivery, History
 from qualscale.errors import DeliveryError, Problem, ScaleError, ValidationError
@@ -169,9 +169,9 @@ def _raw_scale(path: Path, chain: tuple[Path, ...]) -> LocDict:
     gates = doc.get("gates")
     if isinstance(gates, str):
         doc.put("gates", _gates_from(gates, doc, here), doc.locs["gates"])
-    base_ref = doc.pop("extends", None)
-    if base_ref is None:
+    if "extends" not in doc:
         return doc
+    base_ref = doc.pop("extends")
     where = doc.locs.pop("extends")
     if not isinstance(base_ref, str):
         raise ScaleError.single(
@@ -197,6 +197,9 @@ def _raw_scale(path: Path, chain: tuple[Path, ...]) -> LocDict:
     return merged
 
 
+_GATES_FILE_KEYS = ("policy", "description", "gates")
+
+
 def _gates_from(ref: str, doc: LocDict, here: Path) -> Any:
     where = doc.locs["gates"]
     path = here / ref
@@ -210,6 +213,17 @@ def _gates_from(ref: str, doc: LocDict, here: Path) -> Any:
             line=where[1],
             path="$.gates",
         )
+    problems: list[Problem] = []
+    for key, value in gates_doc.items():
+        if key not in _GATES_FILE_KEYS:
+            message = f"unknown key {key!r}; expected one of: {', '.join(_GATES_FILE_KEYS)}"
+        elif key != "gates" and not isinstance(value, str):
+            message = f"expected a string, found {describe(value)}"
+        else:
+            continue
+        problems.append(Problem(message, *gates_doc.locs[key], format_path((key,))))
+    if problems:
+        raise ScaleError(problems)
     return gates_doc["gates"]
 
 

@@ -7,7 +7,11 @@ from typing import Any
 
 import attrs
 
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+#: Identifiers, as a regex that Python's ``re`` and ECMA-262 (JSON Schema's
+#: dialect, used by editors) read alike: with a bare ``$``, Python would also
+#: accept a trailing newline (``"S1\\n"``).
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$(?!\n)"
+_ID = re.compile(ID_PATTERN)
 
 
 class FieldInvalid(ValueError):
