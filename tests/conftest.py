@@ -1,10 +1,13 @@
 """Shared test set-up: hypothesis profiles and common fixtures.
 
-``pytest`` runs the quick default profile; ``.ci/run`` passes
-``--hypothesis-profile=ci`` for the thorough one.
+``pytest`` runs the quick default profile; ``.ci/run`` sets
+``HYPOTHESIS_PROFILE=ci`` for the thorough one (``--hypothesis-profile=ci``
+works too).
 """
 
 from __future__ import annotations
+
+import os
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -19,7 +22,7 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
     print_blob=True,
 )
-settings.load_profile("default")
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,217 @@
+"""The invariants of DESIGN.md, as hypothesis properties over the shipped scales.
+
+1. every delivery gets a standard that requires some test;
+2. monotone: more size, more flags, worse history never lower the standard;
+3. deterministic: same inputs, byte-identical JSON;
+4. round trips: load(dump(x)) == x;
+5. bad input is a QualscaleError, never anything else.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import qualscale
+from qualscale import Changes, Delivery, History, QualscaleError, TestPlan, classify, plan
+from qualscale.strategies import deliveries, histories
+from tests._paths import STANDARDS
+
+SCALES = {name: qualscale.load_scale(name) for name in ("billing-saas", "safety-levels")}
+scale_names = st.sampled_from(sorted(SCALES))
+
+
+@st.composite
+def scale_and_delivery(draw: st.DrawFn) -> tuple[qualscale.Scale, Delivery]:
+    scale = SCALES[draw(scale_names)]
+    return scale, draw(deliveries(scale))
+
+
+@given(scale_and_delivery(), histories())
+def test_every_delivery_gets_a_required_test(
+    pair: tuple[qualscale.Scale, Delivery], history: History
+) -> None:
+    scale, delivery = pair
+    p = plan(delivery, scale, history)
+    assert p.by_obligation("required")
+    assert 1 <= p.standard.rank <= len(scale.standards)
+
+
+def _grow(value: int | None, extra: int) -> int | None:
+    return None if value is None else value + extra
+
+
+@given(scale_and_delivery(), st.integers(0, 3000), st.integers(0, 3000), st.integers(0, 60))
+def test_monotone_in_size(
+    pair: tuple[qualscale.Scale, Delivery], added: int, removed: int, files: int
+) -> None:
+    scale, delivery = pair
+    c = delivery.changes
+    bigger = attrs.evolve(
+        delivery,
+        changes=Changes(
+            _grow(c.lines_added, added), _grow(c.lines_removed, removed), _grow(c.files, files)
+        ),
+    )
+    assert classify(bigger, scale).rank >= classify(delivery, scale).rank
+
+
+@given(scale_and_delivery(), st.data())
+def test_monotone_in_flags(pair: tuple[qualscale.Scale, Delivery], data: st.DataObject) -> None:
+    scale, delivery = pair
+    flag = data.draw(st.sampled_from(sorted(scale.classification.risk.flags)))
+    flagged = attrs.evolve(delivery, flags=(*delivery.flags, flag))
+    assert classify(flagged, scale).rank >= classify(delivery, scale).rank
+
+
+@given(scale_and_delivery(), histories(), st.data())
+def test_monotone_in_history(
+    pair: tuple[qualscale.Scale, Delivery], history: History, data: st.DataObject
+) -> None:
+    scale, delivery = pair
+    if not history.deliveries:
+        worse = History((qualscale.PastDelivery(id="P-1", project=delivery.project),))
+    else:
+        i = data.draw(st.integers(0, len(history.deliveries) - 1))
+        past = history.deliveries[i]
+        hurt = attrs.evolve(
+            past,
+            escaped_defects=past.escaped_defects + data.draw(st.integers(0, 3)),
+            incidents=past.incidents + data.draw(st.integers(0, 2)),
+        )
+        worse = History((*history.deliveries[:i], hurt, *history.deliveries[i + 1 :]))
+    assert classify(delivery, scale, worse).rank >= classify(delivery, scale, history).rank
+    assert classify(delivery, scale, history).rank >= classify(delivery, scale).rank
+
+
+@given(scale_and_delivery(), histories())
+def test_deterministic(pair: tuple[qualscale.Scale, Delivery], history: History) -> None:
+    scale, delivery = pair
+    again = Delivery.from_dict(json.loads(json.dumps(delivery.to_dict())))
+    assert plan(delivery, scale, history).to_json() == plan(again, scale, history).to_json()
+
+
+@given(scale_and_delivery())
+def test_delivery_and_plan_round_trip(pair: tuple[qualscale.Scale, Delivery]) -> None:
+    scale, delivery = pair
+    assert Delivery.from_dict(delivery.to_dict()) == delivery
+    assert Delivery.from_dict(yaml.safe_load(yaml.safe_dump(delivery.to_dict()))) == delivery
+    p = plan(delivery, scale)
+    assert TestPlan.from_dict(json.loads(p.to_json())) == p
+
+
+@given(histories())
+def test_history_round_trips(history: History) -> None:
+    assert History.from_dict(history.to_dict()) == history
+
+
+@pytest.mark.parametrize("name", sorted(SCALES))
+def test_scale_round_trips(name: str, tmp_path: Path) -> None:
+    scale = SCALES[name]
+    path = tmp_path / "scale.json"
+    path.write_text(json.dumps(scale.to_dict()), encoding="utf-8")
+    assert qualscale.load_scale(path) == scale
+
+
+# ----------------------------------------------- bad input -> QualscaleError
+
+
+def _containers(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+
+
+JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 10**6) | st.text(max_size=12),
+    _containers,
+    max_leaves=6,
+)
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [prefix]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            out += _paths(item, (*prefix, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            out += _paths(item, (*prefix, i))
+    return out
+
+
+def _replace(doc: Any, path: tuple[Any, ...], new: Any) -> Any:
+    if not path:
+        return new
+    parent = doc
+    for step in path[:-1]:
+        parent = parent[step]
+    parent[path[-1]] = new
+    return doc
+
+
+SCALE_DOC = yaml.safe_load((STANDARDS / "billing-saas.yaml").read_text(encoding="utf-8"))
+SCALE_DOC["gates"] = str(STANDARDS / "gates.yaml")
+SCALE_PATHS = _paths(SCALE_DOC)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(SCALE_PATHS), JSONISH, st.booleans())
+def test_any_structural_mutation_of_a_scale_loads_or_raises_a_qualscale_error(
+    tmp_path: Path, path: tuple[Any, ...], value: Any, drop: bool
+) -> None:
+    doc = json.loads(json.dumps(SCALE_DOC))
+    if drop and path:
+        parent = doc
+        for step in path[:-1]:
+            parent = parent[step]
+        del parent[path[-1]]
+    else:
+        doc = _replace(doc, path, value)
+    target = tmp_path / "mutated.yaml"
+    target.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    with contextlib.suppress(QualscaleError):
+        qualscale.load_scale(target)
+
+
+SCALE_TEXT = (
+    (STANDARDS / "billing-saas.yaml")
+    .read_text(encoding="utf-8")
+    .replace("gates: gates.yaml", f"gates: {STANDARDS / 'gates.yaml'}")
+)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.integers(0, 2**32 - 1), st.integers(1, 8))
+def test_any_text_mutation_of_a_scale_loads_or_raises_a_qualscale_error(
+    tmp_path: Path, seed: int, edits: int
+) -> None:
+    rnd = random.Random(seed)
+    text = list(SCALE_TEXT)
+    for _ in range(edits):
+        i = rnd.randrange(len(text))
+        action = rnd.choice(["delete", "insert", "swap"])
+        if action == "delete":
+            del text[i]
+        elif action == "insert":
+            text.insert(i, rnd.choice(" :-[]{}&*!|>'\"#\n\tx0"))
+        else:
+            j = rnd.randrange(len(text))
+            text[i], text[j] = text[j], text[i]
+    target = tmp_path / "mutated.yaml"
+    target.write_text("".join(text), encoding="utf-8")
+    with contextlib.suppress(QualscaleError):
+        qualscale.load_scale(target)
+
+
+@given(JSONISH)
+def test_any_delivery_data_builds_or_raises_a_qualscale_error(value: Any) -> None:
+    with contextlib.suppress(QualscaleError):
+        Delivery.from_dict(value)
