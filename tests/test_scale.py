@@ -218,3 +218,15 @@ def test_sha256_changes_with_content(scale: qualscale.Scale) -> None:
 def test_shipped_files_are_plain_yaml() -> None:
     for path in STANDARDS.glob("*.yaml"):
         assert isinstance(yaml.safe_load(path.read_text(encoding="utf-8")), dict)
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_shipped_checklist_items_are_whole_sentences(path: Any) -> None:
+    # An unquoted comma inside a YAML flow list splits one item into two;
+    # the second half then starts in lower case.
+    scale = qualscale.load_scale(path)
+    requirements = [r for s in scale.standards for r in s.requires]
+    requirements += [r for m in scale.classification.modifiers for r in m.require]
+    for req in requirements:
+        for item in (*req.criteria, *req.checklist):
+            assert item[:1].isupper() or item[:1].isdigit(), (req.kind, item)
