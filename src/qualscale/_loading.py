@@ -11,11 +11,11 @@ from typing import Any, TypeVar
 
 from cattrs.errors import BaseValidationError
 
-from qualscale._convert import describe, format_path, iter_errors, structure
+from qualscale._convert import format_path, iter_errors, structure
 from qualscale._yaml import LocDict, LocList, locate, parse
 from qualscale.delivery import Delivery, History
 from qualscale.errors import DeliveryError, Problem, ScaleError, ValidationError
-from qualscale.scale import Scale, check_scale
+from qualscale.scale import GatePolicy, Scale, check_scale
 
 T = TypeVar("T")
 
@@ -197,34 +197,43 @@ def _raw_scale(path: Path, chain: tuple[Path, ...]) -> LocDict:
     return merged
 
 
-_GATES_FILE_KEYS = ("policy", "description", "gates")
-
-
 def _gates_from(ref: str, doc: LocDict, here: Path) -> Any:
     where = doc.locs["gates"]
     path = here / ref
     if not path.is_file() and not _is_path(ref):
         path = bundled_dir() / f"{ref}.yaml"
-    gates_doc = read_document(path, ScaleError)
-    if not isinstance(gates_doc, LocDict) or "gates" not in gates_doc:
+    data = read_document(path, ScaleError)
+    if not isinstance(data, LocDict) or "gates" not in data:
         raise ScaleError.single(
             f"expected a mapping with a 'gates' list in {os.fspath(path)!r}",
             file=where[0],
             line=where[1],
             path="$.gates",
         )
-    problems: list[Problem] = []
-    for key, value in gates_doc.items():
-        if key not in _GATES_FILE_KEYS:
-            message = f"unknown key {key!r}; expected one of: {', '.join(_GATES_FILE_KEYS)}"
-        elif key != "gates" and not isinstance(value, str):
-            message = f"expected a string, found {describe(value)}"
-        else:
-            continue
-        problems.append(Problem(message, *gates_doc.locs[key], format_path((key,))))
+    structure_located(data, GatePolicy, file=os.fspath(path), error=ScaleError)
+    # The scale keeps the located list, so later errors still point into the gates file.
+    return data["gates"]
+
+
+def load_gates(path: str | os.PathLike[str]) -> GatePolicy:
+    """Load a gates file (``policy``, ``description``, ``gates``).
+
+    Raises:
+        ScaleError: naming file, line and key path of every problem.
+    """
+    data = read_document(path, ScaleError)
+    policy = structure_located(data, GatePolicy, file=os.fspath(path), error=ScaleError)
+    seen: set[str] = set()
+    problems = []
+    for i, gate in enumerate(policy.gates):
+        if gate.id in seen:
+            problems.append(
+                _problem(data, ("gates", i, "id"), f"duplicate gate id {gate.id!r}", None)
+            )
+        seen.add(gate.id)
     if problems:
         raise ScaleError(problems)
-    return gates_doc["gates"]
+    return policy
 
 
 def _merge_key(items: list[Any]) -> str | None:
@@ -295,8 +304,8 @@ def load_history(path: str | os.PathLike[str]) -> History:
     return structure_located(data, History, file=os.fspath(path), error=DeliveryError)
 
 
-def load_document(path: str | os.PathLike[str]) -> Scale | Delivery | History:
-    """Load and check a scale, delivery or history file, telling them apart by content.
+def load_document(path: str | os.PathLike[str]) -> Scale | GatePolicy | Delivery | History:
+    """Load and check a scale, gates, delivery or history file, telling them apart by content.
 
     Raises:
         ValidationError: naming file, line and key path of every problem.
@@ -304,6 +313,8 @@ def load_document(path: str | os.PathLike[str]) -> Scale | Delivery | History:
     data = read_document(path, ValidationError)
     if isinstance(data, LocDict) and ("standards" in data or "extends" in data):
         return load_scale(path)
+    if isinstance(data, LocDict) and "gates" in data and "id" not in data:
+        return load_gates(path)
     if isinstance(data, LocList) or (isinstance(data, LocDict) and "deliveries" in data):
         return load_history(path)
     return load_delivery(path)

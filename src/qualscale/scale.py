@@ -23,6 +23,7 @@ __all__ = [
     "Content",
     "Environment",
     "Gate",
+    "GatePolicy",
     "HistoryRule",
     "Kind",
     "Modifier",
@@ -80,6 +81,15 @@ class Gate:
     objectives: tuple[str, ...] = ()
     review_team: tuple[str, ...] = ()
     artifacts: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class GatePolicy:
+    """A gates file: the gating policy's decision points, in the order a project passes them."""
+
+    gates: tuple[Gate, ...]
+    policy: str = ""
+    description: str = ""
 
 
 @attrs.frozen
