@@ -1,0 +1,730 @@
+"""The pytest plugin, end to end with pytester: plans, selection, verdicts, reports, xdist."""
+
+from __future__ import annotations
+
+import ast
+import json
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import qualscale
+from qualscale import pytest_plugin
+from qualscale.pytest_plugin import DEFAULT_KINDS, marker_name
+
+# pytester's in-process runs restore sys.modules after each run, so a module first
+# imported inside a run is imported afresh by the next one - and yaml's C extension
+# keeps making the node classes of the first import. Load the core out here, once.
+from qualscale import _loading, git, verify  # noqa: F401  # isort: skip
+
+pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestAssertRewriteWarning")
+
+#: Subprocess runs skip the hypothesis plugin: it is slow to import and not under test.
+NO_HYPOTHESIS = ("-p", "no:hypothesispytest")
+
+TYPO = """\
+id: DOC-12
+title: Fix a typo in the README
+type: docs
+changes: {lines_added: 1, lines_removed: 1, files: 1}
+paths: [README.md]
+"""
+
+MONEY = """\
+id: MR-481
+title: New VAT rounding in rating and invoicing
+type: feature
+changes: {lines_added: 840, lines_removed: 160, files: 31}
+paths: [src/rating/vat.py, src/invoicing/lines.py]
+flags: [money]
+"""
+
+TESTS = {
+    "test_unit": """\
+        def test_add():
+            assert 1 + 1 == 2
+
+        def test_sub():
+            assert 2 - 1 == 1
+        """,
+    "test_regression": """\
+        import pytest
+
+        @pytest.mark.regression
+        def test_invoice_total():
+            assert {ok}
+        """,
+    "test_performance": """\
+        import pytest
+
+        pytestmark = pytest.mark.performance
+
+        def test_rating_throughput():
+            pass
+
+        def test_invoice_run_time():
+            pass
+        """,
+    "test_others": """\
+        import pytest
+
+        @pytest.mark.integration
+        def test_kafka_contract():
+            pass
+
+        @pytest.mark.security
+        def test_tenant_isolation():
+            pass
+
+        @pytest.mark.acceptance
+        def test_key_user_scenario():
+            pass
+
+        @pytest.mark.data_validation
+        def test_reconciliation():
+            pass
+        """,
+}
+
+
+def make_project(pytester: pytest.Pytester, *, regression_ok: bool = True) -> None:
+    """A small suite with tests of every default kind, and two delivery files."""
+    for name, source in TESTS.items():
+        text = textwrap.dedent(source).replace("{ok}", str(regression_ok))
+        pytester.makepyfile(**{name: text})
+    pytester.makefile(".yaml", typo=TYPO, money=MONEY)
+
+
+def report(pytester: pytest.Pytester, name: str = "report.json") -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((pytester.path / name).read_text(encoding="utf-8"))
+    return data
+
+
+def counts(document: dict[str, Any]) -> dict[str, tuple[int, int, int, int, str]]:
+    """Per kind of a JSON report: passed, failed, skipped, deselected and the status."""
+    return {
+        k["kind"]: (k["passed"], k["failed"], k["skipped"], k["deselected"], k["status"])
+        for k in document["verdict"]["kinds"]
+    }
+
+
+def mentions_qualscale(result: pytest.RunResult) -> bool:
+    """The output has a qualscale header line or summary section."""
+    return any(line.startswith("qualscale:") or " qualscale " in line for line in result.outlines)
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    make_project(pytester)
+    return pytester
+
+
+# ------------------------------------------------------------- idle plugin
+
+
+def test_idle_plugin_adds_no_header_and_no_summary(project: pytest.Pytester) -> None:
+    result = project.runpytest()
+    result.assert_outcomes(passed=9)
+    assert not mentions_qualscale(result)
+
+
+def test_idle_plugin_imports_nothing_of_the_core(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        """
+        import json, sys
+
+        def pytest_sessionfinish(session):
+            heavy = ("qualscale", "cattrs", "yaml", "jinja2")
+            loaded = [m for m in sys.modules if m.split(".")[0] in heavy]
+            with open("modules.json", "w") as stream:
+                json.dump(sorted(loaded), stream)
+        """
+    )
+    pytester.makepyfile("def test_one(): pass")
+    result = pytester.runpytest_subprocess(*NO_HYPOTHESIS)
+    result.assert_outcomes(passed=1)
+    modules = json.loads((pytester.path / "modules.json").read_text())
+    assert modules == ["qualscale", "qualscale.pytest_plugin"]
+
+
+def test_default_kind_markers_are_registered_when_idle(project: pytest.Pytester) -> None:
+    project.makepyfile(
+        test_explicit="""
+        import pytest
+
+        @pytest.mark.qualscale_kind("security")
+        def test_marked():
+            pass
+        """
+    )
+    result = project.runpytest("--strict-markers")
+    result.assert_outcomes(passed=10)
+
+
+def test_every_default_kind_has_a_marker(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--markers")
+    result.stdout.fnmatch_lines([f"@pytest.mark.{marker_name(k)}: *" for k in DEFAULT_KINDS])
+    result.stdout.fnmatch_lines(["@pytest.mark.qualscale_kind(kind): *"])
+
+
+def test_marker_name_replaces_dashes() -> None:
+    assert marker_name("data-validation") == "data_validation"
+
+
+# ------------------------------------------------------- header and summary
+
+
+def test_header_names_delivery_standard_and_source(project: pytest.Pytester) -> None:
+    result = project.runpytest("--qualscale-delivery", "typo.yaml")
+    result.stdout.fnmatch_lines(
+        [
+            "qualscale: delivery 'DOC-12': standard S1 (Basic) of billing-saas 1.0; "
+            "size trivial, risk low",
+            "qualscale: delivery from file typo.yaml, scale billing-saas (bundled)",
+            "qualscale: requires unit; select off, enforce off",
+        ]
+    )
+
+
+def test_summary_lists_every_kind_with_counts_and_verdict(project: pytest.Pytester) -> None:
+    result = project.runpytest("--qualscale-delivery", "typo.yaml")
+    result.assert_outcomes(passed=9)
+    result.stdout.fnmatch_lines(
+        [
+            "*= qualscale =*",
+            "delivery 'DOC-12': standard S1 (Basic) of billing-saas 1.0",
+            "kind *obligation *passed *failed *skipped *deselected *verdict",
+            "unit *required *2 *0 *0 *0 *passed",
+            "regression *recommended *1 *0 *0 *0 *passed",
+            "performance *discouraged *2 *0 *0 *0 *passed",
+            "acceptance *- *1 *0 *0 *0 *passed",
+            "data-validation *- *1 *0 *0 *0 *passed",
+            "integration *- *1 *0 *0 *0 *passed",
+            "security *- *1 *0 *0 *0 *passed",
+            "qualscale: every required kind passed",
+        ]
+    )
+
+
+# -------------------------------------------------------------- selection
+
+
+def test_select_deselects_exactly_the_performance_tests_for_a_docs_typo(
+    project: pytest.Pytester,
+) -> None:
+    result = project.runpytest("--qualscale-delivery", "typo.yaml", "--qualscale-select", "-v")
+    result.assert_outcomes(passed=3, deselected=6)
+    ran = {line.split(" ")[0] for line in result.stdout.lines if " PASSED" in line}
+    assert ran == {
+        "test_regression.py::test_invoice_total",
+        "test_unit.py::test_add",
+        "test_unit.py::test_sub",
+    }
+    result.stdout.fnmatch_lines(
+        [
+            "performance *discouraged *0 *0 *0 *2 *not-required",
+            "--qualscale-select deselected 1 acceptance (not in S1), 1 data-validation "
+            "(not in S1), 1 integration (not in S1), 2 performance (discouraged in S1), "
+            "1 security (not in S1)",
+        ]
+    )
+
+
+def test_select_keeps_every_kind_the_money_delivery_asks_for(project: pytest.Pytester) -> None:
+    result = project.runpytest("--qualscale-delivery", "money.yaml", "--qualscale-select")
+    result.assert_outcomes(passed=9)
+
+
+def test_select_from_the_ini_file(project: pytest.Pytester) -> None:
+    project.makeini("[pytest]\nqualscale_select = true\n")
+    result = project.runpytest("--qualscale-delivery", "typo.yaml")
+    result.assert_outcomes(passed=3, deselected=6)
+
+
+def test_deselection_by_others_is_counted_per_kind(project: pytest.Pytester) -> None:
+    project.runpytest(
+        "--qualscale-delivery", "typo.yaml", "-k", "not throughput", "--qualscale-report=r.json"
+    )
+    assert counts(report(project, "r.json"))["performance"] == (1, 0, 0, 1, "passed")
+
+
+# ---------------------------------------------------------------- enforce
+
+
+def test_enforce_passes_when_every_required_kind_passed(project: pytest.Pytester) -> None:
+    result = project.runpytest("--qualscale-delivery", "money.yaml", "--qualscale-enforce")
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(["qualscale: every required kind passed"])
+
+
+def test_enforce_fails_when_the_regression_test_fails(pytester: pytest.Pytester) -> None:
+    make_project(pytester, regression_ok=False)
+    result = pytester.runpytest("--qualscale-delivery", "money.yaml", "--qualscale-enforce")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        [
+            "regression *required *0 *1 *0 *0 *failed",
+            "qualscale: FAILED by --qualscale-enforce: regression failed (1 failed)",
+        ]
+    )
+
+
+def test_enforce_fails_without_performance_tests_for_the_money_delivery(
+    project: pytest.Pytester,
+) -> None:
+    (project.path / "test_performance.py").unlink()
+    result = project.runpytest("--qualscale-delivery", "money.yaml", "--qualscale-enforce")
+    result.assert_outcomes(passed=7)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        [
+            "performance *required *0 *0 *0 *0 *missing",
+            "qualscale: FAILED by --qualscale-enforce: performance missing (no passing test)",
+        ]
+    )
+
+
+def test_without_enforce_a_missing_kind_only_warns(project: pytest.Pytester) -> None:
+    (project.path / "test_performance.py").unlink()
+    result = project.runpytest("--qualscale-delivery", "money.yaml")
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(["qualscale: not met: performance missing (no passing test)"])
+
+
+def test_enforce_fails_when_every_test_is_deselected(project: pytest.Pytester) -> None:
+    result = project.runpytest(
+        "--qualscale-delivery", "typo.yaml", "--qualscale-enforce", "-k", "nothing_matches"
+    )
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+
+
+def test_setup_and_teardown_errors_fail_their_kind(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.fixture
+        def broken():
+            raise RuntimeError("no database")
+
+        @pytest.fixture
+        def leaky():
+            yield
+            raise RuntimeError("left a file")
+
+        def test_ok():
+            pass
+
+        def test_setup(broken):
+            pass
+
+        @pytest.mark.regression
+        def test_teardown(leaky):
+            pass
+
+        @pytest.mark.xfail(reason="known")
+        def test_known():
+            assert False
+
+        @pytest.mark.skip(reason="later")
+        def test_later():
+            pass
+        """
+    )
+    pytester.makefile(".yaml", typo=TYPO)
+    pytester.runpytest("--qualscale-delivery", "typo.yaml", "--qualscale-report", "r.json")
+    assert counts(report(pytester, "r.json")) == {
+        "unit": (1, 1, 2, 0, "failed"),
+        "regression": (0, 1, 0, 0, "failed"),
+        "performance": (0, 0, 0, 0, "not-required"),
+    }
+
+
+# ---------------------------------------------------------------- reports
+
+
+def test_json_report_holds_plan_and_verdict(project: pytest.Pytester) -> None:
+    project.runpytest("--qualscale-delivery", "money.yaml", "--qualscale-report", "out.json")
+    document = report(project, "out.json")
+    plan = qualscale.TestPlan.from_dict(document["plan"])
+    assert plan.delivery.id == "MR-481"
+    assert document["verdict"]["ok"] is True
+    assert set(counts(document)) == set(DEFAULT_KINDS)
+    assert counts(document)["performance"] == (2, 0, 0, 0, "passed")
+    assert not list(project.path.glob(".out.json.*"))  # no temporary file left behind
+
+
+def test_markdown_report_is_a_job_summary(project: pytest.Pytester) -> None:
+    (project.path / "test_performance.py").unlink()
+    project.runpytest("--qualscale-delivery", "money.yaml", "--qualscale-report", "summary.md")
+    text = (project.path / "summary.md").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    assert lines[0].startswith("## qualscale: MR-481 - S")
+    assert "**Verdict: NOT met.**" in lines[2]
+    assert "- performance missing (no passing test)" in lines
+    header = "| Kind | Obligation | Scope | Where | When | Passed | Failed | Skipped | Deselected |"
+    assert any(line.startswith(header) for line in lines)
+    row = next(line for line in lines if line.startswith("| performance |"))
+    assert row.endswith("| 0 | 0 | 0 | 0 | **missing** |")
+    assert "### Why this standard" in lines
+
+
+# ------------------------------------------------------------------ xdist
+
+
+def test_xdist_gives_the_same_selection_and_counts(project: pytest.Pytester) -> None:
+    args = ["--qualscale-delivery", "typo.yaml", "--qualscale-select"]
+    project.runpytest(*args, "--qualscale-report", "serial.json")
+    result = project.runpytest_subprocess(
+        *args, *NO_HYPOTHESIS, "-n", "2", "--qualscale-report", "xdist.json"
+    )
+    result.assert_outcomes(passed=3)
+    assert counts(report(project, "xdist.json")) == counts(report(project, "serial.json"))
+    result.stdout.fnmatch_lines(
+        ["--qualscale-select deselected * 2 performance (discouraged in S1), *"]
+    )
+
+
+def test_xdist_counts_failures_and_enforces(pytester: pytest.Pytester) -> None:
+    make_project(pytester, regression_ok=False)
+    result = pytester.runpytest_subprocess(
+        "--qualscale-delivery", "money.yaml", "--qualscale-enforce", *NO_HYPOTHESIS, "-n", "2"
+    )
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        [
+            "unit *required *2 *0 *0 *0 *passed",
+            "regression *required *0 *1 *0 *0 *failed",
+            "qualscale: FAILED by --qualscale-enforce: regression failed (1 failed)",
+        ]
+    )
+
+
+# ------------------------------------------------------------ bad values
+
+
+@pytest.mark.parametrize(
+    ("args", "files", "message"),
+    [
+        (
+            ["--qualscale-delivery", "missing.yaml"],
+            {},
+            "ERROR: --qualscale-delivery: */missing.yaml: $: file not found",
+        ),
+        (
+            ["--qualscale-delivery", "bad.yaml"],
+            {"bad": "id: X\nchanges:\n  lines_added: -3\n"},
+            "ERROR: --qualscale-delivery: */bad.yaml:3: $.changes.lines_added: *non-negative*",
+        ),
+        (
+            ["--qualscale-delivery", "typo.yaml", "--qualscale-scale", "nope"],
+            {"typo": TYPO},
+            "ERROR: --qualscale-scale: unknown scale 'nope'; bundled scales: *",
+        ),
+        (
+            ["--qualscale-delivery", "typo.yaml", "--qualscale-history", "none.yaml"],
+            {"typo": TYPO},
+            "ERROR: --qualscale-history: */none.yaml: $: file not found",
+        ),
+        (
+            ["--qualscale-delivery", "typo.yaml", "--qualscale-git", "HEAD"],
+            {"typo": TYPO},
+            "ERROR: --qualscale-delivery and --qualscale-git both given; give one of them",
+        ),
+        (
+            ["--qualscale-enforce"],
+            {},
+            "ERROR: --qualscale-enforce needs a delivery: give --qualscale-delivery FILE or *",
+        ),
+        (
+            ["--qualscale-delivery", "typo.yaml", "--qualscale-report", "no/such/dir/r.md"],
+            {"typo": TYPO},
+            "ERROR: --qualscale-report: the folder of 'no/such/dir/r.md' does not exist *",
+        ),
+        (
+            ["--qualscale-delivery", "flags.yaml"],
+            {"flags": "id: X\nflags: [moneyy]\n"},
+            "ERROR: --qualscale-delivery: *unknown flag 'moneyy'*",
+        ),
+    ],
+)
+def test_bad_values_are_usage_errors_naming_the_option(
+    pytester: pytest.Pytester, args: list[str], files: dict[str, str], message: str
+) -> None:
+    if files:
+        pytester.makefile(".yaml", **files)
+    pytester.makepyfile("def test_one(): pass")
+    result = pytester.runpytest(*args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([message])
+
+
+def test_bad_git_range_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_one(): pass")
+    result = pytester.runpytest("--qualscale-git", "no-such-rev..HEAD")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --qualscale-git no-such-rev..HEAD: *"])
+
+
+def test_git_range_gives_the_delivery(pytester: pytest.Pytester) -> None:
+    def run_git(*args: str) -> None:
+        config = ["-c", "user.name=t", "-c", "user.email=t@example.com"]
+        pytester.run("git", "-c", "init.defaultBranch=main", *config, *args)
+
+    pytester.makepyfile("def test_one(): pass")
+    run_git("init", "-q")
+    run_git("add", "-A")
+    run_git("commit", "-q", "-m", "Add a test")
+    (pytester.path / "README.md").write_text("typo fixed\n")
+    run_git("add", "-A")
+    run_git("commit", "-q", "-m", "docs: fix a typo")
+    result = pytester.runpytest("--qualscale-git", "HEAD")
+    result.stdout.fnmatch_lines(
+        ["qualscale: delivery '*': standard S1 (Basic)*", "qualscale: delivery from git HEAD, *"]
+    )
+
+
+# ---------------------------------------------------------- ini and kinds
+
+
+def test_ini_kinds_by_marker_expression_and_path_glob(pytester: pytest.Pytester) -> None:
+    pytester.makeini(
+        """
+        [pytest]
+        markers =
+            perf: a performance test
+            benchmark: a benchmark
+        qualscale_kinds =
+            performance: perf or benchmark
+            regression: tests/regression/
+            security: tests/*_sec.py
+        """
+    )
+    pytester.makepyfile(
+        **{
+            "tests/regression/test_flows": "def test_flow(): pass",
+            "tests/test_auth_sec": "def test_auth(): pass",
+            "tests/test_speed": """
+                import pytest
+
+                @pytest.mark.perf
+                def test_rate(): pass
+
+                @pytest.mark.benchmark
+                def test_bench(): pass
+
+                def test_plain(): pass
+                """,
+        }
+    )
+    pytester.makefile(".yaml", typo=TYPO)
+    result = pytester.runpytest(
+        "--strict-markers", "--qualscale-delivery", "typo.yaml", "--qualscale-report", "r.json"
+    )
+    result.assert_outcomes(passed=5)
+    assert counts(report(pytester, "r.json")) == {
+        "unit": (1, 0, 0, 0, "passed"),
+        "regression": (1, 0, 0, 0, "passed"),
+        "performance": (2, 0, 0, 0, "passed"),
+        "security": (1, 0, 0, 0, "passed"),
+    }
+
+
+def test_explicit_kind_marker_wins_over_rules(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nqualscale_kinds =\n    performance: regression\n")
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.regression
+        @pytest.mark.qualscale_kind("security")
+        def test_one(): pass
+
+        @pytest.mark.regression
+        def test_two(): pass
+        """
+    )
+    pytester.makefile(".yaml", typo=TYPO)
+    pytester.runpytest("--qualscale-delivery", "typo.yaml", "--qualscale-report", "r.json")
+    assert counts(report(pytester, "r.json")) == {
+        "unit": (0, 0, 0, 0, "missing"),
+        "regression": (0, 0, 0, 0, "not-required"),
+        "performance": (1, 0, 0, 0, "passed"),
+        "security": (1, 0, 0, 0, "passed"),
+    }
+
+
+def test_default_kind_from_the_ini_file(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nqualscale_default_kind = integration\n")
+    pytester.makepyfile("def test_one(): pass")
+    pytester.makefile(".yaml", typo=TYPO)
+    pytester.runpytest("--qualscale-delivery", "typo.yaml", "--qualscale-report", "r.json")
+    assert counts(report(pytester, "r.json"))["integration"] == (1, 0, 0, 0, "passed")
+
+
+@pytest.mark.parametrize(
+    ("ini", "message"),
+    [
+        (
+            "qualscale_kinds =\n    perf: slow",
+            "qualscale_kinds line 1 'perf: slow': unknown kind 'perf'; "
+            "the scale's kinds are: unit, *",
+        ),
+        (
+            "qualscale_kinds =\n    unit: a or",
+            "qualscale_kinds line 1 'unit: a or': bad marker expression: expected *",
+        ),
+        (
+            "qualscale_kinds =\n    just-a-word",
+            "qualscale_kinds line 1 'just-a-word': expected 'kind: marker expression' or *",
+        ),
+        ("qualscale_default_kind = units", "qualscale_default_kind: unknown kind 'units'; *"),
+        ("qualscale_scale = missing.yaml", "ERROR: qualscale_scale (in *tox.ini): *not found"),
+    ],
+)
+def test_bad_ini_values_name_the_key(pytester: pytest.Pytester, ini: str, message: str) -> None:
+    pytester.makeini(f"[pytest]\n{ini}\n")
+    pytester.makepyfile("def test_one(): pass")
+    pytester.makefile(".yaml", typo=TYPO)
+    result = pytester.runpytest("--qualscale-delivery", "typo.yaml")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*{message}"])
+
+
+def test_unknown_kind_in_marker_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.qualscale_kind("speed")
+        def test_one(): pass
+        """
+    )
+    pytester.makefile(".yaml", typo=TYPO)
+    result = pytester.runpytest("--qualscale-delivery", "typo.yaml")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["*test_unknown_kind_in_marker_is_a_usage_error.py::test_one: qualscale_kind('speed'): *"]
+    )
+
+
+def test_kinds_of_a_custom_scale_get_markers(pytester: pytest.Pytester) -> None:
+    pytester.makefile(
+        ".yaml",
+        chaos="""\
+        extends: billing-saas
+        name: billing-chaos
+        kinds:
+          - id: chaos-monkey
+            name: Chaos tests
+        """,
+        typo=TYPO,
+    )
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.chaos_monkey
+        def test_kill_a_node(): pass
+        """
+    )
+    result = pytester.runpytest(
+        "--strict-markers",
+        "--qualscale-delivery=typo.yaml",
+        "--qualscale-scale=chaos.yaml",
+        "--qualscale-report=r.json",
+    )
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["qualscale: delivery from file typo.yaml, scale chaos.yaml"])
+    assert counts(report(pytester, "r.json"))["chaos-monkey"] == (1, 0, 0, 0, "passed")
+
+
+# ------------------------------------------------------------------ hooks
+
+
+def test_hooks_supply_the_delivery_and_adjust_the_plan(project: pytest.Pytester) -> None:
+    project.makeconftest(
+        """
+        import attrs
+        import qualscale
+
+        def pytest_qualscale_delivery(config):
+            return qualscale.Delivery(id="HOOK-1", type="docs", paths=("README.md",))
+
+        def pytest_qualscale_plan(config, plan):
+            requirements = tuple(
+                attrs.evolve(r, obligation="required") if r.kind == "performance" else r
+                for r in plan.requirements
+            )
+            return attrs.evolve(plan, requirements=requirements)
+        """
+    )
+    result = project.runpytest("--qualscale-enforce", "--qualscale-select")
+    result.assert_outcomes(passed=5, deselected=4)
+    result.stdout.fnmatch_lines(
+        [
+            "qualscale: delivery 'HOOK-1': standard S1 (Basic)*",
+            "qualscale: delivery from the pytest_qualscale_delivery hook, "
+            "scale billing-saas (bundled), adjusted by pytest_qualscale_plan",
+            "qualscale: requires unit, performance; select on, enforce on",
+            "performance *required *2 *0 *0 *0 *passed",
+        ]
+    )
+
+
+def test_hook_returning_nothing_leaves_the_plugin_idle(project: pytest.Pytester) -> None:
+    project.makeconftest("def pytest_qualscale_delivery(config):\n    return None\n")
+    result = project.runpytest()
+    assert not mentions_qualscale(result)
+
+
+def test_hook_returning_a_wrong_type_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest("def pytest_qualscale_delivery(config):\n    return 'DOC-1'\n")
+    pytester.makepyfile("def test_one(): pass")
+    result = pytester.runpytest()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["ERROR: pytest_qualscale_delivery returned str; expected a qualscale.Delivery or None"]
+    )
+
+
+def test_state_lives_in_the_config_stash(project: pytest.Pytester) -> None:
+    project.makeconftest(
+        """
+        from qualscale import pytest_plugin
+
+        def pytest_sessionfinish(session):
+            state = session.config.stash[pytest_plugin._ACTIVE]
+            print("stash plan", state.plan.standard.id)
+        """
+    )
+    result = project.runpytest("--qualscale-delivery", "typo.yaml", "-s")
+    result.stdout.fnmatch_lines(["*stash plan S1*"])
+
+
+def test_kind_reaches_junit_xml(project: pytest.Pytester) -> None:
+    project.runpytest("--qualscale-delivery", "typo.yaml", "--junitxml", "junit.xml")
+    xml = (project.path / "junit.xml").read_text()
+    assert '<property name="qualscale_kind" value="performance" />' in xml
+
+
+def test_plugin_module_imports_only_pytest_and_the_standard_library() -> None:
+    tree = ast.parse(Path(pytest_plugin.__file__).read_text(encoding="utf-8"))
+    imported: set[str] = set()
+    for node in tree.body:  # the top level only: TYPE_CHECKING blocks are not run
+        if isinstance(node, ast.Import):
+            imported.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            imported.add(node.module.split(".")[0])
+    assert imported - set(sys.stdlib_module_names) == {"pytest"}
+
+
+def test_every_public_name_of_the_lazy_package_resolves() -> None:
+    # The package imports its names on first use, so the idle plugin stays cheap.
+    resolved = {name: getattr(qualscale, name) for name in qualscale.__all__}
+    assert callable(resolved["plan"])
+    assert callable(resolved["classify"])
+    assert set(dir(qualscale)) >= set(qualscale.__all__)
