@@ -1,0 +1,646 @@
+"""The ``qualscale`` command line.
+
+::
+
+    qualscale plan DELIVERY | --git RANGE [--repo DIR] [--scale NAME|PATH] [--history FILE]
+                   [--format markdown|text|html|json|yaml | --template PATH] [-o FILE]
+    qualscale classify DELIVERY | --git RANGE [--repo DIR] [--scale] [--history]
+                   [--format text|json] [-o FILE]
+    qualscale validate [--scale NAME|PATH] FILE...
+    qualscale scales
+    qualscale show SCALE [--format markdown|html|text] [-o FILE]
+    qualscale batch DIR|FILE|-... [--scale] [--history]
+                   [--output-dir DIR [--format ... | --template PATH]]
+
+``DELIVERY`` is a YAML or JSON file, or ``-`` for one on standard input. Exit codes:
+0 ok, 2 bad input or usage, 1 reserved for failed verdicts, 130 interrupted. Every
+problem is one line on standard error, ``file:line: $.key.path: message`` when it has
+a place; no traceback. Files given with ``-o`` and ``--output-dir`` are written
+atomically.
+
+The renderers (and so jinja2) are imported only by the commands that render.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import textwrap
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from qualscale import __version__
+from qualscale._loading import (
+    bundled_scales,
+    load_document,
+    load_history,
+    load_scale,
+    read_document,
+    structure_located,
+)
+from qualscale._yaml import locate, parse
+from qualscale.classify import Classification, classify
+from qualscale.delivery import Delivery, History
+from qualscale.errors import (
+    DeliveryError,
+    Problem,
+    QualscaleError,
+    RenderError,
+    ScaleError,
+    UsageError,
+    ValidationError,
+)
+from qualscale.plan import TestPlan, plan
+from qualscale.scale import GatePolicy, Scale
+
+__all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "main"]
+
+EXIT_OK = 0
+#: Reserved for a failed verdict (evidence misses a required test).
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+_EXIT_BROKEN_PIPE = 141  # what a shell reports for a process killed by SIGPIPE
+
+# Kept equal to qualscale.render.FORMATS and SCALE_FORMATS by a test: importing the
+# renderers here would import jinja2 for every command.
+PLAN_FORMATS = ("markdown", "text", "html", "json", "yaml")
+SCALE_FORMATS = ("markdown", "text", "html")
+_SUFFIXES = {"markdown": ".md", "text": ".txt", "html": ".html", "json": ".json", "yaml": ".yaml"}
+_STDIN = "<stdin>"
+_MAX_STDIN = 5 * 1024 * 1024
+_WIDTH = 100
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
+    try:
+        try:
+            args = _parser().parse_args(argv)
+        except SystemExit as exc:  # --help, --version and usage errors
+            return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
+        run: Callable[[argparse.Namespace], int] = args.run
+        try:
+            code = run(args)
+        except SystemExit as exc:  # a usage error found after parsing
+            return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
+        sys.stdout.flush()
+        return code
+    except QualscaleError as exc:
+        _report(exc)
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        # The reader went away (``| head``). Point stdout at devnull so that the
+        # interpreter's final flush does not fail again with a traceback.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
+        return _EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:
+        _err("qualscale: interrupted")
+        return EXIT_INTERRUPTED
+
+
+# ------------------------------------------------------------------ parser
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="qualscale",
+        description=(
+            "Pick the quality standard every delivery needs: which tests, how deep, "
+            "where and when - with a rationale."
+        ),
+        epilog=(
+            "exit codes: 0 ok, 2 bad input or usage, 1 a verdict failed, 130 interrupted. "
+            "Run 'qualscale COMMAND --help' for the options of a command."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"qualscale {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def command(name: str, run: Callable[[argparse.Namespace], int], help: str, **kw: Any) -> Any:
+        sub = commands.add_parser(name, help=help, description=help, **kw)
+        sub.set_defaults(run=run, parser=sub)
+        return sub
+
+    sub = command(
+        "plan",
+        _cmd_plan,
+        "Classify a delivery and print its test plan.",
+        epilog=(
+            "examples: qualscale plan delivery.yaml --format markdown; "
+            "qualscale plan --git origin/main..HEAD --format json -o plan.json"
+        ),
+    )
+    _delivery_options(sub)
+    _scale_options(sub)
+    style = sub.add_mutually_exclusive_group()
+    style.add_argument(
+        "--format",
+        choices=PLAN_FORMATS,
+        default="text",
+        help="output format (default: text)",
+    )
+    style.add_argument(
+        "--template", metavar="PATH", help="render with this Jinja2 template instead"
+    )
+    _output_option(sub)
+
+    sub = command("classify", _cmd_classify, "Print a delivery's standard, size, risk and why.")
+    _delivery_options(sub)
+    _scale_options(sub)
+    sub.add_argument(
+        "--format", choices=("text", "json"), default="text", help="output format (default: text)"
+    )
+    _output_option(sub)
+
+    sub = command(
+        "validate",
+        _cmd_validate,
+        "Check scale, gates, delivery and history files; print 'ok: FILE (...)' for good ones.",
+    )
+    sub.add_argument("files", nargs="+", metavar="FILE", help="YAML or JSON files")
+    sub.add_argument(
+        "--scale",
+        metavar="NAME|PATH",
+        help="also check that deliveries name only flags and components this scale knows",
+    )
+
+    command("scales", _cmd_scales, "List the bundled scales.")
+
+    sub = command("show", _cmd_show, "Show a scale: its standards, rules and gates.")
+    sub.add_argument("scale", metavar="SCALE", help="a bundled scale name or a path")
+    sub.add_argument(
+        "--format",
+        choices=SCALE_FORMATS,
+        default="text",
+        help="output format (default: text)",
+    )
+    _output_option(sub)
+
+    sub = command(
+        "batch",
+        _cmd_batch,
+        "Plan many deliveries in one run.",
+        epilog=(
+            "Without --output-dir, prints one JSON plan per line (JSON Lines). "
+            "A bad delivery is reported and the others are planned; the exit code is then 2."
+        ),
+    )
+    sub.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="DIR|FILE|-",
+        help=(
+            "delivery files, folders (their *.yaml, *.yml and *.json files), or '-' for "
+            "JSON Lines of deliveries on standard input"
+        ),
+    )
+    _scale_options(sub)
+    sub.add_argument(
+        "--output-dir", metavar="DIR", help="write one file per delivery, named after its id"
+    )
+    style = sub.add_mutually_exclusive_group()
+    style.add_argument("--format", choices=PLAN_FORMATS, help="format of the files (default: json)")
+    style.add_argument("--template", metavar="PATH", help="render the files with this template")
+    return parser
+
+
+def _delivery_options(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "delivery",
+        nargs="?",
+        metavar="DELIVERY",
+        help="a delivery file (YAML or JSON), or '-' for one on standard input",
+    )
+    sub.add_argument(
+        "--git",
+        metavar="RANGE",
+        help="read the delivery from git: REV, BASE..HEAD or BASE...HEAD",
+    )
+    sub.add_argument("--repo", metavar="DIR", default=".", help="the git repository (default: .)")
+
+
+def _scale_options(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "--scale",
+        metavar="NAME|PATH",
+        help="a bundled scale name or a scale file (default: billing-saas)",
+    )
+    sub.add_argument(
+        "--history", metavar="FILE", help="the project's past deliveries (YAML or JSON)"
+    )
+
+
+def _output_option(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout"
+    )
+
+
+# ----------------------------------------------------------------- commands
+
+
+def _cmd_plan(args: argparse.Namespace) -> int:
+    source = _delivery_source(args)
+    scale, history = _scale_and_history(args)
+    the_plan = _plan(source, scale, history)
+    return _emit(_render(the_plan, scale, args.format, args.template), args.output)
+
+
+def _cmd_classify(args: argparse.Namespace) -> int:
+    source = _delivery_source(args)
+    scale, history = _scale_and_history(args)
+    try:
+        result = classify(source.delivery, scale, history)
+    except DeliveryError as exc:
+        raise source.relocate(exc) from None
+    if args.format == "json":
+        text = json.dumps(
+            {"delivery": source.delivery.id, **result.to_dict()}, indent=2, ensure_ascii=False
+        )
+        return _emit(text + "\n", args.output)
+    return _emit(_classification_text(source.delivery, result, scale), args.output)
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    scale = load_scale(args.scale) if args.scale else None
+    bad = False
+    for name in args.files:
+        try:
+            what = _validate_file(name, scale)
+        except ValidationError as exc:
+            _report(exc)
+            bad = True
+            continue
+        _out(f"ok: {name} ({what})\n")
+    return EXIT_BAD_INPUT if bad else EXIT_OK
+
+
+def _cmd_scales(args: argparse.Namespace) -> int:
+    rows: list[tuple[str, str, str]] = []
+    bad = False
+    for name in bundled_scales():
+        try:
+            scale = load_scale(name)
+        except ScaleError as exc:
+            _report(exc)
+            bad = True
+            continue
+        rows.append((name, scale.version, scale.description))
+    if rows:
+        name_w = max(len(r[0]) for r in rows)
+        version_w = max(len(r[1]) for r in rows)
+        for name, version, description in rows:
+            head = f"{name.ljust(name_w)}  {version.ljust(version_w)}  "
+            _out(_wrap(description, head, " " * len(head)) + "\n")
+    return EXIT_BAD_INPUT if bad else EXIT_OK
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    scale = load_scale(args.scale)
+    from qualscale.render import render_scale
+
+    return _emit(render_scale(scale, args.format), args.output)
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    parser: argparse.ArgumentParser = args.parser
+    if args.output_dir is None and (args.template or args.format not in (None, "json")):
+        parser.error("--format and --template need --output-dir (without it: JSON Lines)")
+    if args.inputs.count("-") > 1:
+        parser.error("'-' (standard input) can be given once")
+    scale, history = _scale_and_history(args)
+    fmt: str = args.format or "json"
+    out_dir = Path(args.output_dir) if args.output_dir is not None else None
+    if out_dir is not None:
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"cannot create {out_dir}: {exc.strerror or exc}") from None
+        suffix = _template_suffix(args.template) if args.template else _SUFFIXES[fmt]
+    written: dict[str, str] = {}
+    bad = planned = 0
+    for source in _batch_sources(args.inputs):
+        try:
+            if isinstance(source, QualscaleError):
+                raise source
+            the_plan = _plan(source, scale, history)
+            if out_dir is None:
+                line = json.dumps(the_plan.to_dict(), ensure_ascii=False, separators=(",", ":"))
+                _out(line + "\n")
+            else:
+                name = _file_stem(the_plan.delivery.id) + suffix
+                other = written.get(name.lower())
+                if other is not None:
+                    raise source.relocate(
+                        DeliveryError.single(
+                            f"delivery id {the_plan.delivery.id!r} gives the same file name "
+                            f"{name!r} as {other}",
+                            path="$.id",
+                        )
+                    )
+                text = _render(the_plan, scale, fmt, args.template)
+                _write(out_dir / name, text)
+                written[name.lower()] = source.name
+            planned += 1
+        except RenderError:
+            raise  # the template is broken: every delivery would fail the same way
+        except QualscaleError as exc:
+            _report(exc)
+            bad += 1
+    if out_dir is not None:
+        summary = f"qualscale: {_count(planned, 'plan')} written to {out_dir}"
+        _err(summary + (f"; {_count(bad, 'delivery', 'deliveries')} failed" if bad else ""))
+    elif planned + bad == 0:
+        _err("qualscale: no deliveries given")
+        return EXIT_BAD_INPUT
+    return EXIT_BAD_INPUT if bad else EXIT_OK
+
+
+# ----------------------------------------------------------- deliveries in
+
+
+@attrs.frozen
+class _Source:
+    """A delivery and where it came from, to put a place on later errors."""
+
+    delivery: Delivery
+    name: str
+    data: Any = None
+    line: int | None = None
+
+    def relocate(self, exc: ValidationError) -> ValidationError:
+        """``exc`` with every problem that has no place placed in this source."""
+        return _relocate(exc, self.name, self.data, self.line)
+
+
+def _relocate(
+    exc: ValidationError, name: str, data: Any = None, line: int | None = None
+) -> ValidationError:
+    # Problems found after loading (an unknown flag, found by classify) carry only a
+    # key path; the loaded document knows the line.
+    problems = []
+    for p in exc.problems:
+        if p.file is None:
+            file, at = name, line
+            if at is None and data is not None:
+                found, at = locate(data, _parse_path(p.path))
+                file = found or file
+            p = Problem(p.message, file, at, p.path)
+        problems.append(p)
+    return type(exc)(problems)
+
+
+def _delivery_source(args: argparse.Namespace) -> _Source:
+    parser: argparse.ArgumentParser = args.parser
+    if args.git is not None and args.delivery is not None:
+        parser.error("give a DELIVERY file or --git RANGE, not both")
+    if args.git is not None:
+        from qualscale.git import read_git_delivery
+
+        data = read_git_delivery(args.git, args.repo)
+        name = f"git {args.git}"
+        return _Source(_structure(data, name), name)
+    if args.delivery is None:
+        parser.error("give a DELIVERY file, '-' for standard input, or --git RANGE")
+    if args.delivery == "-":
+        data = _parse_stdin()
+        return _Source(_structure(data, _STDIN), _STDIN, data)
+    data = read_document(args.delivery, DeliveryError)
+    return _Source(_structure(data, args.delivery), args.delivery, data)
+
+
+def _structure(data: Any, name: str) -> Delivery:
+    return structure_located(data, Delivery, file=name, error=DeliveryError)
+
+
+def _parse_stdin() -> Any:
+    text = sys.stdin.read(_MAX_STDIN + 1)
+    if len(text) > _MAX_STDIN:
+        raise DeliveryError.single(f"more than {_MAX_STDIN} characters", file=_STDIN)
+    value, problems = parse(text, _STDIN)
+    if problems:
+        raise DeliveryError(problems)
+    return value
+
+
+def _scale_and_history(args: argparse.Namespace) -> tuple[Scale, History | None]:
+    scale = load_scale(args.scale)
+    history = load_history(args.history) if args.history else None
+    return scale, history
+
+
+def _plan(source: _Source, scale: Scale, history: History | None) -> TestPlan:
+    try:
+        return plan(source.delivery, scale, history)
+    except DeliveryError as exc:
+        raise source.relocate(exc) from None
+
+
+def _batch_sources(inputs: Sequence[str]) -> Iterator[_Source | QualscaleError]:
+    for item in inputs:
+        if item == "-":
+            yield from _jsonl_sources()
+            continue
+        path = Path(item)
+        if path.is_dir():
+            files = sorted(
+                p for p in path.iterdir() if p.suffix in (".yaml", ".yml", ".json") and p.is_file()
+            )
+            if not files:
+                yield UsageError(f"{item}: no .yaml, .yml or .json files in this folder")
+            for file in files:
+                yield _file_source(os.fspath(file))
+        else:
+            yield _file_source(item)
+
+
+def _file_source(name: str) -> _Source | QualscaleError:
+    try:
+        data = read_document(name, DeliveryError)
+        return _Source(_structure(data, name), name, data)
+    except DeliveryError as exc:
+        return exc
+
+
+def _jsonl_sources() -> Iterator[_Source | QualscaleError]:
+    for number, line in enumerate(sys.stdin, start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except (ValueError, RecursionError) as exc:
+            message = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+            yield DeliveryError.single(f"invalid JSON: {message}", file=_STDIN, line=number)
+            continue
+        try:
+            delivery = Delivery.from_dict(data)
+        except DeliveryError as exc:
+            yield _relocate(exc, _STDIN, line=number)
+            continue
+        yield _Source(delivery, _STDIN, line=number)
+
+
+_PATH_STEP = re.compile(r"\.([^.\[]+)|\[(\d+)\]|\['((?:[^'\\]|\\.)*)'\]")
+
+
+def _parse_path(path: str) -> tuple[str | int, ...]:
+    """``$.flags[0]`` as ``("flags", 0)`` (the inverse of ``format_path``)."""
+    steps: list[str | int] = []
+    for match in _PATH_STEP.finditer(path.removeprefix("$")):
+        name, index, quoted = match.groups()
+        steps.append(int(index) if index is not None else name if name is not None else quoted)
+    return tuple(steps)
+
+
+# ------------------------------------------------------------------ validate
+
+
+def _validate_file(name: str, scale: Scale | None) -> str:
+    doc = load_document(name)
+    if isinstance(doc, GatePolicy):
+        return f"gates, {_count(len(doc.gates), 'gate')}"
+    if isinstance(doc, Scale):
+        return f"scale {doc.name} {doc.version}"
+    if isinstance(doc, History):
+        return f"history, {_count(len(doc.deliveries), 'delivery', 'deliveries')}"
+    if scale is not None:
+        try:
+            classify(doc, scale)
+        except DeliveryError as exc:
+            data = read_document(name, DeliveryError)
+            raise _Source(doc, name, data).relocate(exc) from None
+    return f"delivery {doc.id}"
+
+
+# -------------------------------------------------------------------- output
+
+
+def _classification_text(delivery: Delivery, result: Classification, scale: Scale) -> str:
+    std = result.standard
+    title = f"{delivery.id} - {delivery.title}" if delivery.title else delivery.id
+    facts = [
+        ("Standard", f"{std.id} {std.name} (rank {result.rank} of {len(scale.standards)})"),
+        ("Size", result.size),
+        ("Risk", result.risk),
+        ("Content", result.content),
+    ]
+    if result.components:
+        facts.append(("Components", ", ".join(result.components)))
+    if result.flags:
+        facts.append(("Flags", ", ".join(result.flags)))
+    lines = [_wrap(title, "", "  "), ""]
+    lines += [_wrap(value, f"{label:<12}", " " * 12) for label, value in facts]
+    lines += ["", "WHY"]
+    lines += [_wrap(r.message, "  - ", "    ") for r in result.rationale]
+    return "\n".join(lines) + "\n"
+
+
+def _wrap(text: str, first: str, rest: str) -> str:
+    clean = re.sub(r"[\x00-\x1f\x7f-\x9f]", " ", text)
+    return (
+        textwrap.fill(
+            clean, _WIDTH, initial_indent=first, subsequent_indent=rest, break_on_hyphens=False
+        )
+        or first.rstrip()
+    )
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else many or one + 's'}"
+
+
+def _template_suffix(template: str) -> str:
+    name = Path(template).name
+    for suffix in (".j2", ".jinja2", ".jinja"):
+        name = name.removesuffix(suffix)
+    suffix = Path(name).suffix
+    return suffix or ".txt"
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {f"{p}{i}" for p in ("COM", "LPT") for i in range(10)}
+
+
+def _file_stem(delivery_id: str) -> str:
+    """A file name made from a delivery id: safe on every platform, never a path."""
+    ascii_id = unicodedata.normalize("NFKD", delivery_id).encode("ascii", "ignore").decode()
+    stem = re.sub(r"\.{2,}", ".", _UNSAFE.sub("-", ascii_id)).strip(".-")
+    stem = stem[:100].rstrip(".-") or "delivery"
+    if stem.split(".")[0].upper() in _RESERVED:
+        stem = "_" + stem
+    return stem
+
+
+def _render(the_plan: TestPlan, scale: Scale, fmt: str, template: str | None) -> str:
+    # JSON and YAML need no template: leaving jinja2 unimported saves a third of the
+    # start-up time of the command CI pipelines run most.
+    if template is None and fmt == "json":
+        return the_plan.to_json()
+    if template is None and fmt == "yaml":
+        import yaml
+
+        return yaml.safe_dump(the_plan.to_dict(), sort_keys=False, allow_unicode=True)
+    from qualscale.render import render_plan
+
+    return render_plan(the_plan, scale, fmt, template=template)
+
+
+def _emit(text: str, output: str | None) -> int:
+    if output is None or output == "-":
+        _out(text)
+    else:
+        _write(Path(output), text)
+    return EXIT_OK
+
+
+def _write(path: Path, text: str) -> None:
+    from qualscale._atomic import write_text
+
+    try:
+        write_text(path, text)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _out(text: str) -> None:
+    try:
+        sys.stdout.write(text)
+    except UnicodeEncodeError:  # a console that cannot show every character
+        encoding = sys.stdout.encoding or "ascii"
+        sys.stdout.write(text.encode(encoding, "replace").decode(encoding))
+
+
+def _err(line: str) -> None:
+    stream = sys.stderr
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    stream.write(line.encode(encoding, "replace").decode(encoding) + "\n")
+    stream.flush()
+
+
+def _report(exc: QualscaleError) -> None:
+    """One line per problem on stderr; ``qualscale:`` before those without a place."""
+    if isinstance(exc, ValidationError):
+        for p in exc.problems:
+            if p.file is None and p.line is None:
+                where = "" if p.path == "$" else f"{p.path}: "
+                _err(f"qualscale: {where}{p.message}")
+            else:
+                _err(str(p))
+    elif isinstance(exc, RenderError):
+        for line in str(exc).splitlines() or [""]:
+            _err(line)  # it names the template file and line
+    else:
+        for line in str(exc).splitlines() or [type(exc).__name__]:
+            _err(f"qualscale: {line}")

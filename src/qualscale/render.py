@@ -1,0 +1,607 @@
+"""Render test plans and scales for people: Markdown, plain text, HTML - and JSON, YAML.
+
+:func:`render_plan` turns a :class:`~qualscale.TestPlan` into a checklist;
+:func:`render_scale` turns a :class:`~qualscale.Scale` into the page that answers
+"what does S3 mean?". Output is deterministic: the same inputs give the same text.
+
+Formats (:data:`FORMATS`):
+
+* ``markdown`` - GitHub-flavoured Markdown task lists, for merge requests and CI job
+  summaries;
+* ``text`` - plain text for the terminal, no line longer than 100 columns;
+* ``html`` - one self-contained printable page (inline CSS, checkboxes), autoescaped;
+* ``json`` and ``yaml`` - the :meth:`TestPlan.to_dict` document (plans only).
+
+Your own template
+-----------------
+``render_plan(..., template="my.md.j2")`` renders a Jinja2 template of yours with the
+context below. Undefined variables are errors. A template whose name ends in
+``.html``/``.htm``/``.xml`` (optionally followed by ``.j2``, ``.jinja`` or ``.jinja2``) is
+autoescaped. The shipped templates can be reached as ``qualscale/plan.md.j2`` (for
+``{% import %}``, ``{% include %}`` or ``{% extends %}``). Your template runs in Jinja's
+immutable sandbox. Syntax errors, undefined names and any other failure raise
+:class:`~qualscale.errors.RenderError` naming the template file and line, e.g.
+``my.md.j2:7: 'plan' has no attribute 'nope'``.
+
+Plan template context
+---------------------
+``plan``
+    :meth:`TestPlan.to_dict`: ``delivery``, ``scale`` (``name``, ``version``,
+    ``sha256``), ``standard`` (``id``, ``name``, ``rank``), ``size``, ``risk``,
+    ``components``, ``flags``, ``content``, ``rationale`` (``rule``, ``message``) and
+    ``requirements`` (``kind``, ``obligation``, ``scope``, ``where``, ``when``,
+    ``criteria``, ``checklist``, ``independent``, ``because``), in plan order.
+``scale``
+    :meth:`Scale.to_dict`, the whole scale.
+``standard``
+    The scale's standard the plan applies (``id``, ``name``, ``intent``, ``requires``),
+    or ``None`` when the scale does not have it.
+``gates``
+    The scale's gates in gate order; each gate mapping also has ``label``
+    (``"G4 · Start of validation"``).
+``environments``, ``kinds``
+    Mappings from id to the environment or kind (in the scale's order), each with
+    ``label`` (its name, or its id when it has none).
+``groups``
+    Every requirement of the plan, grouped by gate in gate order, then by environment
+    in environment order: a list of ``{"gate": gate or None, "label": str,
+    "environments": [{"environment": environment or None, "label": str,
+    "requirements": [requirement, ...]}, ...]}``. Requirements without a gate come last
+    (label ``"No gate"``), as do those without an environment (``"Any environment"``).
+``required``, ``advised``
+    The same grouping over the ``required`` requirements only, and over the
+    ``recommended`` and ``optional`` ones.
+``discouraged``
+    The ``discouraged`` requirements, in plan order.
+``version``
+    The qualscale version.
+
+Scale template context
+----------------------
+``scale``, ``gates``, ``environments``, ``kinds`` and ``version`` as above, and:
+``standards`` (the scale's standards, each with ``rank``); ``matrix`` (one row per kind:
+``{"kind": kind, "cells": [{"standard": id, "requirement": requirement or None,
+"text": "required · targeted" or an en dash, "mark": "++", "+", "o", "NR" or an en
+dash}]}``);
+``bands`` (size bands, each with ``limits``, such as ``"at most 10 lines, 2 files,
+1 component"``); ``risk_factors`` (``{"factor", "value", "class"}`` rows: flags, change
+types, unknown type, unmapped paths); ``components``; ``risk_matrix`` (one row per band:
+``{"band": id, "cells": [standard id, ...]}`` in risk class order); ``modifiers`` and
+``history`` (each rule's mapping with ``condition`` and ``effect`` as text).
+
+Filters: ``md`` (escape text for inline Markdown), ``code`` (a Markdown code span),
+``wrap(indent=0, hanging=indent, width=100)`` (wrap text to lines of at most ``width``
+columns, indented) and ``table(indent=2, width=100)`` (rows of cells as aligned plain-text
+columns, the last one wrapped).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import textwrap
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import jinja2.sandbox
+import yaml
+
+from qualscale.errors import RenderError, UsageError
+from qualscale.plan import TestPlan
+from qualscale.scale import Modifier, Scale
+
+__all__ = [
+    "FORMATS",
+    "SCALE_FORMATS",
+    "TEXT_WIDTH",
+    "plan_context",
+    "render_plan",
+    "render_scale",
+    "scale_context",
+]
+
+#: The formats :func:`render_plan` knows.
+FORMATS: tuple[str, ...] = ("markdown", "text", "html", "json", "yaml")
+#: The formats :func:`render_scale` knows.
+SCALE_FORMATS: tuple[str, ...] = ("markdown", "text", "html")
+#: The widest line of the ``text`` format.
+TEXT_WIDTH = 100
+
+_PLAN_TEMPLATES = {"markdown": "plan.md.j2", "text": "plan.txt.j2", "html": "plan.html.j2"}
+_SCALE_TEMPLATES = {"markdown": "scale.md.j2", "text": "scale.txt.j2", "html": "scale.html.j2"}
+_MARKS = {"required": "++", "recommended": "+", "optional": "o", "discouraged": "NR"}
+_EMPTY = "\u2013"  # an en dash
+
+
+# ------------------------------------------------------------------ API
+
+
+def render_plan(
+    plan: TestPlan,
+    scale: Scale,
+    format: str = "markdown",
+    template: str | os.PathLike[str] | None = None,
+) -> str:
+    """Render ``plan`` (made on ``scale``) in ``format``, or with your own ``template``.
+
+    Args:
+        plan: The plan to render.
+        scale: The scale the plan was made on (for gate, environment and kind names).
+        format: One of :data:`FORMATS`; ignored when ``template`` is given.
+        template: The path of a Jinja2 template, rendered with the plan context
+            described in this module's docstring.
+
+    Returns:
+        The text, ending with a newline.
+
+    Raises:
+        UsageError: ``format`` is unknown.
+        RenderError: ``template`` cannot be read, has a syntax error or fails to
+            render; the message names the file and line.
+    """
+    if template is not None:
+        return _render_user(Path(template), plan_context(plan, scale))
+    if format == "json":
+        return plan.to_json()
+    if format == "yaml":
+        return yaml.safe_dump(plan.to_dict(), sort_keys=False, allow_unicode=True)
+    name = _PLAN_TEMPLATES.get(format)
+    if name is None:
+        raise UsageError(_unknown_format(format, FORMATS))
+    return _render_shipped(name, plan_context(plan, scale))
+
+
+def render_scale(scale: Scale, format: str = "markdown") -> str:
+    """Render ``scale`` as a reference page: standards x kinds, rules, matrix, gates.
+
+    Args:
+        scale: The scale to show.
+        format: One of :data:`SCALE_FORMATS`.
+
+    Raises:
+        UsageError: ``format`` is unknown.
+    """
+    name = _SCALE_TEMPLATES.get(format)
+    if name is None:
+        raise UsageError(_unknown_format(format, SCALE_FORMATS))
+    return _render_shipped(name, scale_context(scale))
+
+
+def plan_context(plan: TestPlan, scale: Scale) -> dict[str, Any]:
+    """The variables a plan template sees (plain data; see the module docstring)."""
+    plan_dict = plan.to_dict()
+    common = _common(scale)
+    gates: list[dict[str, Any]] = common["gates"]
+    envs: dict[str, dict[str, Any]] = common["environments"]
+    reqs: list[dict[str, Any]] = plan_dict["requirements"]
+    standard = next((s for s in common["scale"]["standards"] if s["id"] == plan.standard.id), None)
+    return {
+        "plan": plan_dict,
+        **common,
+        "standard": standard,
+        "groups": _group(reqs, gates, envs),
+        "required": _group([r for r in reqs if r["obligation"] == "required"], gates, envs),
+        "advised": _group(
+            [r for r in reqs if r["obligation"] in ("recommended", "optional")], gates, envs
+        ),
+        "discouraged": [r for r in reqs if r["obligation"] == "discouraged"],
+    }
+
+
+def scale_context(scale: Scale) -> dict[str, Any]:
+    """The variables a scale template sees (plain data; see the module docstring)."""
+    common = _common(scale)
+    data: dict[str, Any] = common["scale"]
+    rules = scale.classification
+    standards = [{**s, "rank": i} for i, s in enumerate(data["standards"], start=1)]
+    matrix = []
+    for kind in common["kinds"].values():
+        cells = []
+        for std in scale.standards:
+            req = std.requirement(kind["id"])
+            if req is None:
+                cells.append(
+                    {"standard": std.id, "requirement": None, "text": _EMPTY, "mark": _EMPTY}
+                )
+                continue
+            text = f"{req.obligation} · {req.scope}" if req.scope else req.obligation
+            req_dict = next(
+                r for r in _standard_dict(data, std.id)["requires"] if r["kind"] == kind["id"]
+            )
+            cells.append(
+                {
+                    "standard": std.id,
+                    "requirement": req_dict,
+                    "text": text,
+                    "mark": _MARKS[req.obligation],
+                }
+            )
+        matrix.append({"kind": kind, "cells": cells})
+    bands = [{**band, "limits": _limits(band)} for band in data["classification"]["size"]["bands"]]
+    risk = rules.risk
+    factors = [{"factor": "flag", "value": k, "class": v} for k, v in risk.flags.items()]
+    factors += [{"factor": "type", "value": k, "class": v} for k, v in risk.types.items()]
+    if risk.unknown_type is not None:
+        factors.append({"factor": "type", "value": "(none given)", "class": risk.unknown_type})
+    if risk.unmapped_paths is not None:
+        factors.append(
+            {"factor": "paths", "value": "(outside every component)", "class": risk.unmapped_paths}
+        )
+    risk_matrix = [
+        {"band": b.id, "cells": [rules.matrix[b.id][c] for c in risk.classes]}
+        for b in rules.size.bands
+    ]
+    modifiers = [
+        {**raw, "condition": mod.when.describe(), "effect": _effect(mod)}
+        for mod, raw in zip(rules.modifiers, data["classification"]["modifiers"], strict=True)
+    ]
+    history = [
+        {
+            **raw,
+            "condition": (
+                f"at least {h.at_least} {_measure(h.measure, h.at_least)} "
+                f"in the last {h.window} deliveries"
+            ),
+            "effect": f"raise {h.raise_by} level" + ("s" if h.raise_by != 1 else ""),
+        }
+        for h, raw in zip(rules.history, data["classification"]["history"], strict=True)
+    ]
+    return {
+        **common,
+        "standards": standards,
+        "matrix": matrix,
+        "bands": bands,
+        "risk_factors": factors,
+        "components": data["classification"]["components"],
+        "risk_matrix": risk_matrix,
+        "modifiers": modifiers,
+        "history": history,
+    }
+
+
+# ----------------------------------------------------------- contexts
+
+
+def _common(scale: Scale) -> dict[str, Any]:
+    from qualscale import __version__
+
+    data = scale.to_dict()
+    return {
+        "scale": data,
+        "gates": [{**g, "label": _gate_label(g)} for g in data["gates"]],
+        "environments": {
+            e["id"]: {**e, "label": e["name"] or e["id"]} for e in data["environments"]
+        },
+        "kinds": {k["id"]: {**k, "label": k["name"] or k["id"]} for k in data["kinds"]},
+        "version": __version__,
+    }
+
+
+def _standard_dict(data: Mapping[str, Any], id: str) -> dict[str, Any]:
+    return next(s for s in data["standards"] if s["id"] == id)
+
+
+def _gate_label(gate: Mapping[str, Any]) -> str:
+    return f"{gate['id']} · {gate['name']}" if gate.get("name") else str(gate["id"])
+
+
+def _group(
+    reqs: Sequence[dict[str, Any]],
+    gates: Sequence[dict[str, Any]],
+    envs: Mapping[str, dict[str, Any]],
+) -> list[dict[str, Any]]:
+    # Known gates in gate order, then unknown ids in plan order, then no gate at all;
+    # the same for environments inside a gate. Plans are already in this order when
+    # made on this scale; sorting again keeps a plan made elsewhere readable.
+    gate_by_id = {g["id"]: g for g in gates}
+    gate_index = {g["id"]: i for i, g in enumerate(gates)}
+    env_index = {e: i for i, e in enumerate(envs)}
+
+    def position(value: str | None, index: Mapping[str, int]) -> int:
+        if value is None:
+            return len(index) + 1
+        return index.get(value, len(index))
+
+    ordered = sorted(
+        reqs, key=lambda r: (position(r["when"], gate_index), position(r["where"], env_index))
+    )
+    groups: list[dict[str, Any]] = []
+    for req in ordered:
+        if not groups or groups[-1]["id"] != req["when"]:
+            gate = gate_by_id.get(req["when"]) if req["when"] is not None else None
+            if gate is None and req["when"] is not None:
+                gate = {"id": req["when"], "name": "", "label": req["when"]}
+            label = gate["label"] if gate is not None else "No gate"
+            groups.append({"id": req["when"], "gate": gate, "label": label, "environments": []})
+        env_groups: list[dict[str, Any]] = groups[-1]["environments"]
+        if not env_groups or env_groups[-1]["id"] != req["where"]:
+            env = envs.get(req["where"]) if req["where"] is not None else None
+            if env is None and req["where"] is not None:
+                env = {"id": req["where"], "name": "", "label": req["where"]}
+            env_label = env["label"] if env is not None else "Any environment"
+            env_groups.append(
+                {"id": req["where"], "environment": env, "label": env_label, "requirements": []}
+            )
+        env_groups[-1]["requirements"].append(req)
+    for group in groups:
+        del group["id"]
+        for env_group in group["environments"]:
+            del env_group["id"]
+    return groups
+
+
+def _measure(measure: str, count: int) -> str:
+    words = measure.replace("_", " ")
+    return words.removesuffix("s") if count == 1 else words
+
+
+def _limits(band: Mapping[str, Any]) -> str:
+    parts = []
+    for key, unit in (
+        ("max_lines", "line"),
+        ("max_files", "file"),
+        ("max_components", "component"),
+    ):
+        value = band.get(key)
+        if value is not None:
+            parts.append(f"{value} {unit}{'' if value == 1 else 's'}")
+    return f"at most {', '.join(parts)}" if parts else "no limit"
+
+
+def _effect(mod: Modifier) -> str:
+    parts = []
+    if mod.ceiling is not None:
+        parts.append(f"at most {mod.ceiling}")
+    if mod.floor is not None:
+        parts.append(f"at least {mod.floor}")
+    if mod.raise_by:
+        parts.append(f"raise {mod.raise_by} level" + ("s" if mod.raise_by != 1 else ""))
+    for req in mod.require:
+        what = f"{req.kind} ({req.scope})" if req.scope else req.kind
+        parts.append(f"{what} at least {req.obligation}")
+    return "; ".join(parts)
+
+
+def _unknown_format(format: str, choices: Iterable[str]) -> str:
+    return f"unknown format {format!r}; expected one of: {', '.join(choices)}"
+
+
+# ------------------------------------------------------------- filters
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<|~])")
+
+
+def _one_line(value: object) -> str:
+    # Newlines in a title would break the document's structure; escape sequences
+    # in text output would reach the terminal.
+    return _CONTROL.sub("", re.sub(r"\r\n|[\n\t]", " ", str(value)))
+
+
+def md(value: object) -> str:
+    """``value`` as one line of inline Markdown text: markup characters escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", _one_line(value))
+
+
+def wrap(
+    value: object, indent: int = 0, hanging: int | None = None, width: int = TEXT_WIDTH
+) -> str:
+    """``value`` wrapped to ``width`` columns; first line indented ``indent``, then ``hanging``."""
+    first = " " * indent
+    rest = " " * (indent if hanging is None else hanging)
+    text = _one_line(value)
+    if not text.strip():
+        return first.rstrip()
+    return textwrap.fill(
+        text, width=width, initial_indent=first, subsequent_indent=rest, break_on_hyphens=False
+    )
+
+
+def code(value: object) -> str:
+    """``value`` as a Markdown code span (safe in table cells too)."""
+    text = _one_line(value).replace("|", "\\|")
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def table(rows: Iterable[Sequence[object]], indent: int = 2, width: int = TEXT_WIDTH) -> str:
+    """Rows as aligned plain-text columns; the last column wraps to keep within ``width``."""
+    cells = [[_one_line(c) for c in row] for row in rows]
+    if not cells:
+        return ""
+    n = max(len(row) for row in cells)
+    cells = [row + [""] * (n - len(row)) for row in cells]
+    widths = [max(len(row[i]) for row in cells) for i in range(n - 1)]
+    lead = indent + sum(w + 2 for w in widths)
+    if lead > width - 20:  # too wide to align: one cell a line instead
+        return "\n\n".join(
+            "\n".join(wrap(c, indent + (2 if i else 0)) for i, c in enumerate(row) if c)
+            for row in cells
+        )
+    lines = []
+    for row in cells:
+        head = " " * indent + "".join(c.ljust(w + 2) for c, w in zip(row, widths, strict=False))
+        if not row[-1]:
+            lines.append(head.rstrip())
+            continue
+        body = textwrap.wrap(row[-1], width=width - lead, break_on_hyphens=False) or [""]
+        lines.append(head + body[0])
+        lines.extend(" " * lead + more for more in body[1:])
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------- environments
+
+
+class _Named(dict[str, Any]):
+    """A mapping of the context that knows its name, for error messages."""
+
+    __slots__ = ("_qs_name",)
+    _qs_name: str
+
+
+class _NamedList(list[Any]):
+    """A list of the context that knows its name, for error messages."""
+
+    __slots__ = ("_qs_name",)
+    _qs_name: str
+
+
+def _named(value: Any, name: str) -> Any:
+    if isinstance(value, Mapping):
+        out = _Named()
+        for key, item in value.items():
+            step = (
+                f"{name}.{key}"
+                if isinstance(key, str) and key.isidentifier()
+                else f"{name}[{key!r}]"
+            )
+            out[key] = _named(item, step)
+        out._qs_name = name
+        return out
+    if isinstance(value, list):
+        items = _NamedList(_named(item, f"{name}[{i}]") for i, item in enumerate(value))
+        items._qs_name = name
+        return items
+    return value
+
+
+class _Undefined(jinja2.StrictUndefined):
+    """StrictUndefined whose messages name the context variable (``'plan.delivery'``)."""
+
+    __slots__ = ()
+
+    @property
+    def _undefined_message(self) -> str:
+        name = getattr(self._undefined_obj, "_qs_name", None)
+        if self._undefined_hint or name is None:
+            return str(super()._undefined_message)
+        if not isinstance(self._undefined_name, str):
+            return f"{name!r} has no element {self._undefined_name!r}"
+        return f"{name!r} has no attribute {self._undefined_name!r}"
+
+
+_TEMPLATE_SUFFIXES = (".j2", ".jinja", ".jinja2")
+
+
+def _autoescape(name: str | None) -> bool:
+    if name is None:
+        return False
+    name = name.lower()
+    for suffix in _TEMPLATE_SUFFIXES:
+        name = name.removesuffix(suffix)
+    return name.endswith((".html", ".htm", ".xml"))
+
+
+def _configure(env: jinja2.Environment) -> jinja2.Environment:
+    env.filters["md"] = md
+    env.filters["wrap"] = wrap
+    env.filters["code"] = code
+    env.filters["table"] = table
+    return env
+
+
+_OPTIONS: dict[str, Any] = {
+    "undefined": _Undefined,
+    "autoescape": _autoescape,
+    "keep_trailing_newline": True,
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+}
+
+_shipped_env: jinja2.Environment | None = None
+_user_envs: dict[str, jinja2.Environment] = {}
+
+
+def _package_loader() -> jinja2.BaseLoader:
+    return jinja2.PackageLoader("qualscale", "templates")
+
+
+def _shipped() -> jinja2.Environment:
+    global _shipped_env
+    if _shipped_env is None:
+        _shipped_env = _configure(jinja2.Environment(loader=_package_loader(), **_OPTIONS))
+    return _shipped_env
+
+
+def _user(folder: str) -> jinja2.Environment:
+    # One environment per folder keeps compiled templates for batch runs.
+    env = _user_envs.get(folder)
+    if env is None:
+        loader = jinja2.ChoiceLoader(
+            [
+                jinja2.FileSystemLoader(folder),
+                jinja2.PrefixLoader({"qualscale": _package_loader()}),
+            ]
+        )
+        env = _configure(jinja2.sandbox.ImmutableSandboxedEnvironment(loader=loader, **_OPTIONS))
+        _user_envs[folder] = env
+    return env
+
+
+def _render_shipped(name: str, context: Mapping[str, Any]) -> str:
+    template = _shipped().get_template(name)
+    return template.render(_named_context(context))
+
+
+def _named_context(context: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: _named(value, key) for key, value in context.items()}
+
+
+def _render_user(path: Path, context: Mapping[str, Any]) -> str:
+    shown = os.fspath(path)
+    if not path.is_file():
+        what = "a directory" if path.is_dir() else "no such file"
+        raise RenderError(f"{shown}: cannot read the template: {what}")
+    folder = os.fspath(path.resolve().parent)
+    env = _user(folder)
+    try:
+        template = env.get_template(path.name)
+    except jinja2.TemplateSyntaxError as exc:
+        where = _shown_file(exc.filename, path, shown)
+        raise RenderError(f"{where}:{exc.lineno}: {exc.message}") from None
+    except UnicodeDecodeError as exc:
+        raise RenderError(f"{shown}: not UTF-8 text (byte {exc.start})") from None
+    except (jinja2.TemplateError, OSError) as exc:
+        raise RenderError(f"{shown}: cannot read the template: {exc}") from None
+    try:
+        return template.render(_named_context(context))
+    except jinja2.TemplateSyntaxError as exc:  # an included template
+        where = _shown_file(exc.filename, path, shown)
+        raise RenderError(f"{where}:{exc.lineno}: {exc.message}") from None
+    except Exception as exc:
+        # A template is a program of the user's: whatever fails in it is reported
+        # where it happened, never as a traceback.
+        file, line = _template_frame(exc)
+        where = _shown_file(file, path, shown) if file else shown
+        message = exc.message if isinstance(exc, jinja2.TemplateError) else None
+        message = message or f"{type(exc).__name__}: {exc}"
+        raise RenderError(f"{where}:{line}: {message}" if line else f"{where}: {message}") from None
+
+
+def _shown_file(filename: str | None, path: Path, shown: str) -> str:
+    if filename is None:
+        return shown
+    try:
+        if Path(filename).resolve() == path.resolve():
+            return shown
+        relative = os.path.relpath(filename)
+    except (OSError, ValueError):  # pragma: no cover - another drive, a vanished folder
+        return filename
+    return filename if relative.startswith("..") else relative
+
+
+def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:
+    # Jinja rewrites tracebacks so that template frames carry the template's file and
+    # line (and mark their globals); the innermost such frame is where it failed.
+    found: tuple[str | None, int | None] = (None, None)
+    tb = exc.__traceback__
+    while tb is not None:
+        if "__jinja_exception__" in tb.tb_frame.f_globals:
+            found = (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found

@@ -1,0 +1,513 @@
+"""Tests for qualscale.render: golden files, escaping, template errors, width, determinism.
+
+Golden files live in ``tests/golden/``: ``plan-<delivery>.<ext>`` for every plan format
+and ``scale-billing-saas.<ext>`` for every scale format, all on the bundled
+``billing-saas`` scale. The qualscale version and the scale's sha256 are written there as
+``<version>`` and ``<sha256>``: a release, or an edit of the scale that changes nothing
+shown, leaves them alone. When the output changes on purpose, regenerate them and
+review the diff::
+
+    QUALSCALE_UPDATE_GOLDEN=1 pytest tests/test_render.py
+    git diff tests/golden/
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+import yaml
+
+import qualscale
+from qualscale import cli
+from qualscale.errors import RenderError, UsageError
+from qualscale.render import (
+    FORMATS,
+    SCALE_FORMATS,
+    TEXT_WIDTH,
+    code,
+    md,
+    plan_context,
+    render_plan,
+    render_scale,
+    scale_context,
+    table,
+    wrap,
+)
+
+GOLDEN = Path(__file__).parent / "golden"
+UPDATE = os.environ.get("QUALSCALE_UPDATE_GOLDEN") == "1"
+SUFFIX = {"markdown": "md", "text": "txt", "html": "html", "json": "json", "yaml": "yaml"}
+
+DELIVERIES: dict[str, dict[str, Any]] = {
+    "docs-typo": {
+        "id": "MR-101",
+        "title": "Fix a typo in the README",
+        "type": "docs",
+        "changes": {"lines_added": 1, "lines_removed": 1, "files": 1},
+        "paths": ["README.md"],
+    },
+    "money-change": {
+        "id": "MR-202",
+        "title": "Rewrite proration of mid-cycle plan changes",
+        "type": "feature",
+        "changes": {"lines_added": 820, "lines_removed": 140, "files": 23},
+        "paths": [
+            "src/invoicing/proration.py",
+            "src/rating/tariffs.py",
+            "tests/invoicing/test_proration.py",
+        ],
+        "project": "billing",
+    },
+    "data-migration": {
+        "id": "MIG-7",
+        "title": "Migrate legacy contracts and balances",
+        "type": "data-migration",
+        "changes": {"lines_added": 260, "lines_removed": 12, "files": 6},
+        "paths": ["migrations/0042_contracts.sql", "src/customers/import_contracts.py"],
+    },
+}
+
+
+def check_golden(name: str, text: str, sha256: str | None = None) -> None:
+    """Compare ``text`` with ``tests/golden/<name>``, or write it when regenerating.
+
+    The version and the scale's ``sha256`` (full, and the 12-digit form the rendered
+    plans show) are replaced by placeholders first.
+    """
+    text = text.replace(f"qualscale {qualscale.__version__}", "qualscale <version>")
+    if sha256 is not None:
+        text = text.replace(sha256, "<sha256>").replace(sha256[:12], "<sha256>")
+    path = GOLDEN / name
+    if UPDATE:
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8", newline="")
+        return
+    if not path.exists():
+        pytest.fail(f"no golden file {name}; run QUALSCALE_UPDATE_GOLDEN=1 pytest {__file__}")
+    assert path.read_text(encoding="utf-8") == text, (
+        f"{name} differs; if the change is on purpose: QUALSCALE_UPDATE_GOLDEN=1 pytest "
+        "tests/test_render.py"
+    )
+
+
+@pytest.fixture(scope="module")
+def billing() -> qualscale.Scale:
+    return qualscale.load_scale("billing-saas")
+
+
+def make_plan(scale: qualscale.Scale, **delivery: Any) -> qualscale.TestPlan:
+    return qualscale.plan(qualscale.Delivery.from_dict(delivery), scale)
+
+
+# ------------------------------------------------------------------ goldens
+
+
+@pytest.mark.parametrize("format", FORMATS)
+@pytest.mark.parametrize("name", sorted(DELIVERIES))
+def test_plan_matches_golden_file(billing: qualscale.Scale, name: str, format: str) -> None:
+    the_plan = make_plan(billing, **DELIVERIES[name])
+    text = render_plan(the_plan, billing, format)
+    check_golden(f"plan-{name}.{SUFFIX[format]}", text, billing.sha256)
+
+
+@pytest.mark.parametrize("format", SCALE_FORMATS)
+def test_scale_matches_golden_file(billing: qualscale.Scale, format: str) -> None:
+    check_golden(f"scale-billing-saas.{SUFFIX[format]}", render_scale(billing, format))
+
+
+def test_the_goldens_cover_what_the_brief_asks(billing: qualscale.Scale) -> None:
+    standards = {name: make_plan(billing, **data).standard.id for name, data in DELIVERIES.items()}
+    assert standards == {"docs-typo": "S1", "money-change": "S5", "data-migration": "S4"}
+
+
+# ---------------------------------------------------------- formats, content
+
+
+def test_json_is_the_plans_own_json(billing: qualscale.Scale) -> None:
+    the_plan = make_plan(billing, **DELIVERIES["money-change"])
+    assert render_plan(the_plan, billing, "json") == the_plan.to_json()
+
+
+def test_yaml_loads_back_to_the_plans_dict(billing: qualscale.Scale) -> None:
+    the_plan = make_plan(billing, **DELIVERIES["data-migration"])
+    assert yaml.safe_load(render_plan(the_plan, billing, "yaml")) == the_plan.to_dict()
+
+
+def test_markdown_puts_required_first_and_the_rest_apart(billing: qualscale.Scale) -> None:
+    text = render_plan(make_plan(billing, **DELIVERIES["docs-typo"]), billing, "markdown")
+    required = text.index("## Required")
+    advised = text.index("## Recommended and optional")
+    not_needed = text.index("## Not needed")
+    assert required < text.index("- [ ] **unit** (suite) — required") < advised
+    assert advised < text.index("- [ ] **regression** (smoke) — recommended") < not_needed
+    assert "- performance (baseline): " in text[not_needed:]
+    assert "### G4 · Start of validation\n\n#### CI\n\n- [ ] **unit**" in text
+
+
+def test_markdown_nests_criteria_and_checklist_as_tasks(billing: qualscale.Scale) -> None:
+    text = render_plan(make_plan(billing, **DELIVERIES["docs-typo"]), billing, "markdown")
+    expected = (
+        (
+            "- [ ] **unit** (suite) — required\n"
+            "  _S1 requires unit \\(suite\\)_\n"
+            "  - [ ] The full unit suite passes in CI\n"
+            "  - [ ] CI pipeline green on the merge request\n"
+        )
+        .replace("\\(", "(")
+        .replace("\\)", ")")
+    )
+    assert expected in text
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("<script>alert(1)</script>", "\\<script>alert(1)\\</script>"),
+        ("*not bold* _nor italic_", "\\*not bold\\* \\_nor italic\\_"),
+        ("[link](http://example.com)", "\\[link\\](http://example.com)"),
+        ("a | b", "a \\| b"),
+        ("two\nlines", "two lines"),
+        ("bell\x07 and \x1b[31mred", "bell and \\[31mred"),
+    ],
+)
+def test_markdown_escapes_user_text(billing: qualscale.Scale, title: str, expected: str) -> None:
+    text = render_plan(make_plan(billing, id="X-1", title=title), billing, "markdown")
+    assert text.splitlines()[0] == f"# Test plan: X-1 — {expected}"
+
+
+def test_html_escapes_a_hostile_title(billing: qualscale.Scale) -> None:
+    text = render_plan(
+        make_plan(billing, id="X-1", title="<script>alert(1)</script>"), billing, "html"
+    )
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert "<script>" not in text
+
+
+def test_html_escapes_hostile_scale_text(billing: qualscale.Scale) -> None:
+    hostile = attrs.evolve(billing, description='<img src=x onerror="alert(1)">')
+    text = render_scale(hostile, "html")
+    assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in text
+    assert "<img" not in text
+
+
+def test_html_is_self_contained(billing: qualscale.Scale) -> None:
+    text = render_plan(make_plan(billing, **DELIVERIES["money-change"]), billing, "html")
+    assert text.startswith("<!DOCTYPE html>")
+    assert "<style>" in text
+    assert '<input type="checkbox">' in text
+    for external in ("http://", "https://", "<link", "<script", "src="):
+        assert external not in text
+
+
+LONG = "x" * 150
+
+
+@pytest.mark.parametrize(
+    "delivery",
+    [
+        *DELIVERIES.values(),
+        {"id": "L-1", "title": "A long title " * 20, "flags": ["money", "personal-data"]},
+        {"id": LONG, "title": LONG, "paths": [f"src/{LONG}.py"], "type": "hotfix"},
+    ],
+    ids=[*DELIVERIES, "long-words", "unbreakable"],
+)
+def test_text_lines_fit_in_100_columns(billing: qualscale.Scale, delivery: dict[str, Any]) -> None:
+    text = render_plan(make_plan(billing, **delivery), billing, "text")
+    assert max(len(line) for line in text.splitlines()) <= TEXT_WIDTH
+
+
+@pytest.mark.parametrize("name", qualscale._loading.bundled_scales())
+def test_scale_text_fits_in_100_columns(name: str) -> None:
+    text = render_scale(qualscale.load_scale(name), "text")
+    assert max(len(line) for line in text.splitlines()) <= TEXT_WIDTH
+
+
+@pytest.mark.parametrize("format", ["markdown", "text", "html"])
+def test_output_has_no_markup_leaks_or_undefined(billing: qualscale.Scale, format: str) -> None:
+    text = render_plan(make_plan(billing, **DELIVERIES["money-change"]), billing, format)
+    assert "{{" not in text
+    assert "{%" not in text
+    assert text.endswith("\n")
+    assert not text.endswith("\n\n")
+
+
+def test_text_has_no_markup(billing: qualscale.Scale) -> None:
+    text = render_plan(make_plan(billing, **DELIVERIES["money-change"]), billing, "text")
+    for markup in ("**", "<", "- [ ]", "#"):
+        assert markup not in text
+
+
+def test_rendering_is_deterministic_across_processes(billing: qualscale.Scale) -> None:
+    here = render_plan(make_plan(billing, **DELIVERIES["money-change"]), billing, "markdown")
+    script = textwrap.dedent(
+        f"""
+        import sys, qualscale
+        from qualscale.render import render_plan
+        scale = qualscale.load_scale("billing-saas")
+        delivery = qualscale.Delivery.from_dict({DELIVERIES["money-change"]!r})
+        sys.stdout.write(render_plan(qualscale.plan(delivery, scale), scale, "markdown"))
+        """
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONIOENCODING": "utf-8"}
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, env=env, check=True
+    )
+    assert result.stdout.decode("utf-8").replace("\r\n", "\n") == here
+    assert here == render_plan(make_plan(billing, **DELIVERIES["money-change"]), billing)
+
+
+@pytest.mark.parametrize("format", ["pdf", "Markdown", ""])
+def test_an_unknown_format_is_a_usage_error(billing: qualscale.Scale, format: str) -> None:
+    the_plan = make_plan(billing, id="X-1")
+    with pytest.raises(UsageError, match="unknown format"):
+        render_plan(the_plan, billing, format)
+
+
+def test_an_unknown_scale_format_is_a_usage_error(billing: qualscale.Scale) -> None:
+    with pytest.raises(UsageError, match="expected one of: markdown, text, html"):
+        render_scale(billing, "json")
+
+
+def test_the_cli_knows_the_same_formats() -> None:
+    assert (cli.PLAN_FORMATS, cli.SCALE_FORMATS) == (FORMATS, SCALE_FORMATS)
+
+
+# ------------------------------------------------------------------ context
+
+
+def test_plan_context_has_the_documented_variables(billing: qualscale.Scale) -> None:
+    context = plan_context(make_plan(billing, id="X-1"), billing)
+    assert set(context) == {
+        "plan",
+        "scale",
+        "standard",
+        "gates",
+        "environments",
+        "kinds",
+        "groups",
+        "required",
+        "advised",
+        "discouraged",
+        "version",
+    }
+    assert context["version"] == qualscale.__version__
+
+
+def test_groups_follow_gate_then_environment_order(billing: qualscale.Scale) -> None:
+    context = plan_context(make_plan(billing, **DELIVERIES["money-change"]), billing)
+    outline = [
+        (group["label"], [env["label"] for env in group["environments"]])
+        for group in context["groups"]
+    ]
+    assert outline == [
+        ("G4 · Start of validation", ["CI", "Pre-production"]),
+        ("G3 · Start of in-office application", ["Pre-production"]),
+        ("G2 · General availability", ["Pre-production"]),
+    ]
+
+
+def test_groups_hold_every_requirement_once(billing: qualscale.Scale) -> None:
+    the_plan = make_plan(billing, **DELIVERIES["docs-typo"])
+    context = plan_context(the_plan, billing)
+
+    def kinds(groups: list[dict[str, Any]]) -> list[str]:
+        return [r["kind"] for g in groups for e in g["environments"] for r in e["requirements"]]
+
+    assert sorted(kinds(context["groups"])) == sorted(r.kind for r in the_plan.requirements)
+    assert kinds(context["required"]) == ["unit"]
+    assert kinds(context["advised"]) == ["regression"]
+    assert [r["kind"] for r in context["discouraged"]] == ["performance"]
+
+
+def test_requirements_without_gate_or_environment_come_last(
+    billing: qualscale.Scale,
+) -> None:
+    the_plan = make_plan(billing, id="X-1")
+    loose = attrs.evolve(the_plan.requirements[0], where=None, when=None)
+    the_plan = attrs.evolve(the_plan, requirements=(loose, *the_plan.requirements[1:]))
+    groups = plan_context(the_plan, billing)["groups"]
+    assert groups[-1]["label"] == "No gate"
+    assert groups[-1]["gate"] is None
+    assert groups[-1]["environments"][0]["label"] == "Any environment"
+
+
+def test_scale_context_matrix_cells(billing: qualscale.Scale) -> None:
+    context = scale_context(billing)
+    rows = {row["kind"]["id"]: row["cells"] for row in context["matrix"]}
+    assert [c["text"] for c in rows["regression"]] == [
+        "recommended · smoke",
+        "required · smoke",
+        "required · targeted",
+        "required · full",
+        "required · full",
+    ]
+    assert rows["acceptance"][0] == {
+        "standard": "S1",
+        "requirement": None,
+        "text": "\u2013",
+        "mark": "\u2013",
+    }
+
+
+# ------------------------------------------------------------ user templates
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_user_template_sees_the_context(billing: qualscale.Scale, tmp_path: Path) -> None:
+    template = write(
+        tmp_path,
+        "mine.md.j2",
+        "{{ plan.delivery.id }} {{ plan.standard.id }} {{ kinds.unit.label }}\n"
+        "{% for g in groups %}{{ g.label }};{% endfor %}\n",
+    )
+    text = render_plan(make_plan(billing, **DELIVERIES["docs-typo"]), billing, template=template)
+    # trim_blocks drops the newline after {% endfor %}, as in any Jinja template
+    assert (
+        text
+        == "MR-101 S1 Unit tests\nG4 · Start of validation;G3 · Start of in-office application;"
+    )
+
+
+def test_an_undefined_attribute_names_file_line_and_variable(
+    billing: qualscale.Scale, tmp_path: Path
+) -> None:
+    template = write(tmp_path, "my.md.j2", "a\nb\nc\nd\ne\nf\n{{ plan.nope }}\n")
+    with pytest.raises(RenderError) as info:
+        render_plan(make_plan(billing, id="X-1"), billing, template=template)
+    assert str(info.value) == f"{template}:7: 'plan' has no attribute 'nope'"
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("{{ nope }}", ":1: 'nope' is undefined"),
+        ("\n{{ plan.delivery.nope }}", ":2: 'plan.delivery' has no attribute 'nope'"),
+        ("\n\n{{ plan.requirements[99] }}", ":3: 'plan.requirements' has no element 99"),
+        ("{% for x in plan.rationale %}\n{{ x.nope }}{% endfor %}", ":2: 'plan.rationale[0]'"),
+        ("{{ 1 // 0 }}", ":1: ZeroDivisionError: integer division or modulo by zero"),
+        ('{{ "".__class__ }}', ":1: access to attribute '__class__' of 'str' object is unsafe"),
+        ("{% for x in plan %}\n{{ x }\n", ":2: unexpected '}'"),
+        ("{% if plan %}\n", ":1: Unexpected end of template"),
+    ],
+)
+def test_a_broken_template_is_a_located_render_error(
+    billing: qualscale.Scale, tmp_path: Path, source: str, message: str
+) -> None:
+    template = write(tmp_path, "t.txt.j2", source)
+    with pytest.raises(RenderError) as info:
+        render_plan(make_plan(billing, id="X-1"), billing, template=template)
+    assert str(info.value).startswith(f"{template}{message}")
+
+
+def test_an_error_in_an_included_template_names_that_file(
+    billing: qualscale.Scale, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, "part.j2", "ok\n{{ plan.nope }}\n")
+    write(tmp_path, "main.j2", '{% include "part.j2" %}')
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(RenderError) as info:
+        render_plan(make_plan(billing, id="X-1"), billing, template="main.j2")
+    assert str(info.value) == "part.j2:2: 'plan' has no attribute 'nope'"
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda d: d / "missing.j2", "cannot read the template: no such file"),
+        (lambda d: d, "cannot read the template: a directory"),
+        (lambda d: (d / "latin.j2", d.joinpath("latin.j2").write_bytes(b"\xe9"))[0], "UTF-8"),
+    ],
+    ids=["missing", "directory", "not-utf8"],
+)
+def test_an_unreadable_template_is_a_render_error(
+    billing: qualscale.Scale, tmp_path: Path, make: Any, message: str
+) -> None:
+    with pytest.raises(RenderError, match=message):
+        render_plan(make_plan(billing, id="X-1"), billing, template=make(tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("name", "escaped"),
+    [("p.html.j2", True), ("p.HTM", True), ("p.xml.jinja2", True), ("p.md.j2", False)],
+)
+def test_user_templates_autoescape_by_name(
+    billing: qualscale.Scale, tmp_path: Path, name: str, escaped: bool
+) -> None:
+    template = write(tmp_path, name, "{{ plan.delivery.title }}")
+    text = render_plan(make_plan(billing, id="X-1", title="<b>"), billing, template=template)
+    assert text == ("&lt;b&gt;" if escaped else "<b>")
+
+
+def test_a_user_template_can_include_a_shipped_one(
+    billing: qualscale.Scale, tmp_path: Path
+) -> None:
+    the_plan = make_plan(billing, **DELIVERIES["docs-typo"])
+    template = write(tmp_path, "wrapped.md.j2", 'Intro\n\n{% include "qualscale/plan.md.j2" %}')
+    text = render_plan(the_plan, billing, template=template)
+    assert text == "Intro\n\n" + render_plan(the_plan, billing, "markdown")
+
+
+def test_a_user_template_cannot_change_the_context(
+    billing: qualscale.Scale, tmp_path: Path
+) -> None:
+    template = write(tmp_path, "t.j2", "{{ plan.flags.append('x') }}")
+    with pytest.raises(RenderError, match="unsafe"):
+        render_plan(make_plan(billing, id="X-1"), billing, template=template)
+
+
+# ------------------------------------------------------------------ filters
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("plain text", "plain text"),
+        ("a_b*c`d", "a\\_b\\*c\\`d"),
+        ("x\\y", "x\\\\y"),
+        ("~~gone~~", "\\~\\~gone\\~\\~"),
+        ("line\r\nbreak\ttab", "line break tab"),
+        (3, "3"),
+    ],
+)
+def test_md_escapes_inline_markup(value: object, expected: str) -> None:
+    assert md(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("docs/**", "`docs/**`"), ("a`b", "``a`b``"), ("`x", "`` `x ``"), ("a|b", "`a\\|b`")],
+)
+def test_code_makes_a_code_span(value: str, expected: str) -> None:
+    assert code(value) == expected
+
+
+def test_wrap_indents_and_hangs() -> None:
+    text = wrap("word " * 30, indent=2, hanging=4, width=40)
+    lines = text.splitlines()
+    assert lines[0].startswith("  word")
+    assert all(line.startswith("    word") for line in lines[1:])
+    assert max(len(line) for line in lines) <= 40
+
+
+def test_wrap_of_nothing_is_the_bare_indent() -> None:
+    assert wrap("", indent=4) == ""
+
+
+def test_table_aligns_columns_and_wraps_the_last() -> None:
+    rows = [["id", "text"], ["a", "short"], ["long-id", "word " * 30]]
+    lines = table(rows, indent=0, width=40).splitlines()
+    assert lines[:2] == ["id       text", "a        short"]
+    assert all(len(line) <= 40 for line in lines)
+    assert lines[3].startswith(" " * 9 + "word")
