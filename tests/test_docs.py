@@ -15,7 +15,8 @@ HTML comments on the lines right before a fence steer a block:
 
 * ``<!-- skip -->``: not checked at all (git ranges, CI-only commands);
 * ``<!-- partial -->``: a fragment, only parsed;
-* ``<!-- file: NAME -->``: also written to ``NAME``, for the blocks after it.
+* ``<!-- file: NAME -->``: also written to ``NAME``, for the blocks after it;
+* ``<!-- copy of: PATH -->``: the block must equal the repository's file ``PATH``.
 
 Each page runs in a fresh folder holding copies of ``examples/`` and ``standards/`` as the
 working directory: paths read as in the repository, and nothing lands in the working tree.
@@ -65,6 +66,7 @@ class Block:
     text: str
     markers: frozenset[str]
     file: str | None
+    copy_of: str | None = None
 
     @property
     def where(self) -> str:
@@ -89,12 +91,14 @@ def blocks(page: Path) -> list[Block]:
             end += 1
         body = [line.removeprefix(indent) for line in lines[i + 1 : end]]
         markers: set[str] = set()
-        file = None
+        file = copy_of = None
         k = i - 1
         while k >= 0 and (comment := _MARKER.match(lines[k])) is not None:
             text = comment["body"]
             if text.startswith("file:"):
                 file = text.removeprefix("file:").strip()
+            elif text.startswith("copy of:"):
+                copy_of = text.removeprefix("copy of:").strip()
             else:
                 markers.add(text)
             k -= 1
@@ -107,6 +111,7 @@ def blocks(page: Path) -> list[Block]:
                 "\n".join(body) + "\n",
                 frozenset(markers),
                 file,
+                copy_of,
             )
         )
         i = end + 1
@@ -224,6 +229,9 @@ def test_code_blocks_work(page: Path, sandbox: Path, capsys: pytest.CaptureFixtu
         assert not unknown, f"{block.where}: unknown marker(s) {sorted(unknown)}"
         if "skip" in block.markers:
             continue
+        if block.copy_of is not None:
+            original = (ROOT / block.copy_of).read_text(encoding="utf-8")
+            assert block.text == original, f"{block.where}: differs from {block.copy_of}"
         if block.file is not None:
             target = sandbox / block.file
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -248,14 +256,15 @@ def test_blocks_are_found() -> None:
 def test_block_parser_reads_markers_and_indented_fences(tmp_path: Path) -> None:
     page = tmp_path / "page.md"
     page.write_text(
-        "text\n\n<!-- partial -->\n<!-- file: a.yaml -->\n```yaml\nid: x\n```\n\n"
+        "text\n\n<!-- copy of: b.yaml -->\n<!-- partial -->\n<!-- file: a.yaml -->\n"
+        "```yaml\nid: x\n```\n\n"
         "- item\n\n    ```python\n    x = 1\n    ```\n",
         encoding="utf-8",
     )
     found = blocks(page)
-    assert [(b.lang, b.text, b.markers, b.file) for b in found] == [
-        ("yaml", "id: x\n", frozenset({"partial"}), "a.yaml"),
-        ("python", "x = 1\n", frozenset(), None),
+    assert [(b.lang, b.text, b.markers, b.file, b.copy_of) for b in found] == [
+        ("yaml", "id: x\n", frozenset({"partial"}), "a.yaml", "b.yaml"),
+        ("python", "x = 1\n", frozenset(), None, None),
     ]
 
 
