@@ -181,8 +181,10 @@ def test_overlay_scale_changes_the_plan() -> None:
         }
     )
     base_plan, project_plan = plan(d), plan(d, overlay)
-    assert base_plan.components == ("config",)
-    assert project_plan.components == ("config",)  # first match wins: config comes first
+    assert (base_plan.components, base_plan.standard.id) == (("config",), "S1")
+    # The overlay's component has a higher priority than the shipped config/**.
+    assert (project_plan.components, project_plan.flags) == (("tenant-config",), ("money",))
+    assert project_plan.standard.id == "S2"
     assert project_plan.scale.name == "billing-core"
 
 

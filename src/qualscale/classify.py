@@ -117,9 +117,9 @@ def _glob(pattern: str) -> re.Pattern[str]:
 
 
 def match_path(path: str, rules: Sequence[ComponentRule]) -> ComponentRule | None:
-    """The first component rule one of whose globs matches ``path``."""
-    path = path.lstrip("./") if path.startswith("./") else path
-    for rule in rules:
+    """The component ``path`` belongs to: the first match, higher ``priority`` first."""
+    path = path.removeprefix("./")
+    for rule in sorted(rules, key=lambda r: -r.priority):
         if any(_glob(g).match(path) for g in rule.paths):
             return rule
     return None

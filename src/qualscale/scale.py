@@ -159,7 +159,10 @@ class ComponentRule:
 
     ``paths`` are globs (``src/rating/**``, ``tariffs/*.csv``); ``content`` says
     what such files are, so docs-only and config-only changes are recognised;
-    ``flags`` are risk flags every change of the component carries.
+    ``flags`` are risk flags every change of the component carries. A path
+    belongs to the first component that matches it, trying higher ``priority``
+    first and, at equal priority, in the order the scale lists them (so an
+    overlay's new component can win over a shipped one with a broader glob).
     """
 
     id: str = attrs.field(validator=ident)
@@ -167,6 +170,7 @@ class ComponentRule:
     paths: tuple[str, ...] = ()
     content: Content = "code"
     flags: tuple[str, ...] = ()
+    priority: int = 0
     description: str = ""
 
 
@@ -217,10 +221,11 @@ class Condition:
 class Modifier:
     """A rule that adjusts the standard or single requirements after the matrix.
 
-    Actions, applied in this order across all modifiers: ``ceiling`` (at most
-    that standard; only for conditions that cannot grow with risk), ``floor``
-    (at least that standard), ``raise_by`` (levels up), and ``require``
-    (requirements made at least as strong as given, whatever the standard).
+    Actions, applied in this order across all modifiers: ``raise_by`` (levels
+    up; history rules raise next), ``ceiling`` (at most that standard; only for
+    conditions that cannot grow with risk), ``floor`` (at least that standard:
+    a floor always wins), and ``require`` (requirements made at least as strong
+    as given, whatever the standard).
     """
 
     id: str = attrs.field(validator=ident)
