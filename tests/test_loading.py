@@ -331,3 +331,24 @@ def test_import_does_not_pull_in_jinja2() -> None:
     code = "import sys, qualscale; print('jinja2' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_every_bad_value_of_one_object_is_reported(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "bad.yaml",
+        """\
+        id: X
+        changes:
+          lines_added: -1
+          lines_removed: -2
+          files: -3
+        """,
+    )
+    with pytest.raises(DeliveryError) as exc:
+        qualscale.load_delivery(path)
+    assert problems_of(exc) == [
+        f"{path}:3: $.changes.lines_added: expected a non-negative integer, found -1",
+        f"{path}:4: $.changes.lines_removed: expected a non-negative integer, found -2",
+        f"{path}:5: $.changes.files: expected a non-negative integer, found -3",
+    ]

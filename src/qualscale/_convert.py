@@ -141,11 +141,22 @@ def converter() -> cattrs.Converter:
 
     def attrs_factory(t: Any) -> Any:
         inner = make_dict_structure_fn(t, conv, _cattrs_forbid_extra_keys=True)
+        checked = [f for f in attrs.fields(t) if f.validator is not None]
 
         def structure(value: object, _: type) -> object:
             if not isinstance(value, Mapping):
                 raise Invalid(f"expected a mapping, found {describe(value)}")
-            return inner(value, _)
+            try:
+                return inner(value, _)
+            except (ClassValidationError, FieldInvalid) as exc:
+                # attrs stops at the first failing validator; run them all, so
+                # every bad value of the object is reported at once.
+                if isinstance(exc, FieldInvalid):
+                    found: list[Exception] = _field_problems(checked, value) or [exc]
+                else:
+                    found = [e for e in exc.exceptions if not isinstance(e, FieldInvalid)]
+                    found += _field_problems(checked, value)
+                raise ClassValidationError(f"While structuring {t.__name__}", found, t) from None
 
         return structure
 
@@ -154,6 +165,22 @@ def converter() -> cattrs.Converter:
     conv.register_structure_hook_factory(_is_attrs, attrs_factory)
     conv.register_unstructure_hook(tuple, list)
     return conv
+
+
+def _field_problems(
+    fields: list[attrs.Attribute[Any]], value: Mapping[str, Any]
+) -> list[Exception]:
+    problems: list[Exception] = []
+    for field in fields:
+        if field.name not in value:
+            continue
+        try:
+            field.validator(None, field, value[field.name])  # type: ignore[misc]
+        except FieldInvalid as exc:
+            problems.append(exc)
+        except Exception:  # a value of the wrong type: its own hook reports that
+            pass
+    return problems
 
 
 def structure(data: object, cls: type[T]) -> T:
