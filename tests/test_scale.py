@@ -166,8 +166,29 @@ def test_monotone_false_lets_a_scale_go_down() -> None:
         ),
         (
             lambda d: d["classification"]["modifiers"][0]["when"].update(flags=["money"]),
-            "$.classification.modifiers[0].when: a ceiling may only depend on type, content, "
-            "max_size and max_risk",
+            "$.classification.modifiers[0].when: not monotone: a ceiling may not depend on flags",
+        ),
+        (
+            lambda d: d["classification"]["modifiers"][1]["when"].update(content=["config"]),
+            "$.classification.modifiers[1].when: not monotone: a ceiling may not depend on content",
+        ),
+        (
+            lambda d: d["classification"]["modifiers"][2]["when"].update(max_risk="high"),
+            "$.classification.modifiers[2].when: not monotone: a floor or raise may not depend on "
+            "max_risk",
+        ),
+        (
+            lambda d: d["classification"]["modifiers"][2]["when"].update(content=["docs"]),
+            "$.classification.modifiers[2].when: not monotone: a floor or raise may not depend on "
+            "content",
+        ),
+        (
+            lambda d: d["classification"]["risk"]["types"].update(hotifx="critical"),
+            "$.classification.risk.types.hotifx: unknown delivery type 'hotifx'",
+        ),
+        (
+            lambda d: d["classification"]["modifiers"][3]["when"].update(type=["hot-fix"]),
+            "$.classification.modifiers[3].when.type[0]: unknown delivery type 'hot-fix'",
         ),
         (
             lambda d: d["standards"][0].update(

@@ -9,7 +9,6 @@ exception groups into ``(key path, message)`` pairs.
 from __future__ import annotations
 
 import datetime
-import difflib
 import functools
 import typing
 from collections.abc import Iterator, Mapping
@@ -26,7 +25,7 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn
 
-from qualscale._validators import FieldInvalid
+from qualscale._validators import FieldInvalid, did_you_mean
 
 T = TypeVar("T")
 Path = tuple[str | int, ...]
@@ -88,9 +87,7 @@ def _literal_hook(t: Any) -> Any:
             listed = ", ".join(repr(c) for c in choices)
             message = f"expected one of {listed}; found {describe(value)}"
             if isinstance(value, str):
-                close = difflib.get_close_matches(value, [str(c) for c in choices], n=1)
-                if close:
-                    message += f" (did you mean {close[0]!r}?)"
+                message += did_you_mean(value, [str(c) for c in choices])
             raise Invalid(message)
         return value
 
@@ -216,10 +213,7 @@ def iter_errors(exc: BaseException, path: Path = ()) -> Iterator[tuple[Path, str
         allowed = [f.name for f in attrs.fields(exc.cl)] if attrs.has(exc.cl) else []
         for key in sorted(exc.extra_fields):
             message = f"unknown key {key!r}; expected one of: {', '.join(allowed)}"
-            close = difflib.get_close_matches(key, allowed, n=1)
-            if close:
-                message += f" (did you mean {close[0]!r}?)"
-            yield (*path, key), message
+            yield (*path, key), message + did_you_mean(key, allowed)
     elif isinstance(exc, FieldInvalid):
         yield (*path, exc.field), str(exc)
     elif isinstance(exc, KeyError):

@@ -44,6 +44,8 @@ _CHECKS: dict[object, Schema] = {
     _validators.ident: {"pattern": _validators.ID_PATTERN},
     # ``\S``: Python's ``re`` and str.strip() agree on what whitespace is.
     _validators.nonempty: {"minLength": 1, "pattern": r"\S"},
+    # JSON can only write JSON; the depth limit is the loader's alone.
+    _validators.json_data: {},
 }
 
 _NONE = type(None)

@@ -13,6 +13,7 @@ from typing import Any
 import attrs
 
 from qualscale._convert import format_path
+from qualscale._validators import did_you_mean
 from qualscale.delivery import Delivery, History
 from qualscale.errors import DeliveryError, Problem
 from qualscale.scale import (
@@ -118,25 +119,31 @@ def _glob(pattern: str) -> re.Pattern[str]:
 
 def match_path(path: str, rules: Sequence[ComponentRule]) -> ComponentRule | None:
     """The component ``path`` belongs to: the first match, higher ``priority`` first."""
+    return _match(path, _by_priority(rules))
+
+
+def _by_priority(rules: Sequence[ComponentRule]) -> list[ComponentRule]:
+    return sorted(rules, key=lambda r: -r.priority)  # stable: file order within a priority
+
+
+def _match(path: str, ordered: Sequence[ComponentRule]) -> ComponentRule | None:
     path = path.removeprefix("./")
-    for rule in sorted(rules, key=lambda r: -r.priority):
+    for rule in ordered:
         if any(_glob(g).match(path) for g in rule.paths):
             return rule
     return None
 
 
 def _unknown_names(values: Sequence[str], known: Sequence[str], key: str) -> list[Problem]:
-    import difflib
-
-    problems = []
-    for i, value in enumerate(values):
-        if value not in known:
-            message = f"unknown {key[:-1]} {value!r}; the scale knows: {', '.join(known)}"
-            close = difflib.get_close_matches(value, known, n=1)
-            if close:
-                message += f" (did you mean {close[0]!r}?)"
-            problems.append(Problem(message, path=format_path((key, i))))
-    return problems
+    return [
+        Problem(
+            f"unknown {key[:-1]} {value!r}; the scale knows: {', '.join(known)}"
+            + did_you_mean(value, known),
+            path=format_path((key, i)),
+        )
+        for i, value in enumerate(values)
+        if value not in known
+    ]
 
 
 def classify(delivery: Delivery, scale: Scale, history: History | None = None) -> Classification:
@@ -163,8 +170,9 @@ def classify(delivery: Delivery, scale: Scale, history: History | None = None) -
     touched: dict[str, ComponentRule] = {c: by_id[c] for c in delivery.components}
     contents: set[Content] = set()
     unmapped: list[str] = []
+    ordered = _by_priority(rules.components)
     for path in delivery.paths:
-        rule = match_path(path, rules.components)
+        rule = _match(path, ordered)
         if rule is None:
             unmapped.append(path)
             contents.add("code")
@@ -187,7 +195,9 @@ def classify(delivery: Delivery, scale: Scale, history: History | None = None) -
                 note(Reason(f"component:{comp.id}", f"component {comp.id} carries flag {flag}"))
 
     # -- size: the band of the largest figure
-    size_i, size_why = _size(delivery, scale, len(touched))
+    # Spread over subsystems is a risk signal; tests and docs beside a fix are not.
+    spread = sum(1 for c in touched.values() if c.content not in ("docs", "test"))
+    size_i, size_why = _size(delivery, scale, spread)
     note(Reason("size", size_why))
 
     # -- risk: the riskiest factor; each is (rule, class, message)

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 import attrs
 
-from qualscale._validators import nonempty, nonneg
+from qualscale._validators import json_data, nonempty, nonneg
 
 __all__ = ["DELIVERY_TYPES", "Changes", "Delivery", "DeliveryType", "History", "PastDelivery"]
 
@@ -42,8 +42,10 @@ class Changes:
         return (self.lines_added or 0) + (self.lines_removed or 0)
 
 
-def _sorted_unique(values: Sequence[str]) -> tuple[str, ...]:
-    return tuple(sorted(set(values)))
+def _unique(values: Sequence[str]) -> tuple[str, ...]:
+    # The user's order is kept (errors then point at the right list item);
+    # repeats are dropped.
+    return tuple(dict.fromkeys(values))
 
 
 @attrs.frozen
@@ -66,11 +68,11 @@ class Delivery:
     title: str = ""
     type: DeliveryType | None = None
     changes: Changes = Changes()
-    paths: tuple[str, ...] = attrs.field(default=(), converter=_sorted_unique)
-    components: tuple[str, ...] = attrs.field(default=(), converter=_sorted_unique)
-    flags: tuple[str, ...] = attrs.field(default=(), converter=_sorted_unique)
+    paths: tuple[str, ...] = attrs.field(default=(), converter=_unique)
+    components: tuple[str, ...] = attrs.field(default=(), converter=_unique)
+    flags: tuple[str, ...] = attrs.field(default=(), converter=_unique)
     project: str | None = None
-    source: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
+    source: Mapping[str, Any] = attrs.field(factory=dict, hash=False, validator=json_data)
 
     @property
     def files(self) -> int | None:

@@ -167,18 +167,19 @@ def plan(
             continue
         obligation = _stronger(old.obligation, req.obligation)
         scope = _deeper(scale, req.kind, old.scope, req.scope)
-        if (obligation, scope) == (old.obligation, old.scope):
-            continue
+        raised = (obligation, scope) != (old.obligation, old.scope)
+        # Where and when follow the depth: a deeper scope brings its environment and gate.
+        deeper = scope != old.scope
         items[req.kind] = attrs.evolve(
             old,
             obligation=obligation,
             scope=scope,
-            where=req.where or old.where,
-            when=req.when or old.when,
+            where=(req.where or old.where) if deeper else old.where,
+            when=(req.when or old.when) if deeper else old.when,
             criteria=_union(old.criteria, req.criteria),
             checklist=_union(old.checklist, req.checklist),
             independent=old.independent or req.independent,
-            because=f"{old.because}; raised: {adj.because}",
+            because=f"{old.because}; {'raised' if raised else 'also'}: {adj.because}",
         )
     gate_order = {g.id: i for i, g in enumerate(scale.gates)}
     env_order = {e.id: i for i, e in enumerate(scale.environments)}

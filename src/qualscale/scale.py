@@ -13,7 +13,8 @@ from typing import Any, Literal
 
 import attrs
 
-from qualscale._validators import ident, nonneg, positive
+from qualscale._validators import did_you_mean, ident, nonneg, positive
+from qualscale.delivery import DELIVERY_TYPES
 
 __all__ = [
     "CONTENT_ORDER",
@@ -416,6 +417,8 @@ def check_scale(scale: Scale) -> list[tuple[Path, str]]:
     for name, mapping in (("flags", rules.risk.flags), ("types", rules.risk.types)):
         for key, cls in mapping.items():
             known(cls, classes, (*base, "risk", name, key), "risk class")
+    for key in rules.risk.types:
+        known(key, list(DELIVERY_TYPES), (*base, "risk", "types", key), "delivery type")
     known(rules.risk.unknown_type, classes, (*base, "risk", "unknown_type"), "risk class")
     known(rules.risk.unmapped_paths, classes, (*base, "risk", "unmapped_paths"), "risk class")
     for ci, comp in enumerate(rules.components):
@@ -448,17 +451,8 @@ def check_scale(scale: Scale) -> list[tuple[Path, str]]:
         known(cond.max_risk, classes, (*path, "when", "max_risk"), "risk class")
         known(mod.floor, std_ids, (*path, "floor"), "standard")
         known(mod.ceiling, std_ids, (*path, "ceiling"), "standard")
-        if mod.ceiling is not None and (
-            cond.flags or cond.components or cond.min_size or cond.min_risk
-        ):
-            # A ceiling that fires on more risk would make more risk give a lower standard.
-            add(
-                (
-                    (*path, "when"),
-                    "a ceiling may only depend on type, content, max_size and max_risk "
-                    f"(found {cond.describe()})",
-                )
-            )
+        for ti, type_ in enumerate(cond.type):
+            known(type_, list(DELIVERY_TYPES), (*path, "when", "type", ti), "delivery type")
         if mod.floor is None and mod.ceiling is None and not mod.raise_by and not mod.require:
             add((path, "expected at least one of floor, ceiling, raise_by, require"))
         for ri, req in enumerate(mod.require):
@@ -500,6 +494,10 @@ def _monotone_problems(scale: Scale) -> list[tuple[Path, str]]:
                         )
                     )
     rules = scale.classification
+    for mi, mod in enumerate(rules.modifiers):
+        problem = _direction_problem(mod)
+        if problem:
+            problems.append((("classification", "modifiers", mi, "when"), problem))
     matrix = rules.matrix
     bands = [b.id for b in rules.size.bands]
     classes = list(rules.risk.classes)
@@ -520,11 +518,31 @@ def _monotone_problems(scale: Scale) -> list[tuple[Path, str]]:
     return problems
 
 
-def _unknown(what: str, value: str, choices: list[str]) -> str:
-    import difflib
+def _direction_problem(mod: Modifier) -> str | None:
+    """Why ``mod`` could make more size, risk or riskier files give a lower standard."""
+    cond = mod.when
+    content = [CONTENT_ORDER.index(c) for c in cond.content]
+    if mod.ceiling is not None:
+        # A ceiling must stop applying as things grow, never start.
+        grows = [n for n in ("flags", "components", "min_size", "min_risk") if getattr(cond, n)]
+        if content and sorted(content) != list(range(max(content) + 1)):
+            grows.append("content (list every kind of file up to the riskiest you cap)")
+        if grows:
+            return (
+                f"not monotone: a ceiling may not depend on {', '.join(grows)}; it may depend "
+                "on type, max_size, max_risk and content from docs upwards"
+            )
+    if mod.floor is not None or mod.raise_by:
+        # A floor or raise must keep applying as things grow.
+        shrinks = [n for n in ("max_size", "max_risk") if getattr(cond, n)]
+        top = len(CONTENT_ORDER) - 1
+        if content and sorted(content) != list(range(min(content), top + 1)):
+            shrinks.append("content (list every kind of file from the least risky you raise)")
+        if shrinks:
+            return f"not monotone: a floor or raise may not depend on {', '.join(shrinks)}"
+    return None
 
-    message = f"unknown {what} {value!r}; expected one of: {', '.join(choices) or '(none)'}"
-    close = difflib.get_close_matches(value, choices, n=1)
-    if close:
-        message += f" (did you mean {close[0]!r}?)"
-    return message
+
+def _unknown(what: str, value: str, choices: list[str]) -> str:
+    listed = ", ".join(choices) or "(none)"
+    return f"unknown {what} {value!r}; expected one of: {listed}{did_you_mean(value, choices)}"
