@@ -94,10 +94,39 @@ def test_plan_formats(
     assert out.startswith(start)
 
 
+def stdin(data: bytes) -> io.TextIOWrapper:
+    """A stand-in for ``sys.stdin`` with the ``buffer`` the CLI reads bytes from."""
+    return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8")
+
+
+def test_stdin_that_is_not_utf8_is_a_located_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdin", stdin(b"id: a\xff\n"))
+    assert run(capsys, "plan", "-") == (2, "", "<stdin>: $: not UTF-8 text (byte 5)\n")
+    monkeypatch.setattr(sys, "stdin", stdin(b'{"id": "A"}\n\xff\n'))
+    code, out, err = run(capsys, "batch", "-")
+    assert (code, err) == (2, "<stdin>:2: $: not UTF-8 text (byte 0)\n")
+    assert json.loads(out)["delivery"]["id"] == "A"
+
+
+def test_output_through_a_symlink_writes_the_target(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    target = tmp_path / "real.json"
+    target.write_text("old", encoding="utf-8")
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    path = write(tmp_path / "d.yaml", DELIVERY)
+    assert run(capsys, "plan", str(path), "--format", "json", "-o", str(link))[0] == 0
+    assert link.is_symlink()
+    assert json.loads(target.read_text(encoding="utf-8"))["delivery"]["id"] == "MR-1"
+
+
 def test_plan_reads_a_delivery_from_stdin(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sys, "stdin", io.StringIO('{"id": "S-1", "type": "docs"}'))
+    monkeypatch.setattr(sys, "stdin", stdin(b'{"id": "S-1", "type": "docs"}'))
     code, out, _ = run(capsys, "plan", "-", "--format", "json")
     assert (code, json.loads(out)["delivery"]["id"]) == (0, "S-1")
 
@@ -370,7 +399,7 @@ def test_batch_reads_json_lines_from_stdin(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     lines = '{"id": "A"}\n\n{"id": 3}\nnot json\n{"id": "B", "flags": ["nope"]}\n{"id": "C"}\n'
-    monkeypatch.setattr(sys, "stdin", io.StringIO(lines))
+    monkeypatch.setattr(sys, "stdin", stdin(lines.encode()))
     code, out, err = run(capsys, "batch", "-")
     assert code == 2
     assert [json.loads(line)["delivery"]["id"] for line in out.splitlines()] == ["A", "C"]

@@ -352,3 +352,30 @@ def test_every_bad_value_of_one_object_is_reported(tmp_path: Path) -> None:
         f"{path}:4: $.changes.lines_removed: expected a non-negative integer, found -2",
         f"{path}:5: $.changes.files: expected a non-negative integer, found -3",
     ]
+
+
+def test_overlay_items_with_odd_ids_are_errors_not_crashes(tmp_path: Path) -> None:
+    path = write(tmp_path, "o.yaml", "extends: billing-saas\nstandards:\n  - id: [1]\n")
+    with pytest.raises(ScaleError):
+        qualscale.load_scale(path)
+
+
+def test_missing_gates_file_is_located_in_the_scale(tmp_path: Path) -> None:
+    text = scale_text().replace(f"gates: {STANDARDS / 'gates.yaml'}", "gates: my-gates.yaml")
+    path = write(tmp_path, "s.yaml", text)
+    line = text.splitlines().index("gates: my-gates.yaml") + 1
+    with pytest.raises(ScaleError) as exc:
+        qualscale.load_scale(path)
+    assert problems_of(exc)[0].startswith(
+        f"{path}:{line}: $.gates: gates file 'my-gates.yaml' not found"
+    )
+
+
+def test_a_scale_with_a_misspelt_key_is_still_checked_as_a_scale(tmp_path: Path) -> None:
+    text = scale_text().replace("\nstandards:\n", "\nstandard:\n")
+    path = write(tmp_path, "s.yaml", text)
+    with pytest.raises(ScaleError) as exc:
+        load_document(path)
+    assert any(
+        "unknown key 'standard'" in p and "did you mean 'standards'" in p for p in problems_of(exc)
+    )

@@ -29,12 +29,20 @@ def write_text(path: str | os.PathLike[str], text: str, encoding: str = "utf-8")
         OSError: the folder is missing or not writable, ``path`` is a directory, ...;
             no temporary file is left behind.
     """
-    target = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(target))
+    # Through symlinks to the real file: replacing the link would leave its target stale.
+    target = os.path.realpath(path)
+    folder = os.path.dirname(target)
     try:
-        mode = stat.S_IMODE(os.stat(target).st_mode)
+        info = os.stat(target)
     except FileNotFoundError:
         mode = _default_mode()
+    else:
+        if not stat.S_ISREG(info.st_mode) and not stat.S_ISDIR(info.st_mode):
+            # A device or a pipe (/dev/stdout, a FIFO): it cannot be replaced, only written.
+            with open(target, "w", encoding=encoding, newline="") as stream:
+                stream.write(text)
+            return
+        mode = stat.S_IMODE(info.st_mode)
     fd, temp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "w", encoding=encoding, newline="") as stream:

@@ -9,6 +9,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
+import attrs
 from cattrs.errors import BaseValidationError
 
 from qualscale._convert import format_path, iter_errors, structure
@@ -85,8 +86,17 @@ def read_document(path: str | os.PathLike[str], error: type[ValidationError]) ->
         raise error.single("expected a file, found a directory", file=name) from None
     except OSError as exc:
         raise error.single(f"cannot read: {exc.strerror}", file=name) from None
+    return parse_bytes(raw, name, error)
+
+
+def parse_bytes(raw: bytes, name: str, error: type[ValidationError]) -> Any:
+    """Parse YAML or JSON bytes read from ``name`` (a file, ``<stdin>``) into located data.
+
+    Raises:
+        ``error``: too large, not UTF-8, or not valid YAML.
+    """
     if len(raw) > _MAX_BYTES:
-        raise error.single(f"file larger than {_MAX_BYTES} bytes", file=name)
+        raise error.single(f"larger than {_MAX_BYTES} bytes", file=name)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -202,6 +212,13 @@ def _gates_from(ref: str, doc: LocDict, here: Path) -> Any:
     path = here / ref
     if not path.is_file() and not _is_path(ref):
         path = bundled_dir() / f"{ref}.yaml"
+    if not path.is_file():
+        raise ScaleError.single(
+            f"gates file {ref!r} not found (looked for {os.fspath(path)!r})",
+            file=where[0],
+            line=where[1],
+            path="$.gates",
+        )
     data = read_document(path, ScaleError)
     if not isinstance(data, LocDict) or "gates" not in data:
         raise ScaleError.single(
@@ -238,7 +255,7 @@ def load_gates(path: str | os.PathLike[str]) -> GatePolicy:
 
 def _merge_key(items: list[Any]) -> str | None:
     for key in ("id", "kind"):
-        if items and all(isinstance(i, Mapping) and key in i for i in items):
+        if items and all(isinstance(i, Mapping) and isinstance(i.get(key), str) for i in items):
             return key
     return None
 
@@ -311,10 +328,10 @@ def load_document(path: str | os.PathLike[str]) -> Scale | GatePolicy | Delivery
         ValidationError: naming file, line and key path of every problem.
     """
     data = read_document(path, ValidationError)
-    if isinstance(data, LocDict) and ("standards" in data or "extends" in data):
-        return load_scale(path)
-    if isinstance(data, LocDict) and "gates" in data and "id" not in data:
-        return load_gates(path)
     if isinstance(data, LocList) or (isinstance(data, LocDict) and "deliveries" in data):
         return load_history(path)
-    return load_delivery(path)
+    if not isinstance(data, LocDict) or "id" in data:
+        return load_delivery(path)
+    if "gates" in data and set(data) <= {f.name for f in attrs.fields(GatePolicy)}:
+        return load_gates(path)
+    return load_scale(path)

@@ -42,10 +42,11 @@ from qualscale._loading import (
     load_document,
     load_history,
     load_scale,
+    parse_bytes,
     read_document,
     structure_located,
 )
-from qualscale._yaml import locate, parse
+from qualscale._yaml import locate
 from qualscale.classify import Classification, classify
 from qualscale.delivery import Delivery, History
 from qualscale.errors import (
@@ -426,13 +427,7 @@ def _structure(data: Any, name: str) -> Delivery:
 
 
 def _parse_stdin() -> Any:
-    text = sys.stdin.read(_MAX_STDIN + 1)
-    if len(text) > _MAX_STDIN:
-        raise DeliveryError.single(f"more than {_MAX_STDIN} characters", file=_STDIN)
-    value, problems = parse(text, _STDIN)
-    if problems:
-        raise DeliveryError(problems)
-    return value
+    return parse_bytes(sys.stdin.buffer.read(_MAX_STDIN + 1), _STDIN, DeliveryError)
 
 
 def _scale_and_history(args: argparse.Namespace) -> tuple[Scale, History | None]:
@@ -475,11 +470,15 @@ def _file_source(name: str) -> _Source | QualscaleError:
 
 
 def _jsonl_sources() -> Iterator[_Source | QualscaleError]:
-    for number, line in enumerate(sys.stdin, start=1):
-        if not line.strip():
+    for number, raw in enumerate(sys.stdin.buffer, start=1):
+        if not raw.strip():
             continue
         try:
-            data = json.loads(line)
+            data = json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            message = f"not UTF-8 text (byte {exc.start})"
+            yield DeliveryError.single(message, file=_STDIN, line=number)
+            continue
         except (ValueError, RecursionError) as exc:
             message = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
             yield DeliveryError.single(f"invalid JSON: {message}", file=_STDIN, line=number)

@@ -375,7 +375,7 @@ def _resolve(repo: str, names: Sequence[str]) -> list[_Commit]:
 def _refuse_shallow_edge(repo: str, commit: _Commit) -> None:
     """Raise when a commit without parents is the cut edge of a shallow clone."""
     result = _git(repo, "rev-parse", "--is-shallow-repository", "--git-path", "shallow")
-    lines = result.stdout.decode("utf-8", "surrogateescape").splitlines()
+    lines = result.stdout.decode("utf-8", "backslashreplace").splitlines()
     if result.returncode != 0 or len(lines) != 2 or lines[0] != "true":
         return
     shallow_file = os.path.join(repo, lines[1])
@@ -429,7 +429,7 @@ def _diff(repo: str, base: str, head: str) -> list[_FileChange]:
 
 
 def _decode_path(raw: bytes) -> str:
-    return raw.decode("utf-8", "surrogateescape")
+    return raw.decode("utf-8", "backslashreplace")
 
 
 def _parse_diff(stdout: bytes) -> list[_FileChange]:
