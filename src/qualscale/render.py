@@ -264,7 +264,22 @@ def scale_context(scale: Scale) -> dict[str, Any]:
 # ----------------------------------------------------------- contexts
 
 
+# A batch renders many plans on one scale: its part of the context (plain, and
+# wrapped for error messages) is built once. Templates only read the context
+# (user templates run sandboxed and immutable), so sharing it is safe.
+_last_common: tuple[Scale, dict[str, Any], dict[str, Any]] | None = None
+
+
 def _common(scale: Scale) -> dict[str, Any]:
+    global _last_common
+    if _last_common is not None and _last_common[0] is scale:
+        return _last_common[1]
+    common = _build_common(scale)
+    _last_common = (scale, common, {})
+    return common
+
+
+def _build_common(scale: Scale) -> dict[str, Any]:
     from qualscale import __version__
 
     data = scale.to_dict()
@@ -544,12 +559,22 @@ def _user(folder: str) -> jinja2.Environment:
 
 
 def _render_shipped(name: str, context: Mapping[str, Any]) -> str:
-    template = _shipped().get_template(name)
-    return template.render(_named_context(context))
+    # The shipped templates are covered by golden files; the named wrapping, which
+    # only improves error messages for a user's template, would cost most of a batch.
+    return _shipped().get_template(name).render(context)
 
 
 def _named_context(context: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: _named(value, key) for key, value in context.items()}
+    common, named = (_last_common[1], _last_common[2]) if _last_common else ({}, {})
+    out = {}
+    for key, value in context.items():
+        if common.get(key) is value:
+            if key not in named:
+                named[key] = _named(value, key)
+            out[key] = named[key]
+        else:
+            out[key] = _named(value, key)
+    return out
 
 
 def _render_user(path: Path, context: Mapping[str, Any]) -> str:
