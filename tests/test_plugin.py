@@ -412,12 +412,12 @@ def test_xdist_counts_failures_and_enforces(pytester: pytest.Pytester) -> None:
         (
             ["--qualscale-delivery", "missing.yaml"],
             {},
-            "ERROR: --qualscale-delivery: */missing.yaml: $: file not found",
+            "ERROR: --qualscale-delivery: missing.yaml: $: file not found",
         ),
         (
             ["--qualscale-delivery", "bad.yaml"],
             {"bad": "id: X\nchanges:\n  lines_added: -3\n"},
-            "ERROR: --qualscale-delivery: */bad.yaml:3: $.changes.lines_added: *non-negative*",
+            "ERROR: --qualscale-delivery: bad.yaml:3: $.changes.lines_added: *non-negative*",
         ),
         (
             ["--qualscale-delivery", "typo.yaml", "--qualscale-scale", "nope"],
@@ -427,7 +427,7 @@ def test_xdist_counts_failures_and_enforces(pytester: pytest.Pytester) -> None:
         (
             ["--qualscale-delivery", "typo.yaml", "--qualscale-history", "none.yaml"],
             {"typo": TYPO},
-            "ERROR: --qualscale-history: */none.yaml: $: file not found",
+            "ERROR: --qualscale-history: none.yaml: $: file not found",
         ),
         (
             ["--qualscale-delivery", "typo.yaml", "--qualscale-git", "HEAD"],
@@ -460,6 +460,31 @@ def test_bad_values_are_usage_errors_naming_the_option(
     result = pytester.runpytest(*args)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([message])
+
+
+def test_warns_when_a_path_value_moved_the_rootdir(pytester: pytest.Pytester) -> None:
+    # pytest-dev/pytest#8846: "--opt FILE" with FILE outside the project moves the rootdir.
+    pytester.makeini("[pytest]\naddopts = -m 'not slow'\nmarkers = slow: slow\n")
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.slow
+        def test_slow(): pass
+
+        def test_fast(): pass
+        """
+    )
+    outside = pytester.path.parent / f"{pytester.path.name}-outside"
+    outside.mkdir()
+    (outside / "typo.yaml").write_text(TYPO, encoding="utf-8")
+    result = pytester.runpytest("--qualscale-delivery", str(outside / "typo.yaml"))
+    result.stdout.fnmatch_lines(
+        [f"*PytestConfigWarning: --qualscale-delivery {outside}/typo.yaml: pytest read *"]
+    )
+    result = pytester.runpytest(f"--qualscale-delivery={outside / 'typo.yaml'}")
+    result.assert_outcomes(passed=1, deselected=1)
+    assert "PytestConfigWarning" not in result.stdout.str()
 
 
 def test_bad_git_range_is_a_usage_error(pytester: pytest.Pytester) -> None:

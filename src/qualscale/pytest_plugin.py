@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import itertools
 import json
 import os
 import tempfile
@@ -188,7 +189,46 @@ def pytest_configure(config: pytest.Config) -> None:
             return
         _activate(config, supplied, "the pytest_qualscale_delivery hook")
         return
+    _warn_if_rootdir_moved(config)
     _activate(config, None, "")
+
+
+_PATH_OPTIONS = (
+    "--qualscale-delivery",
+    "--qualscale-scale",
+    "--qualscale-history",
+    "--qualscale-report",
+)
+
+
+def _warn_if_rootdir_moved(config: pytest.Config) -> None:
+    """Warn when a path after ``--qualscale-... FILE`` likely moved pytest's rootdir.
+
+    pytest looks for the rootdir and the ini file before it loads plugins, and takes
+    the value of an option it does not know yet for a test path (pytest-dev/pytest#8846).
+    A file outside the current folder then moves the rootdir and can lose the ini file
+    with it; ``--qualscale-delivery=FILE`` does not.
+    """
+    option = config.option
+    if option.rootdir or option.inifilename:
+        return
+    here = config.invocation_params.dir
+    if config.inipath is not None and here.is_relative_to(config.inipath.parent):
+        return
+    args = [str(arg) for arg in config.invocation_params.args]
+    for flag, value in itertools.pairwise(args):
+        if flag not in _PATH_OPTIONS or not os.path.exists(value):
+            continue
+        if not (here / value).resolve().is_relative_to(here.resolve()):
+            config.issue_config_time_warning(
+                pytest.PytestConfigWarning(
+                    f"{flag} {value}: pytest read this file as a test path while it looked "
+                    f"for the rootdir (now {config.rootpath}) and the ini file "
+                    f"({config.inipath or 'none found'}); write {flag}={value} "
+                    "(pytest-dev/pytest#8846)"
+                ),
+                stacklevel=2,
+            )
 
 
 def _refuse_orphans(config: pytest.Config) -> None:
