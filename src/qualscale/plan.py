@@ -226,14 +226,4 @@ def _what(req: Requirement) -> str:
 
 
 def _planned(req: Requirement, because: str) -> PlannedRequirement:
-    return PlannedRequirement(
-        kind=req.kind,
-        obligation=req.obligation,
-        scope=req.scope,
-        where=req.where,
-        when=req.when,
-        criteria=req.criteria,
-        checklist=req.checklist,
-        independent=req.independent,
-        because=because,
-    )
+    return PlannedRequirement(**attrs.asdict(req, recurse=False), because=because)
