@@ -372,6 +372,23 @@ def test_markdown_report_is_a_job_summary(project: pytest.Pytester) -> None:
     assert "### Why this standard" in lines
 
 
+def test_unwritable_report_is_reported_and_fails_the_session(project: pytest.Pytester) -> None:
+    (project.path / "out").mkdir()
+    project.makepyfile(test_cleanup="import shutil\n\ndef test_rm(): shutil.rmtree('out')\n")
+    result = project.runpytest(
+        "--qualscale-delivery=typo.yaml", "--qualscale-report=out/report.json"
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stdout.fnmatch_lines(["qualscale: cannot write --qualscale-report *report.json: *"])
+
+
+def test_report_into_a_directory_is_a_usage_error(project: pytest.Pytester) -> None:
+    (project.path / "report.md").mkdir()
+    result = project.runpytest("--qualscale-delivery=typo.yaml", "--qualscale-report=report.md")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --qualscale-report: 'report.md' is a directory*"])
+
+
 # ------------------------------------------------------------------ xdist
 
 

@@ -18,7 +18,6 @@ import fnmatch
 import itertools
 import json
 import os
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -435,7 +434,10 @@ def _report_path(config: pytest.Config) -> Path | None:
 
 
 class _Marks:
-    """An expression matcher over an item's markers (``name`` or ``name(key=value)``)."""
+    """An expression matcher over an item's markers (``name`` or ``name(key=value)``).
+
+    ``by_name`` lists each name's markers closest first, as ``item.iter_markers()`` does.
+    """
 
     def __init__(self, item: pytest.Item) -> None:
         self.by_name: dict[str, list[pytest.Mark]] = {}
@@ -577,6 +579,7 @@ class _Active:
         self.worker_deselected: dict[str, dict[str, int]] | None = None
         self.bad_markers: list[str] = []
         self.verdict: Verdict | None = None
+        self.report_error = ""
 
     # -- kinds
 
@@ -591,16 +594,17 @@ class _Active:
         return kind
 
     def _find_kind(self, item: pytest.Item) -> str:
-        explicit = item.get_closest_marker(_KIND_MARKER)
-        if explicit is not None:
-            value = explicit.args[0] if explicit.args else explicit.kwargs.get("kind")
+        marks = _Marks(item)
+        explicit = marks.by_name.get(_KIND_MARKER)
+        if explicit:
+            mark = explicit[0]  # the closest one
+            value = mark.args[0] if mark.args else mark.kwargs.get("kind")
             if value in self.kinds:
                 return str(value)
             self.bad_markers.append(
                 f"{item.nodeid}: {_KIND_MARKER}({value!r}): {_unknown_kind(str(value), self.kinds)}"
             )
             return self.default_kind
-        marks = _Marks(item)
         if self.rules:
             path = _relative(item.path, self.config.rootpath)
             for rule in self.rules:
@@ -665,21 +669,20 @@ class _Active:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Record the outcome of a test per kind; setup and teardown errors are failures."""
-        if self.is_worker:
-            return
-        kind = next((str(v) for k, v in report.user_properties if k == KIND_PROPERTY), None)
-        if kind is None:
+        outcome = report.outcome
+        if self.is_worker or (outcome == "passed" and report.when != "call"):
+            return  # most reports: a setup or teardown that went well
+        if outcome not in _RANK:
+            return  # an outcome of another plugin, such as "rerun"
+        kind = None
+        for name, value in report.user_properties:
+            if name == KIND_PROPERTY:
+                kind = str(value)
+                break
+        else:
             kind = self.kind_of_node.get(report.nodeid)
             if kind is None:
                 return
-        if report.failed:
-            outcome = "failed"
-        elif report.skipped:
-            outcome = "skipped"
-        elif report.when == "call" and report.passed:
-            outcome = "passed"
-        else:
-            return
         old = self.outcomes.get(report.nodeid)
         if old is None or _RANK[outcome] > _RANK[old[1]]:
             self.outcomes[report.nodeid] = (kind, outcome)
@@ -707,11 +710,16 @@ class _Active:
                 "select": dict(self.deselected_by_us),
             }
             return
+        from qualscale._atomic import write_text
         from qualscale.verify import verify
 
         self.verdict = verify(self.plan, self.evidence())
         if self.report is not None:
-            _write_atomically(self.report, self._report_text(self.report, self.verdict))
+            try:
+                write_text(self.report, self._report_text(self.report, self.verdict))
+            except OSError as exc:
+                self.report_error = f"cannot write --qualscale-report {self.report}: {exc}"
+                session.exitstatus = pytest.ExitCode.USAGE_ERROR
         if (
             self.enforce
             and not self.verdict.ok
@@ -782,6 +790,8 @@ class _Active:
         reason = self._deselect_reason()
         if reason:
             tr.write_line(reason)
+        if self.report_error:
+            tr.write_line(f"qualscale: {self.report_error}", red=True, bold=True)
         if verdict.ok:
             tr.write_line("qualscale: every required kind passed", green=True)
             return
@@ -882,16 +892,3 @@ def _markdown(plan: TestPlan, verdict: Verdict, deselect_reason: str) -> str:
         lines += ["", "### Why this standard", ""]
         lines += [f"- `{_md(r.rule)}`: {_md(r.message)}" for r in p.rationale]
     return "\n".join(lines) + "\n"
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
