@@ -273,3 +273,14 @@ def test_safety_scale_is_decided_by_integrity_level() -> None:
 def test_path_globs(scale: qualscale.Scale, path: str, component: str | None) -> None:
     rule = match_path(path, scale.classification.components)
     assert (rule.id if rule else None) == component
+
+
+def test_every_glob_of_a_component_must_match_the_whole_path() -> None:
+    rule = qualscale.scale.ComponentRule(
+        id="c", criticality="low", paths=("src/a/**", "docs/*.md", "*.sql")
+    )
+    assert match_path("docs/x.md", [rule]) is rule
+    assert match_path("db/m.sql", [rule]) is rule
+    assert match_path("src/a/deep/x.py", [rule]) is rule
+    assert match_path("docs/x.md.bak", [rule]) is None
+    assert match_path("src/ab/x.py", [rule]) is None

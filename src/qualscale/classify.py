@@ -91,8 +91,7 @@ class Classification:
         }
 
 
-@functools.lru_cache(maxsize=4096)
-def _glob(pattern: str) -> re.Pattern[str]:
+def _glob_regex(pattern: str) -> str:
     # "**" crosses folders, "*" does not; a pattern without "/" matches a file name anywhere.
     if "/" not in pattern:
         pattern = "**/" + pattern
@@ -114,7 +113,15 @@ def _glob(pattern: str) -> re.Pattern[str]:
         else:
             out += re.escape(pattern[i])
             i += 1
-    return re.compile(out + r"\Z")
+    return out
+
+
+@functools.lru_cache(maxsize=1024)
+def _globs(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+    # One regex for all of a component's globs: one match per path and component.
+    if not patterns:
+        return None
+    return re.compile("(?:" + "|".join(_glob_regex(p) for p in patterns) + r")\Z")
 
 
 def match_path(path: str, rules: Sequence[ComponentRule]) -> ComponentRule | None:
@@ -129,7 +136,8 @@ def _by_priority(rules: Sequence[ComponentRule]) -> list[ComponentRule]:
 def _match(path: str, ordered: Sequence[ComponentRule]) -> ComponentRule | None:
     path = path.removeprefix("./")
     for rule in ordered:
-        if any(_glob(g).match(path) for g in rule.paths):
+        regex = _globs(rule.paths)
+        if regex is not None and regex.match(path):
             return rule
     return None
 
