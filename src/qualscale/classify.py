@@ -191,10 +191,12 @@ def classify(delivery: Delivery, scale: Scale, history: History | None = None) -
         contents.add(comp.content)
     content = max(contents, key=CONTENT_ORDER.index) if delivery.paths else "unknown"
     if delivery.paths:
-        note(Reason("content", f"content: {content} ({len(delivery.paths)} changed path(s))"))
+        n = len(delivery.paths)
+        note(Reason("content", f"content: {content} ({n} changed path{'' if n == 1 else 's'})"))
     if unmapped:
         shown = ", ".join(unmapped[:3]) + (" ..." if len(unmapped) > 3 else "")
-        note(Reason("components", f"{len(unmapped)} path(s) match no component: {shown}"))
+        match = "path matches" if len(unmapped) == 1 else "paths match"
+        note(Reason("components", f"{len(unmapped)} {match} no component: {shown}"))
     flags = set(delivery.flags)
     for comp in touched.values():
         for flag in comp.flags:
