@@ -190,3 +190,9 @@ def test_overlay_scale_changes_the_plan() -> None:
 
 def test_testplan_is_not_collected_by_pytest() -> None:
     assert TestPlan.__test__ is False
+
+
+def test_a_classification_made_earlier_gives_the_same_plan(scale: qualscale.Scale) -> None:
+    d = qualscale.load_delivery(DELIVERIES / "payment-hotfix.yaml")
+    made = qualscale.classify(d, scale)
+    assert plan(d, scale, classification=made) == plan(d, scale)

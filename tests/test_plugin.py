@@ -770,3 +770,9 @@ def test_every_public_name_of_the_lazy_package_resolves() -> None:
     assert callable(resolved["plan"])
     assert callable(resolved["classify"])
     assert set(dir(qualscale)) >= set(qualscale.__all__)
+
+
+def test_markers_registered_while_idle_are_the_default_scales_kinds() -> None:
+    # Registered without loading the scale (the idle plugin must stay free), so a
+    # test keeps the fixed list and billing-saas in step.
+    assert tuple(k.id for k in qualscale.load_scale().kinds) == DEFAULT_KINDS

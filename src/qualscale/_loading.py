@@ -22,7 +22,8 @@ T = TypeVar("T")
 
 #: The scale used when none is named.
 DEFAULT_SCALE = "billing-saas"
-_MAX_BYTES = 5 * 1024 * 1024
+#: The largest document read, from a file or standard input.
+MAX_BYTES = 5 * 1024 * 1024
 
 
 def bundled_dir() -> Path:
@@ -79,7 +80,7 @@ def read_document(path: str | os.PathLike[str], error: type[ValidationError]) ->
     name = os.fspath(path)
     try:
         with open(path, "rb") as stream:
-            raw = stream.read(_MAX_BYTES + 1)
+            raw = stream.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise error.single("file not found", file=name) from None
     except IsADirectoryError:
@@ -95,8 +96,8 @@ def parse_bytes(raw: bytes, name: str, error: type[ValidationError]) -> Any:
     Raises:
         ``error``: too large, not UTF-8, or not valid YAML.
     """
-    if len(raw) > _MAX_BYTES:
-        raise error.single(f"larger than {_MAX_BYTES} bytes", file=name)
+    if len(raw) > MAX_BYTES:
+        raise error.single(f"larger than {MAX_BYTES} bytes", file=name)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

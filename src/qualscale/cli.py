@@ -38,6 +38,7 @@ import attrs
 
 from qualscale import __version__
 from qualscale._loading import (
+    MAX_BYTES,
     bundled_scales,
     load_document,
     load_history,
@@ -76,7 +77,6 @@ PLAN_FORMATS = ("markdown", "text", "html", "json", "yaml")
 SCALE_FORMATS = ("markdown", "text", "html")
 _SUFFIXES = {"markdown": ".md", "text": ".txt", "html": ".html", "json": ".json", "yaml": ".yaml"}
 _STDIN = "<stdin>"
-_MAX_STDIN = 5 * 1024 * 1024
 _WIDTH = 100
 
 
@@ -427,7 +427,7 @@ def _structure(data: Any, name: str) -> Delivery:
 
 
 def _parse_stdin() -> Any:
-    return parse_bytes(sys.stdin.buffer.read(_MAX_STDIN + 1), _STDIN, DeliveryError)
+    return parse_bytes(sys.stdin.buffer.read(MAX_BYTES + 1), _STDIN, DeliveryError)
 
 
 def _scale_and_history(args: argparse.Namespace) -> tuple[Scale, History | None]:
