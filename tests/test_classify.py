@@ -271,7 +271,7 @@ def test_safety_scale_is_decided_by_integrity_level() -> None:
     ],
 )
 def test_path_globs(scale: qualscale.Scale, path: str, component: str | None) -> None:
-    rule = match_path(path, scale.classification.components)
+    rule = match_path(path, scale.rules.components)
     assert (rule.id if rule else None) == component
 
 

@@ -113,7 +113,7 @@ def scope_at_least(
 ) -> bool:
     if floor is None:
         return True
-    scopes = scale.kind(kind).scopes
+    scopes = scale.kind(kind).depths
     return actual in scopes and scopes.index(actual) >= scopes.index(floor)
 
 
@@ -181,7 +181,7 @@ def test_delivery_gets_the_expected_standard(
     reqs = {r["kind"]: r for r in data["requirements"]}
     for kind, scope in expected.required.items():
         assert reqs[kind]["obligation"] == "required", kind
-        assert scope_at_least(scale, kind, reqs[kind]["scope"], scope), (kind, reqs[kind])
+        assert scope_at_least(scale, kind, reqs[kind]["depth"], scope), (kind, reqs[kind])
 
 
 def test_docs_typo_and_ui_fix_need_no_performance_test() -> None:
@@ -206,7 +206,7 @@ def test_migration_is_at_least_s4_whatever_its_size(scale: qualscale.Scale) -> N
         assert p.standard.rank >= 4
         dv = p.requirement("data-validation")
         assert dv is not None
-        assert (dv.obligation, dv.scope) == ("required", "full-reconciliation")
+        assert (dv.obligation, dv.depth) == ("required", "full-reconciliation")
 
 
 def test_missing_figures_are_classified_conservatively() -> None:
@@ -269,7 +269,7 @@ def test_overlay_requires_static_security_analysis_at_s3(
 
     def security(data: Any) -> tuple[str, str]:
         req = next(r for r in data["requirements"] if r["kind"] == "security")
-        return req["obligation"], req["scope"]
+        return req["obligation"], req["depth"]
 
     assert default["standard"]["id"] == overlay["standard"]["id"] == "S3"
     assert security(default) == ("recommended", "static")
@@ -279,9 +279,9 @@ def test_overlay_requires_static_security_analysis_at_s3(
 def test_overlay_keeps_the_shipped_items_and_adds_its_own() -> None:
     base = qualscale.load_scale()
     overlay = qualscale.load_scale(OVERLAY)
-    ids = [c.id for c in overlay.classification.components]
-    assert ids == [c.id for c in base.classification.components] + ["tenant-config"]
-    rule = next(h for h in overlay.classification.history if h.id == "escaped-defects")
+    ids = [c.id for c in overlay.rules.components]
+    assert ids == [c.id for c in base.rules.components] + ["tenant-config"]
+    rule = next(h for h in overlay.rules.history if h.id == "escaped-defects")
     assert (rule.window, rule.at_least, rule.measure) == (3, 1, "escaped_defects")
 
 

@@ -240,9 +240,9 @@ def test_scale_errors_in_the_gates_file_name_that_file(tmp_path: Path) -> None:
 
 
 def test_scale_with_unknown_gate_reference(tmp_path: Path) -> None:
-    path = write(tmp_path, "s.yaml", scale_text(**{"when: G4": "when: G44"}))
+    path = write(tmp_path, "s.yaml", scale_text(**{"gate: G4": "gate: G44"}))
     with pytest.raises(
-        ScaleError, match=r"\$\.standards\[0\]\.requires\[0\]\.when: unknown gate 'G44'"
+        ScaleError, match=r"\$\.standards\[0\]\.requires\[0\]\.gate: unknown gate 'G44'"
     ):
         qualscale.load_scale(path)
 
@@ -252,14 +252,14 @@ def test_overlay_extends_the_bundled_scale() -> None:
     base = qualscale.load_scale()
     assert overlay.name == "billing-core"
     assert [s.id for s in overlay.standards] == [s.id for s in base.standards]
-    components = [c.id for c in overlay.classification.components]
+    components = [c.id for c in overlay.rules.components]
     assert components[-1] == "tenant-config"
-    assert len(components) == len(base.classification.components) + 1
+    assert len(components) == len(base.rules.components) + 1
     s3 = overlay.standard("S3").requirement("security")
     assert s3 is not None
     assert s3.obligation == "required"
-    assert s3.scope == "static"  # inherited from the base item, merged by kind
-    history = {h.id: h for h in overlay.classification.history}
+    assert s3.depth == "static"  # inherited from the base item, merged by kind
+    history = {h.id: h for h in overlay.rules.history}
     assert (history["escaped-defects"].window, history["escaped-defects"].at_least) == (3, 1)
     assert overlay.gates == base.gates
 

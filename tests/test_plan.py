@@ -19,7 +19,7 @@ def example(name: str) -> TestPlan:
 
 
 def required(p: TestPlan) -> dict[str, str | None]:
-    return {r.kind: r.scope for r in p.by_obligation("required")}
+    return {r.kind: r.depth for r in p.by_obligation("required")}
 
 
 def test_docs_typo_needs_only_the_suite() -> None:
@@ -55,7 +55,7 @@ def test_data_migration_validates_its_data_in_full() -> None:
     assert p.standard.rank >= 4
     dv = p.requirement("data-validation")
     assert dv is not None
-    assert (dv.obligation, dv.scope, dv.where, dv.when) == (
+    assert (dv.obligation, dv.depth, dv.environment, dv.gate) == (
         "required",
         "full-reconciliation",
         "pre-production",
@@ -76,7 +76,7 @@ def test_money_hotfix_requires_targeted_regression_and_recomputed_invoices() -> 
     assert p.standard.id == "S3"
     regression = p.requirement("regression")
     assert regression is not None
-    assert (regression.obligation, regression.scope) == ("required", "targeted")
+    assert (regression.obligation, regression.depth) == ("required", "targeted")
     assert required(p)["data-validation"] == "sample"
     assert "raised: A hotfix that touches money" in p.requirement("data-validation").because  # type: ignore[union-attr]
 
@@ -96,7 +96,7 @@ def test_adjustment_raises_obligation_and_keeps_the_standard_text(scale: qualsca
     assert p.standard.id == "S2"
     security = p.requirement("security")
     assert security is not None
-    assert (security.obligation, security.scope, security.where) == (
+    assert (security.obligation, security.depth, security.environment) == (
         "required",
         "targeted",
         "staging",
@@ -116,7 +116,7 @@ def test_requirements_are_ordered_by_gate_then_environment(scale: qualscale.Scal
     p = example("rating-vat-rounding")
     gates = [g.id for g in scale.gates]
     envs = [e.id for e in scale.environments]
-    keys = [(gates.index(r.when or ""), envs.index(r.where or "")) for r in p.requirements]
+    keys = [(gates.index(r.gate or ""), envs.index(r.environment or "")) for r in p.requirements]
     assert keys == sorted(keys)
 
 
@@ -140,9 +140,9 @@ def test_plan_json_has_the_documented_shape() -> None:
     assert list(data["requirements"][0]) == [
         "kind",
         "obligation",
-        "scope",
-        "where",
-        "when",
+        "depth",
+        "environment",
+        "gate",
         "criteria",
         "checklist",
         "independent",

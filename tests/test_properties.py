@@ -68,7 +68,7 @@ def test_monotone_in_size(
 @given(scale_and_delivery(), st.data())
 def test_monotone_in_flags(pair: tuple[qualscale.Scale, Delivery], data: st.DataObject) -> None:
     scale, delivery = pair
-    flag = data.draw(st.sampled_from(sorted(scale.classification.risk.flags)))
+    flag = data.draw(st.sampled_from(sorted(scale.rules.risk.flags)))
     flagged = attrs.evolve(delivery, flags=(*delivery.flags, flag))
     assert classify(flagged, scale).rank >= classify(delivery, scale).rank
 

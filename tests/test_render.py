@@ -330,7 +330,7 @@ def test_requirements_without_gate_or_environment_come_last(
     billing: qualscale.Scale,
 ) -> None:
     the_plan = make_plan(billing, id="X-1")
-    loose = attrs.evolve(the_plan.requirements[0], where=None, when=None)
+    loose = attrs.evolve(the_plan.requirements[0], environment=None, gate=None)
     the_plan = attrs.evolve(the_plan, requirements=(loose, *the_plan.requirements[1:]))
     groups = plan_context(the_plan, billing)["groups"]
     assert groups[-1]["label"] == "No gate"

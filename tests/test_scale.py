@@ -62,7 +62,7 @@ def test_billing_saas_follows_its_principles() -> None:
     assert [e.id for e in scale.environments] == ["ci", "staging", "pre-production", "production"]
     assert [g.id for g in scale.gates] == ["G7", "G5", "G4", "G3", "G2", "G1", "G6"]
     # Minor or low-risk changes never reach a standard that requires performance tests.
-    matrix = scale.classification.matrix
+    matrix = scale.rules.matrix
     first_perf = min(
         scale.rank(s.id)
         for s in scale.standards
@@ -74,12 +74,12 @@ def test_billing_saas_follows_its_principles() -> None:
         assert scale.rank(row["low"]) < first_perf, (band, "low")
     # Performance gets deeper as the standard rises.
     depths = [
-        r.scope
+        r.depth
         for s in scale.standards
         if (r := s.requirement("performance")) is not None and r.obligation == "required"
     ]
-    scopes = scale.kind("performance").scopes
-    assert [scopes.index(d) for d in depths] == sorted(scopes.index(d) for d in depths)
+    depths_known = scale.kind("performance").depths
+    assert [depths_known.index(d) for d in depths] == sorted(depths_known.index(d) for d in depths)
     assert len(set(depths)) > 1
 
 
@@ -97,11 +97,11 @@ def drop_required_regression_from_s4(data: dict[str, Any]) -> None:
 def shallower_regression_in_s5(data: dict[str, Any]) -> None:
     for req in data["standards"][4]["requires"]:
         if req["kind"] == "regression":
-            req["scope"] = "smoke"
+            req["depth"] = "smoke"
 
 
 def matrix_goes_down(data: dict[str, Any]) -> None:
-    data["classification"]["matrix"]["huge"]["critical"] = "S1"
+    data["rules"]["matrix"]["huge"]["critical"] = "S1"
 
 
 @pytest.mark.parametrize(
@@ -114,12 +114,12 @@ def matrix_goes_down(data: dict[str, Any]) -> None:
         ),
         (
             shallower_regression_in_s5,
-            "$.standards[4].requires[2].scope: not monotone: S4 requires 'regression' at 'full' "
+            "$.standards[4].requires[2].depth: not monotone: S4 requires 'regression' at 'full' "
             "but the higher S5 only at 'smoke'",
         ),
         (
             matrix_goes_down,
-            "$.classification.matrix.huge.critical: not monotone: huge/critical gives S1, lower "
+            "$.rules.matrix.huge.critical: not monotone: huge/critical gives S1, lower "
             "than S5 for large/critical",
         ),
     ],
@@ -134,61 +134,59 @@ def test_monotone_false_lets_a_scale_go_down() -> None:
     data = base_data()
     matrix_goes_down(data)
     data["monotone"] = False
-    assert qualscale.Scale.from_dict(data).classification.matrix["huge"]["critical"] == "S1"
+    assert qualscale.Scale.from_dict(data).rules.matrix["huge"]["critical"] == "S1"
 
 
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
         (
-            lambda d: d["standards"][0]["requires"][0].update(where="stagin"),
-            "$.standards[0].requires[0].where: unknown environment 'stagin'",
+            lambda d: d["standards"][0]["requires"][0].update(environment="stagin"),
+            "$.standards[0].requires[0].environment: unknown environment 'stagin'",
         ),
         (
-            lambda d: d["standards"][0]["requires"][0].update(scope="everything"),
-            "$.standards[0].requires[0].scope: unknown scope of kind 'unit' 'everything'",
+            lambda d: d["standards"][0]["requires"][0].update(depth="everything"),
+            "$.standards[0].requires[0].depth: unknown depth of kind 'unit' 'everything'",
         ),
         (
-            lambda d: d["classification"]["matrix"]["small"].update(low="S9"),
-            "$.classification.matrix.small.low: unknown standard 'S9'",
+            lambda d: d["rules"]["matrix"]["small"].update(low="S9"),
+            "$.rules.matrix.small.low: unknown standard 'S9'",
         ),
         (
-            lambda d: d["classification"]["matrix"].pop("huge"),
-            "$.classification.matrix: size band 'huge' has no row",
+            lambda d: d["rules"]["matrix"].pop("huge"),
+            "$.rules.matrix: size band 'huge' has no row",
         ),
         (
-            lambda d: d["classification"]["risk"]["flags"].update(money="extreme"),
-            "$.classification.risk.flags.money: unknown risk class 'extreme'",
+            lambda d: d["rules"]["risk"]["flags"].update(money="extreme"),
+            "$.rules.risk.flags.money: unknown risk class 'extreme'",
         ),
         (
-            lambda d: d["classification"]["modifiers"][0].update(ceiling="S0"),
-            "$.classification.modifiers[0].ceiling: unknown standard 'S0'",
+            lambda d: d["rules"]["modifiers"][0].update(ceiling="S0"),
+            "$.rules.modifiers[0].ceiling: unknown standard 'S0'",
         ),
         (
-            lambda d: d["classification"]["modifiers"][0]["when"].update(flags=["money"]),
-            "$.classification.modifiers[0].when: not monotone: a ceiling may not depend on flags",
+            lambda d: d["rules"]["modifiers"][0]["when"].update(flags=["money"]),
+            "$.rules.modifiers[0].when: not monotone: a ceiling may not depend on flags",
         ),
         (
-            lambda d: d["classification"]["modifiers"][1]["when"].update(content=["config"]),
-            "$.classification.modifiers[1].when: not monotone: a ceiling may not depend on content",
+            lambda d: d["rules"]["modifiers"][1]["when"].update(content=["config"]),
+            "$.rules.modifiers[1].when: not monotone: a ceiling may not depend on content",
         ),
         (
-            lambda d: d["classification"]["modifiers"][2]["when"].update(max_risk="high"),
-            "$.classification.modifiers[2].when: not monotone: a floor or raise may not depend on "
-            "max_risk",
+            lambda d: d["rules"]["modifiers"][2]["when"].update(max_risk="high"),
+            "$.rules.modifiers[2].when: not monotone: a floor or raise may not depend on max_risk",
         ),
         (
-            lambda d: d["classification"]["modifiers"][2]["when"].update(content=["docs"]),
-            "$.classification.modifiers[2].when: not monotone: a floor or raise may not depend on "
-            "content",
+            lambda d: d["rules"]["modifiers"][2]["when"].update(content=["docs"]),
+            "$.rules.modifiers[2].when: not monotone: a floor or raise may not depend on content",
         ),
         (
-            lambda d: d["classification"]["risk"]["types"].update(hotifx="critical"),
-            "$.classification.risk.types.hotifx: unknown delivery type 'hotifx'",
+            lambda d: d["rules"]["risk"]["types"].update(hotifx="critical"),
+            "$.rules.risk.types.hotifx: unknown delivery type 'hotifx'",
         ),
         (
-            lambda d: d["classification"]["modifiers"][3]["when"].update(type=["hot-fix"]),
-            "$.classification.modifiers[3].when.type[0]: unknown delivery type 'hot-fix'",
+            lambda d: d["rules"]["modifiers"][3]["when"].update(type=["hot-fix"]),
+            "$.rules.modifiers[3].when.type[0]: unknown delivery type 'hot-fix'",
         ),
         (
             lambda d: d["standards"][0].update(
@@ -201,8 +199,8 @@ def test_monotone_false_lets_a_scale_go_down() -> None:
             "$.kinds[7].id: duplicate kind id 'unit'",
         ),
         (
-            lambda d: d["classification"]["components"][2].update(flags=["mony"]),
-            "$.classification.components[2].flags[0]: unknown flag 'mony'",
+            lambda d: d["rules"]["components"][2].update(flags=["mony"]),
+            "$.rules.components[2].flags[0]: unknown flag 'mony'",
         ),
     ],
 )
@@ -226,7 +224,7 @@ def test_ids_must_be_identifiers() -> None:
 def test_scale_lookup_helpers(scale: qualscale.Scale) -> None:
     assert scale.rank("S1") == 1
     assert scale.standard("S3").name == "Extended"
-    assert scale.kind("regression").scopes == ("smoke", "targeted", "full")
+    assert scale.kind("regression").depths == ("smoke", "targeted", "full")
     assert len(scale.sha256) == 64
 
 
@@ -247,7 +245,7 @@ def test_shipped_checklist_items_are_whole_sentences(path: Any) -> None:
     # the second half then starts in lower case.
     scale = qualscale.load_scale(path)
     requirements = [r for s in scale.standards for r in s.requires]
-    requirements += [r for m in scale.classification.modifiers for r in m.require]
+    requirements += [r for m in scale.rules.modifiers for r in m.requires]
     for req in requirements:
         for item in (*req.criteria, *req.checklist):
             assert item[:1].isupper() or item[:1].isdigit(), (req.kind, item)

@@ -74,12 +74,12 @@ def test_check_passes_on_the_shipped_files() -> None:
 
 @attrs.frozen
 class _Odd:
-    when: str = attrs.field(validator=attrs.validators.max_len(3))
+    gate: str = attrs.field(validator=attrs.validators.max_len(3))
     at: float = 0.0
 
 
 def test_a_validator_without_a_schema_stops_the_generator() -> None:
-    with pytest.raises(TypeError, match=r"no JSON Schema for validator .* of _Odd.when"):
+    with pytest.raises(TypeError, match=r"no JSON Schema for validator .* of _Odd.gate"):
         _Builder().ref(_Odd)
 
 
@@ -169,7 +169,7 @@ def scale_doc() -> dict[str, Any]:
 
 SCALE_DOC = scale_doc()
 REQ: KeyPath = ("standards", 0, "requires", 0)
-CLS: KeyPath = ("classification",)
+CLS: KeyPath = ("rules",)
 BAND: KeyPath = (*CLS, "size", "bands", 0)
 COMP: KeyPath = (*CLS, "components", 2)
 MOD: KeyPath = (*CLS, "modifiers", 0)
@@ -177,7 +177,7 @@ HIST: KeyPath = (*CLS, "history", 0)
 
 SCALE_MUTATIONS: dict[str, Mutation] = {
     # accepted by both: the table can tell a valid change from an invalid one
-    "scope may be null": Mutation((*REQ, "scope"), None, "valid"),
+    "depth may be null": Mutation((*REQ, "depth"), None, "valid"),
     "monotone off": Mutation(("monotone",), False, "valid"),
     "no gates, yet requirements name them": Mutation(("gates",), [], "loader-only"),
     "empty when": Mutation((*MOD, "when"), {}, "valid"),
@@ -221,7 +221,7 @@ SCALE_MUTATIONS: dict[str, Mutation] = {
     "history measure": Mutation((*HIST, "measure"), "defects", "invalid"),
     # required keys dropped
     "no version": Mutation(("version",), DROP, "invalid"),
-    "no classification": Mutation(("classification",), DROP, "invalid"),
+    "no rules": Mutation(("rules",), DROP, "invalid"),
     "no standard id": Mutation(("standards", 0, "id"), DROP, "invalid"),
     "no requirement kind": Mutation((*REQ, "kind"), DROP, "invalid"),
     "no risk classes": Mutation((*CLS, "risk", "classes"), DROP, "invalid"),
@@ -237,8 +237,8 @@ SCALE_MUTATIONS: dict[str, Mutation] = {
     "paths is a string": Mutation((*COMP, "paths"), "src/rating/**", "invalid"),
     # semantic problems: only the loader can see them
     "unknown kind": Mutation((*REQ, "kind"), "perf", "loader-only"),
-    "unknown scope": Mutation((*REQ, "scope"), "everything", "loader-only"),
-    "unknown gate": Mutation((*REQ, "when"), "G9", "loader-only"),
+    "unknown depth": Mutation((*REQ, "depth"), "everything", "loader-only"),
+    "unknown gate": Mutation((*REQ, "gate"), "G9", "loader-only"),
     "matrix names no standard": Mutation((*CLS, "matrix", "small", "low"), "S9", "loader-only"),
     "duplicate kind id": Mutation(("kinds", 1, "id"), "unit", "loader-only"),
     "no standards": Mutation(("standards",), [], "loader-only"),
@@ -360,7 +360,7 @@ FILES: dict[str, tuple[str, Verdict]] = {
     "overlay with partial items": (
         """\
         extends: billing-saas
-        classification:
+        rules:
           matrix: {small: {low: S2}}
           size: {unknown: large}
           history: [{id: incidents, window: 5}]
@@ -373,11 +373,11 @@ FILES: dict[str, tuple[str, Verdict]] = {
     "overlay with an unknown key": ("extends: billing-saas\ncolour: blue\n", "invalid"),
     "overlay with a wrong type": ("extends: billing-saas\nmonotone: 'no'\n", "invalid"),
     "overlay with a bad nested value": (
-        "extends: billing-saas\nclassification: {history: [{id: incidents, window: 0}]}\n",
+        "extends: billing-saas\nrules: {history: [{id: incidents, window: 0}]}\n",
         "invalid",
     ),
     "overlay requirement without kind": (
-        "extends: billing-saas\nstandards: [{id: S1, requires: [{scope: suite}]}]\n",
+        "extends: billing-saas\nstandards: [{id: S1, requires: [{depth: suite}]}]\n",
         "invalid",
     ),
     "extends is null": ("extends:\nname: x\n", "invalid"),

@@ -13,13 +13,13 @@ from qualscale.scale import Obligation
 from qualscale.verify import Evidence, KindVerdict, Status, Verdict, verify
 
 
-def planned(kind: str, obligation: Obligation, when: str | None = "G4") -> PlannedRequirement:
+def planned(kind: str, obligation: Obligation, gate: str | None = "G4") -> PlannedRequirement:
     return PlannedRequirement(
         kind=kind,
         obligation=obligation,
-        scope=None,
-        where="ci",
-        when=when,
+        depth=None,
+        environment="ci",
+        gate=gate,
         criteria=(),
         checklist=(),
         independent=False,
@@ -198,9 +198,9 @@ def test_to_dict_is_json_with_counts_and_gates(base_plan: TestPlan) -> None:
             {
                 "kind": "unit",
                 "obligation": "required",
-                "scope": None,
-                "where": "ci",
-                "when": "G4",
+                "depth": None,
+                "environment": "ci",
+                "gate": "G4",
                 "passed": 2,
                 "failed": 0,
                 "skipped": 1,
@@ -210,9 +210,9 @@ def test_to_dict_is_json_with_counts_and_gates(base_plan: TestPlan) -> None:
             {
                 "kind": "performance",
                 "obligation": "required",
-                "scope": None,
-                "where": "ci",
-                "when": "G3",
+                "depth": None,
+                "environment": "ci",
+                "gate": "G3",
                 "passed": 0,
                 "failed": 0,
                 "skipped": 0,

@@ -161,7 +161,7 @@ def classify(delivery: Delivery, scale: Scale, history: History | None = None) -
         DeliveryError: the delivery names a flag or component the scale does not know
             (a typo must not lower the standard silently).
     """
-    rules = scale.classification
+    rules = scale.rules
     known_components = [c.id for c in rules.components]
     problems = _unknown_names(delivery.flags, list(rules.risk.flags), "flags")
     problems += _unknown_names(delivery.components, known_components, "components")
@@ -286,7 +286,7 @@ def classify(delivery: Delivery, scale: Scale, history: History | None = None) -
     adjustments = tuple(
         Adjustment(req, f"modifier:{mod.id}", _said(mod, _what(req)))
         for mod in active
-        for req in mod.require
+        for req in mod.requires
     )
     for adj in adjustments:
         note(Reason(adj.rule, adj.because))
@@ -319,11 +319,11 @@ def _said(mod: Modifier, effect: str) -> str:
 
 def _what(req: Requirement) -> str:
     what = f"{req.kind} {req.obligation}"
-    return f"{what}, at least {req.scope}" if req.scope else what
+    return f"{what}, at least {req.depth}" if req.depth else what
 
 
 def _size(delivery: Delivery, scale: Scale, components: int) -> tuple[int, str]:
-    rules = scale.classification.size
+    rules = scale.rules.size
     bands = rules.bands
     figures = {
         "lines": delivery.changes.lines,

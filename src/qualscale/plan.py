@@ -38,13 +38,13 @@ class StandardRef:
 
 @attrs.frozen
 class PlannedRequirement:
-    """One activity of the plan, with where and when, and ``because``: why it is here."""
+    """One activity of the plan, with its environment and gate, and ``because``: why it is here."""
 
     kind: str
     obligation: Obligation
-    scope: str | None
-    where: str | None
-    when: str | None
+    depth: str | None
+    environment: str | None
+    gate: str | None
     criteria: tuple[str, ...]
     checklist: tuple[str, ...]
     independent: bool
@@ -126,9 +126,9 @@ def _stronger(a: Obligation, b: Obligation) -> Obligation:
 def _deeper(scale: Scale, kind: str, a: str | None, b: str | None) -> str | None:
     if a is None or b is None:
         return a or b
-    scopes = scale.kind(kind).scopes
-    if a in scopes and b in scopes:
-        return a if scopes.index(a) >= scopes.index(b) else b
+    depths = scale.kind(kind).depths
+    if a in depths and b in depths:
+        return a if depths.index(a) >= depths.index(b) else b
     return a
 
 
@@ -166,16 +166,16 @@ def plan(
             items[req.kind] = _planned(req, adj.because)
             continue
         obligation = _stronger(old.obligation, req.obligation)
-        scope = _deeper(scale, req.kind, old.scope, req.scope)
-        raised = (obligation, scope) != (old.obligation, old.scope)
-        # Where and when follow the depth: a deeper scope brings its environment and gate.
-        deeper = scope != old.scope
+        depth = _deeper(scale, req.kind, old.depth, req.depth)
+        raised = (obligation, depth) != (old.obligation, old.depth)
+        # Where and when follow the depth: a deeper depth brings its environment and gate.
+        deeper = depth != old.depth
         items[req.kind] = attrs.evolve(
             old,
             obligation=obligation,
-            scope=scope,
-            where=(req.where or old.where) if deeper else old.where,
-            when=(req.when or old.when) if deeper else old.when,
+            depth=depth,
+            environment=(req.environment or old.environment) if deeper else old.environment,
+            gate=(req.gate or old.gate) if deeper else old.gate,
             criteria=_union(old.criteria, req.criteria),
             checklist=_union(old.checklist, req.checklist),
             independent=old.independent or req.independent,
@@ -188,8 +188,8 @@ def plan(
     ordered = sorted(
         items.values(),
         key=lambda r: (
-            gate_order.get(r.when or "", far),
-            env_order.get(r.where or "", far),
+            gate_order.get(r.gate or "", far),
+            env_order.get(r.environment or "", far),
             -OBLIGATIONS.index(r.obligation),
             kind_order.get(r.kind, far),
         ),
@@ -222,7 +222,7 @@ def _verb(obligation: Obligation) -> str:
 
 
 def _what(req: Requirement) -> str:
-    return f"{req.kind} ({req.scope})" if req.scope else req.kind
+    return f"{req.kind} ({req.depth})" if req.depth else req.kind
 
 
 def _planned(req: Requirement, because: str) -> PlannedRequirement:

@@ -876,9 +876,9 @@ def _markdown(plan: TestPlan, verdict: Verdict, deselect_reason: str) -> str:
         cells = [
             k.kind,
             k.obligation or "-",
-            k.scope or "-",
-            k.where or "-",
-            k.when or "-",
+            k.depth or "-",
+            k.environment or "-",
+            k.gate or "-",
             str(e.passed),
             str(e.failed),
             str(e.skipped),

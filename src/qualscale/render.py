@@ -29,7 +29,7 @@ Plan template context
     :meth:`TestPlan.to_dict`: ``delivery``, ``scale`` (``name``, ``version``,
     ``sha256``), ``standard`` (``id``, ``name``, ``rank``), ``size``, ``risk``,
     ``components``, ``flags``, ``content``, ``rationale`` (``rule``, ``message``) and
-    ``requirements`` (``kind``, ``obligation``, ``scope``, ``where``, ``when``,
+    ``requirements`` (``kind``, ``obligation``, ``depth``, ``environment``, ``gate``,
     ``criteria``, ``checklist``, ``independent``, ``because``), in plan order.
 ``scale``
     :meth:`Scale.to_dict`, the whole scale.
@@ -194,7 +194,7 @@ def scale_context(scale: Scale) -> dict[str, Any]:
     """The variables a scale template sees (plain data; see the module docstring)."""
     common = _common(scale)
     data: dict[str, Any] = common["scale"]
-    rules = scale.classification
+    rules = scale.rules
     standards = [{**s, "rank": i} for i, s in enumerate(data["standards"], start=1)]
     matrix = []
     for kind in common["kinds"].values():
@@ -206,7 +206,7 @@ def scale_context(scale: Scale) -> dict[str, Any]:
                     {"standard": std.id, "requirement": None, "text": _EMPTY, "mark": _EMPTY}
                 )
                 continue
-            text = f"{req.obligation} · {req.scope}" if req.scope else req.obligation
+            text = f"{req.obligation} · {req.depth}" if req.depth else req.obligation
             req_dict = next(
                 r for r in _standard_dict(data, std.id)["requires"] if r["kind"] == kind["id"]
             )
@@ -219,7 +219,7 @@ def scale_context(scale: Scale) -> dict[str, Any]:
                 }
             )
         matrix.append({"kind": kind, "cells": cells})
-    bands = [{**band, "limits": _limits(band)} for band in data["classification"]["size"]["bands"]]
+    bands = [{**band, "limits": _limits(band)} for band in data["rules"]["size"]["bands"]]
     risk = rules.risk
     factors = [{"factor": "flag", "value": k, "class": v} for k, v in risk.flags.items()]
     factors += [{"factor": "type", "value": k, "class": v} for k, v in risk.types.items()]
@@ -235,7 +235,7 @@ def scale_context(scale: Scale) -> dict[str, Any]:
     ]
     modifiers = [
         {**raw, "condition": mod.when.describe(), "effect": _effect(mod)}
-        for mod, raw in zip(rules.modifiers, data["classification"]["modifiers"], strict=True)
+        for mod, raw in zip(rules.modifiers, data["rules"]["modifiers"], strict=True)
     ]
     history = [
         {
@@ -246,7 +246,7 @@ def scale_context(scale: Scale) -> dict[str, Any]:
             ),
             "effect": f"raise {h.raise_by} level" + ("s" if h.raise_by != 1 else ""),
         }
-        for h, raw in zip(rules.history, data["classification"]["history"], strict=True)
+        for h, raw in zip(rules.history, data["rules"]["history"], strict=True)
     ]
     return {
         **common,
@@ -254,7 +254,7 @@ def scale_context(scale: Scale) -> dict[str, Any]:
         "matrix": matrix,
         "bands": bands,
         "risk_factors": factors,
-        "components": data["classification"]["components"],
+        "components": data["rules"]["components"],
         "risk_matrix": risk_matrix,
         "modifiers": modifiers,
         "history": history,
@@ -320,24 +320,29 @@ def _group(
         return index.get(value, len(index))
 
     ordered = sorted(
-        reqs, key=lambda r: (position(r["when"], gate_index), position(r["where"], env_index))
+        reqs, key=lambda r: (position(r["gate"], gate_index), position(r["environment"], env_index))
     )
     groups: list[dict[str, Any]] = []
     for req in ordered:
-        if not groups or groups[-1]["id"] != req["when"]:
-            gate = gate_by_id.get(req["when"]) if req["when"] is not None else None
-            if gate is None and req["when"] is not None:
-                gate = {"id": req["when"], "name": "", "label": req["when"]}
+        if not groups or groups[-1]["id"] != req["gate"]:
+            gate = gate_by_id.get(req["gate"]) if req["gate"] is not None else None
+            if gate is None and req["gate"] is not None:
+                gate = {"id": req["gate"], "name": "", "label": req["gate"]}
             label = gate["label"] if gate is not None else "No gate"
-            groups.append({"id": req["when"], "gate": gate, "label": label, "environments": []})
+            groups.append({"id": req["gate"], "gate": gate, "label": label, "environments": []})
         env_groups: list[dict[str, Any]] = groups[-1]["environments"]
-        if not env_groups or env_groups[-1]["id"] != req["where"]:
-            env = envs.get(req["where"]) if req["where"] is not None else None
-            if env is None and req["where"] is not None:
-                env = {"id": req["where"], "name": "", "label": req["where"]}
+        if not env_groups or env_groups[-1]["id"] != req["environment"]:
+            env = envs.get(req["environment"]) if req["environment"] is not None else None
+            if env is None and req["environment"] is not None:
+                env = {"id": req["environment"], "name": "", "label": req["environment"]}
             env_label = env["label"] if env is not None else "Any environment"
             env_groups.append(
-                {"id": req["where"], "environment": env, "label": env_label, "requirements": []}
+                {
+                    "id": req["environment"],
+                    "environment": env,
+                    "label": env_label,
+                    "requirements": [],
+                }
             )
         env_groups[-1]["requirements"].append(req)
     for group in groups:
@@ -373,8 +378,8 @@ def _effect(mod: Modifier) -> str:
         parts.append(f"at least {mod.floor}")
     if mod.raise_by:
         parts.append(f"raise {mod.raise_by} level" + ("s" if mod.raise_by != 1 else ""))
-    for req in mod.require:
-        what = f"{req.kind} ({req.scope})" if req.scope else req.kind
+    for req in mod.requires:
+        what = f"{req.kind} ({req.depth})" if req.depth else req.kind
         parts.append(f"{what} at least {req.obligation}")
     return "; ".join(parts)
 

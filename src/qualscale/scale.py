@@ -53,14 +53,14 @@ CONTENT_ORDER: tuple[Content, ...] = ("docs", "test", "config", "data", "code")
 class Kind:
     """A kind of test the scale knows, such as ``regression``.
 
-    ``scopes`` lists the depths the kind can be done at, shallowest first
-    (``smoke``, ``targeted``, ``full``); a requirement's scope must be one of them.
+    ``depths`` lists the depths the kind can be done at, shallowest first
+    (``smoke``, ``targeted``, ``full``); a requirement's depth must be one of them.
     """
 
     id: str = attrs.field(validator=ident)
     name: str = ""
     description: str = ""
-    scopes: tuple[str, ...] = ()
+    depths: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -100,9 +100,9 @@ class Requirement:
     Attributes:
         kind: The test kind's id.
         obligation: ``required``, ``recommended``, ``optional`` or ``discouraged``.
-        scope: The depth, one of the kind's scopes (``targeted``, ``load``, ...).
-        where: The environment's id.
-        when: The id of the gate before which it must be done.
+        depth: The depth, one of the kind's depths (``targeted``, ``load``, ...).
+        environment: The environment's id: where it is done.
+        gate: The id of the gate before which it must be done.
         criteria: Pass criteria.
         checklist: Checklist items for the people doing it.
         independent: Someone other than the author must do it.
@@ -110,9 +110,9 @@ class Requirement:
 
     kind: str
     obligation: Obligation = "required"
-    scope: str | None = None
-    where: str | None = None
-    when: str | None = None
+    depth: str | None = None
+    environment: str | None = None
+    gate: str | None = None
     criteria: tuple[str, ...] = ()
     checklist: tuple[str, ...] = ()
     independent: bool = False
@@ -225,7 +225,7 @@ class Modifier:
     Actions, applied in this order across all modifiers: ``raise_by`` (levels
     up; history rules raise next), ``ceiling`` (at most that standard; only for
     conditions that cannot grow with risk), ``floor`` (at least that standard:
-    a floor always wins), and ``require`` (requirements made at least as strong
+    a floor always wins), and ``requires`` (requirements made at least as strong
     as given, whatever the standard).
     """
 
@@ -234,7 +234,7 @@ class Modifier:
     floor: str | None = None
     ceiling: str | None = None
     raise_by: int = attrs.field(default=0, validator=nonneg)
-    require: tuple[Requirement, ...] = ()
+    requires: tuple[Requirement, ...] = ()
     message: str = ""
 
 
@@ -280,7 +280,7 @@ class Scale:
     standards: tuple[Standard, ...]
     kinds: tuple[Kind, ...]
     environments: tuple[Environment, ...]
-    classification: Rules
+    rules: Rules
     description: str = ""
     gates: tuple[Gate, ...] = ()
     monotone: bool = True
@@ -340,14 +340,14 @@ Path = tuple[str | int, ...]
 def check_scale(scale: Scale) -> list[tuple[Path, str]]:
     """Every problem of a structurally valid scale, as ``(key path, message)``.
 
-    Checks that references resolve (kinds, scopes, environments, gates,
+    Checks that references resolve (kinds, depths, environments, gates,
     standards, bands, classes, components), that every standard requires a
     test, that ids are unique, and, unless ``scale.monotone`` is false, that
     the scale is monotone.
     """
     problems: list[tuple[Path, str]] = []
     add = problems.append
-    rules = scale.classification
+    rules = scale.rules
     kinds = {k.id: k for k in scale.kinds}
     envs = [e.id for e in scale.environments]
     gates = [g.id for g in scale.gates]
@@ -371,30 +371,30 @@ def check_scale(scale: Scale) -> list[tuple[Path, str]]:
     unique(envs, ("environments",), "environment")
     unique(gates, ("gates",), "gate")
     unique(std_ids, ("standards",), "standard")
-    unique(bands, ("classification", "size", "bands"), "size band")
-    unique(components, ("classification", "components"), "component")
+    unique(bands, ("rules", "size", "bands"), "size band")
+    unique(components, ("rules", "components"), "component")
     if not scale.standards:
         add((("standards",), "expected at least one standard, found none"))
     if not bands:
-        add((("classification", "size", "bands"), "expected at least one size band"))
+        add((("rules", "size", "bands"), "expected at least one size band"))
     if not classes:
-        add((("classification", "risk", "classes"), "expected at least one risk class"))
+        add((("rules", "risk", "classes"), "expected at least one risk class"))
     if len(set(classes)) != len(classes):
-        add((("classification", "risk", "classes"), "risk classes must be unique"))
+        add((("rules", "risk", "classes"), "risk classes must be unique"))
 
     def check_requirement(req: Requirement, path: Path) -> None:
         kind = kinds.get(req.kind)
         if kind is None:
             add(((*path, "kind"), _unknown("kind", req.kind, list(kinds))))
-        elif req.scope is not None and kind.scopes and req.scope not in kind.scopes:
+        elif req.depth is not None and kind.depths and req.depth not in kind.depths:
             add(
                 (
-                    (*path, "scope"),
-                    _unknown(f"scope of kind {kind.id!r}", req.scope, list(kind.scopes)),
+                    (*path, "depth"),
+                    _unknown(f"depth of kind {kind.id!r}", req.depth, list(kind.depths)),
                 )
             )
-        known(req.where, envs, (*path, "where"), "environment")
-        known(req.when, gates, (*path, "when"), "gate")
+        known(req.environment, envs, (*path, "environment"), "environment")
+        known(req.gate, gates, (*path, "gate"), "gate")
 
     for si, std in enumerate(scale.standards):
         seen_kinds: set[str] = set()
@@ -412,7 +412,7 @@ def check_scale(scale: Scale) -> list[tuple[Path, str]]:
                 )
             )
 
-    base: Path = ("classification",)
+    base: Path = ("rules",)
     known(rules.size.unknown, bands, (*base, "size", "unknown"), "size band")
     for name, mapping in (("flags", rules.risk.flags), ("types", rules.risk.types)):
         for key, cls in mapping.items():
@@ -453,10 +453,10 @@ def check_scale(scale: Scale) -> list[tuple[Path, str]]:
         known(mod.ceiling, std_ids, (*path, "ceiling"), "standard")
         for ti, type_ in enumerate(cond.type):
             known(type_, list(DELIVERY_TYPES), (*path, "when", "type", ti), "delivery type")
-        if mod.floor is None and mod.ceiling is None and not mod.raise_by and not mod.require:
-            add((path, "expected at least one of floor, ceiling, raise_by, require"))
-        for ri, req in enumerate(mod.require):
-            check_requirement(req, (*path, "require", ri))
+        if mod.floor is None and mod.ceiling is None and not mod.raise_by and not mod.requires:
+            add((path, "expected at least one of floor, ceiling, raise_by, requires"))
+        for ri, req in enumerate(mod.requires):
+            check_requirement(req, (*path, "requires", ri))
 
     if scale.monotone and not problems:
         problems.extend(_monotone_problems(scale))
@@ -483,21 +483,21 @@ def _monotone_problems(scale: Scale) -> list[tuple[Path, str]]:
                     )
                 )
                 continue
-            scopes = kinds[req.kind].scopes
-            if req.scope in scopes and other.scope in scopes:
-                if scopes.index(other.scope or "") < scopes.index(req.scope or ""):
+            depths = kinds[req.kind].depths
+            if req.depth in depths and other.depth in depths:
+                if depths.index(other.depth or "") < depths.index(req.depth or ""):
                     problems.append(
                         (
-                            (*path, higher.requires.index(other), "scope"),
+                            (*path, higher.requires.index(other), "depth"),
                             f"not monotone: {lower.id} requires {req.kind!r} at "
-                            f"{req.scope!r} but the higher {higher.id} only at {other.scope!r}",
+                            f"{req.depth!r} but the higher {higher.id} only at {other.depth!r}",
                         )
                     )
-    rules = scale.classification
+    rules = scale.rules
     for mi, mod in enumerate(rules.modifiers):
         problem = _direction_problem(mod)
         if problem:
-            problems.append((("classification", "modifiers", mi, "when"), problem))
+            problems.append((("rules", "modifiers", mi, "when"), problem))
     matrix = rules.matrix
     bands = [b.id for b in rules.size.bands]
     classes = list(rules.risk.classes)
@@ -510,7 +510,7 @@ def _monotone_problems(scale: Scale) -> list[tuple[Path, str]]:
                     if scale.rank(there_id) < here:
                         problems.append(
                             (
-                                ("classification", "matrix", bands[nb], classes[nc]),
+                                ("rules", "matrix", bands[nb], classes[nc]),
                                 f"not monotone: {bands[nb]}/{classes[nc]} gives {there_id}, "
                                 f"lower than {matrix[band][cls]} for {band}/{cls}",
                             )

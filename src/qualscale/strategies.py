@@ -38,7 +38,7 @@ def paths(scale: Scale | None = None) -> st.SearchStrategy[str]:
     """Changed paths: under the folders a scale's component globs name, or anywhere."""
     roots: list[str] = ["src", "docs", "tests", "lib"]
     if scale is not None:
-        for comp in scale.classification.components:
+        for comp in scale.rules.components:
             for glob in comp.paths:
                 head = glob.split("*", 1)[0].rstrip("/")
                 if head:
@@ -61,8 +61,8 @@ def deliveries(scale: Scale | None = None) -> st.SearchStrategy[Delivery]:
 
     Without a scale, flags and components are left empty.
     """
-    flags: list[str] = sorted(scale.classification.risk.flags) if scale else []
-    components: list[str] = [c.id for c in scale.classification.components] if scale else []
+    flags: list[str] = sorted(scale.rules.risk.flags) if scale else []
+    components: list[str] = [c.id for c in scale.rules.components] if scale else []
     return st.builds(
         Delivery,
         id=st.from_regex(r"\A[A-Z]{2,4}-[0-9]{1,5}\Z"),

@@ -69,9 +69,9 @@ class KindVerdict:
         kind: The kind's id.
         obligation: What the plan asks for it; ``None`` when the plan does not
             name the kind but tests of it ran.
-        scope: The depth the plan asks for, if any.
-        where: The environment the plan names, if any.
-        when: The gate the plan names, if any.
+        depth: The depth the plan asks for, if any.
+        environment: The environment the plan names, if any.
+        gate: The gate the plan names, if any.
         evidence: The outcomes counted for the kind.
         status: ``failed`` when a test failed, else ``passed`` when one passed,
             else ``missing`` for a required kind and ``not-required`` for any other.
@@ -79,9 +79,9 @@ class KindVerdict:
 
     kind: str
     obligation: Obligation | None
-    scope: str | None
-    where: str | None
-    when: str | None
+    depth: str | None
+    environment: str | None
+    gate: str | None
     evidence: Evidence
     status: Status
 
@@ -100,9 +100,9 @@ class KindVerdict:
         return {
             "kind": self.kind,
             "obligation": self.obligation,
-            "scope": self.scope,
-            "where": self.where,
-            "when": self.when,
+            "depth": self.depth,
+            "environment": self.environment,
+            "gate": self.gate,
             **self.evidence.to_dict(),
             "status": self.status,
         }
@@ -145,9 +145,9 @@ class Verdict:
         """
         groups: dict[str | None, list[KindVerdict]] = {}
         for entry in self.kinds:
-            if entry.when is not None:
-                groups.setdefault(entry.when, []).append(entry)
-        ungated = [k for k in self.kinds if k.when is None]
+            if entry.gate is not None:
+                groups.setdefault(entry.gate, []).append(entry)
+        ungated = [k for k in self.kinds if k.gate is None]
         if ungated:
             groups[None] = ungated
         return {gate: tuple(entries) for gate, entries in groups.items()}
@@ -201,9 +201,9 @@ def verify(plan: TestPlan, evidence: Mapping[str, Evidence]) -> Verdict:
             KindVerdict(
                 kind=req.kind,
                 obligation=req.obligation,
-                scope=req.scope,
-                where=req.where,
-                when=req.when,
+                depth=req.depth,
+                environment=req.environment,
+                gate=req.gate,
                 evidence=found,
                 status=_status(req.obligation, found),
             )
