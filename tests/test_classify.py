@@ -8,7 +8,7 @@ import pytest
 
 import qualscale
 from qualscale import Delivery, DeliveryError, History, PastDelivery, classify
-from qualscale.classify import match_path
+from qualscale.classification import match_path
 
 
 def delivery(**fields: Any) -> Delivery:

@@ -63,7 +63,7 @@ def test_plan_prints_text_by_default(capsys: pytest.CaptureFixture[str], deliver
 
 def test_plan_json_is_the_plan_document(capsys: pytest.CaptureFixture[str], delivery: Path) -> None:
     code, out, _ = run(capsys, "plan", str(delivery), "--format", "json")
-    expected = qualscale.plan(qualscale.load_delivery(delivery)).to_dict()
+    expected = qualscale.plan(qualscale.load_delivery(delivery), qualscale.load_scale()).to_dict()
     assert (code, json.loads(out)) == (0, expected)
 
 
@@ -73,7 +73,7 @@ def test_plan_json_and_yaml_are_what_the_renderer_gives(
 ) -> None:
     from qualscale.render import render_plan
 
-    the_plan = qualscale.plan(qualscale.load_delivery(delivery))
+    the_plan = qualscale.plan(qualscale.load_delivery(delivery), qualscale.load_scale())
     code, out, _ = run(capsys, "plan", str(delivery), "--format", format)
     assert (code, out) == (0, render_plan(the_plan, qualscale.load_scale(), format))
 
@@ -325,7 +325,7 @@ def test_scales_lists_the_bundled_scales(capsys: pytest.CaptureFixture[str]) -> 
     code, out, _ = run(capsys, "scales")
     assert code == 0
     names = [line.split()[0] for line in out.splitlines() if not line.startswith(" ")]
-    assert names == qualscale._loading.bundled_scales()
+    assert names == qualscale.loading.bundled_scales()
     assert "billing-saas   1.0  Quality standards S1-S5" in out
 
 

@@ -414,7 +414,7 @@ def test_every_file_key_is_documented(name: str) -> None:
 
 def test_every_plan_document_key_is_documented() -> None:
     delivery = qualscale.load_delivery(EXAMPLES / "deliveries" / "payment-hotfix.yaml")
-    doc = qualscale.plan(delivery).to_dict()
+    doc = qualscale.plan(delivery, qualscale.load_scale()).to_dict()
     keys = set(doc) | set(doc["scale"]) | set(doc["standard"])
     keys |= set(doc["rationale"][0]) | set(doc["requirements"][0])
     text = (DOCS / "file-formats.md").read_text(encoding="utf-8")

@@ -186,13 +186,15 @@ def test_delivery_gets_the_expected_standard(
 
 def test_docs_typo_and_ui_fix_need_no_performance_test() -> None:
     for name in ("docs-typo", "ui-label-fix"):
-        p = qualscale.plan(qualscale.load_delivery(DELIVERIES / f"{name}.yaml"))
+        p = qualscale.plan(
+            qualscale.load_delivery(DELIVERIES / f"{name}.yaml"), qualscale.load_scale()
+        )
         assert "performance" not in p.required_kinds, name
 
 
 def test_the_money_change_is_two_thousand_lines() -> None:
     d = qualscale.load_delivery(DELIVERIES / "rating-vat-rounding.yaml")
-    p = qualscale.plan(d)
+    p = qualscale.plan(d, qualscale.load_scale())
     assert d.changes.lines is not None
     assert d.changes.lines >= 2000
     assert "money" in p.flags
@@ -210,7 +212,9 @@ def test_migration_is_at_least_s4_whatever_its_size(scale: qualscale.Scale) -> N
 
 
 def test_missing_figures_are_classified_conservatively() -> None:
-    p = qualscale.plan(qualscale.load_delivery(DELIVERIES / "unknown-size.yaml"))
+    p = qualscale.plan(
+        qualscale.load_delivery(DELIVERIES / "unknown-size.yaml"), qualscale.load_scale()
+    )
     reasons = " | ".join(r.message for r in p.rationale)
     assert "assumed at least medium (conservative)" in reasons
     assert "no change type given" in reasons
@@ -240,7 +244,9 @@ def test_history_raises_the_small_deliveries_but_not_the_docs_typo(
 
 def test_history_is_in_the_rationale() -> None:
     history = qualscale.load_history(HISTORY)
-    p = qualscale.plan(qualscale.load_delivery(DELIVERIES / "ui-label-fix.yaml"), history=history)
+    p = qualscale.plan(
+        qualscale.load_delivery(DELIVERIES / "ui-label-fix.yaml"), qualscale.load_scale(), history
+    )
     assert any(r.rule == "history:escaped-defects" for r in p.rationale)
 
 
@@ -315,7 +321,7 @@ def test_template_uses_only_documented_context() -> None:
 def test_template_renders_every_delivery(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run("plan", path, "--template", TEMPLATE) == 0
     out = capsys.readouterr().out
-    p = qualscale.plan(qualscale.load_delivery(path))
+    p = qualscale.plan(qualscale.load_delivery(path), qualscale.load_scale())
     assert out.startswith(f"### {p.standard.id} · {p.standard.name} for {p.delivery.id}")
     assert out.count("- [ ] ") == len(p.required_kinds)
     assert "\n\n\n" not in out

@@ -12,7 +12,7 @@ import pytest
 
 import qualscale
 from qualscale import DeliveryError, QualscaleError, ScaleError
-from qualscale._loading import bundled_scales, load_document
+from qualscale.loading import bundled_scales, load_document
 from tests._paths import EXAMPLES, STANDARDS
 
 
@@ -129,7 +129,7 @@ def test_every_problem_of_a_file_is_reported(tmp_path: Path) -> None:
     )
     with pytest.raises(DeliveryError) as exc:
         qualscale.load_delivery(path)
-    paths = sorted(p.path for p in exc.value.problems)
+    paths = sorted(p.key for p in exc.value.problems)
     assert paths == [
         "$.changes.lines_added",
         "$.changes.lines_removed",

@@ -15,7 +15,7 @@ DELIVERIES = EXAMPLES / "deliveries"
 
 
 def example(name: str) -> TestPlan:
-    return plan(qualscale.load_delivery(DELIVERIES / f"{name}.yaml"))
+    return plan(qualscale.load_delivery(DELIVERIES / f"{name}.yaml"), qualscale.load_scale())
 
 
 def required(p: TestPlan) -> dict[str, str | None]:
@@ -107,7 +107,7 @@ def test_adjustment_raises_obligation_and_keeps_the_standard_text(scale: qualsca
 
 @pytest.mark.parametrize("path", sorted(DELIVERIES.glob("*.yaml")), ids=lambda p: p.stem)
 def test_every_example_gets_a_required_test(path: Path) -> None:
-    p = plan(qualscale.load_delivery(path))
+    p = plan(qualscale.load_delivery(path), qualscale.load_scale())
     assert p.by_obligation("required")
     assert all(r.because for r in p.requirements)
 
@@ -156,9 +156,10 @@ def test_plan_round_trips() -> None:
     assert TestPlan.from_dict(json.loads(p.to_json())) == p
 
 
-def test_default_scale_is_used_when_none_given(scale: qualscale.Scale) -> None:
+def test_plan_needs_a_scale() -> None:
     d = Delivery(id="X")
-    assert plan(d) == plan(d, scale)
+    with pytest.raises(TypeError):
+        plan(d)  # type: ignore[call-arg]
 
 
 def test_plan_names_the_exact_scale(scale: qualscale.Scale) -> None:
@@ -180,7 +181,7 @@ def test_overlay_scale_changes_the_plan() -> None:
             "paths": ["config/tenants/acme.yaml"],
         }
     )
-    base_plan, project_plan = plan(d), plan(d, overlay)
+    base_plan, project_plan = plan(d, qualscale.load_scale()), plan(d, overlay)
     assert (base_plan.components, base_plan.standard.id) == (("config",), "S1")
     # The overlay's component has a higher priority than the shipped config/**.
     assert (project_plan.components, project_plan.flags) == (("tenant-config",), ("money",))

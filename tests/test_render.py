@@ -26,19 +26,15 @@ import yaml
 
 import qualscale
 from qualscale import cli
+from qualscale._text import TEXT_WIDTH, code, md, table, wrap
 from qualscale.errors import RenderError, UsageError
 from qualscale.render import (
     FORMATS,
     SCALE_FORMATS,
-    TEXT_WIDTH,
-    code,
-    md,
     plan_context,
     render_plan,
     render_scale,
     scale_context,
-    table,
-    wrap,
 )
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -223,7 +219,7 @@ def test_text_lines_fit_in_100_columns(billing: qualscale.Scale, delivery: dict[
     assert max(len(line) for line in text.splitlines()) <= TEXT_WIDTH
 
 
-@pytest.mark.parametrize("name", qualscale._loading.bundled_scales())
+@pytest.mark.parametrize("name", qualscale.loading.bundled_scales())
 def test_scale_text_fits_in_100_columns(name: str) -> None:
     text = render_scale(qualscale.load_scale(name), "text")
     assert max(len(line) for line in text.splitlines()) <= TEXT_WIDTH

@@ -30,7 +30,7 @@ def problems_after(change: Callable[[dict[str, Any]], None]) -> list[str]:
     change(data)
     with pytest.raises(ScaleError) as exc:
         qualscale.Scale.from_dict(data)
-    return [f"{p.path}: {p.message}" for p in exc.value.problems]
+    return [f"{p.key}: {p.message}" for p in exc.value.problems]
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)

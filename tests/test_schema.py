@@ -18,9 +18,9 @@ from jsonschema import Draft202012Validator
 
 import qualscale
 from qualscale import Delivery, DeliveryError, ScaleError, ValidationError
-from qualscale._loading import load_document, scale_from_data
 from qualscale._schema import SCHEMAS, _Builder, main, render
 from qualscale.delivery import DELIVERY_TYPES
+from qualscale.loading import load_document
 from tests._paths import EXAMPLES, STANDARDS
 
 KeyPath = tuple[str | int, ...]
@@ -251,7 +251,7 @@ SCALE_MUTATIONS: dict[str, Mutation] = {
 
 def scale_load_error(doc: Any) -> ScaleError | None:
     try:
-        scale_from_data(doc)
+        qualscale.Scale.from_dict(doc)
     except ScaleError as exc:
         return exc
     return None

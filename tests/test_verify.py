@@ -8,9 +8,9 @@ import attrs
 import pytest
 
 import qualscale
-from qualscale.plan import PlannedRequirement, TestPlan
+from qualscale.planning import PlannedRequirement, TestPlan
 from qualscale.scale import Obligation
-from qualscale.verify import Evidence, KindVerdict, Status, Verdict, verify
+from qualscale.verification import Evidence, KindVerdict, Status, Verdict, verify
 
 
 def planned(kind: str, obligation: Obligation, gate: str | None = "G4") -> PlannedRequirement:
@@ -29,7 +29,9 @@ def planned(kind: str, obligation: Obligation, gate: str | None = "G4") -> Plann
 
 @pytest.fixture(scope="module")
 def base_plan() -> TestPlan:
-    return qualscale.plan(qualscale.Delivery(id="DEL-1", type="docs", paths=("README.md",)))
+    return qualscale.plan(
+        qualscale.Delivery(id="DEL-1", type="docs", paths=("README.md",)), qualscale.load_scale()
+    )
 
 
 def with_requirements(plan: TestPlan, *requirements: PlannedRequirement) -> TestPlan:
@@ -109,7 +111,7 @@ def test_docs_typo_needs_only_unit_tests(
     evidence: dict[str, Evidence], ok: bool, problems: list[str]
 ) -> None:
     plan = qualscale.plan(
-        qualscale.Delivery(id="typo", type="docs", paths=("README.md",)),
+        qualscale.Delivery(id="typo", type="docs", paths=("README.md",)), qualscale.load_scale()
     )
     assert tuple(r.kind for r in plan.requirements) == DOCS_TYPO
     verdict = verify(plan, evidence)
@@ -123,7 +125,8 @@ def test_money_delivery_misses_every_kind_without_evidence() -> None:
             type="feature",
             changes=qualscale.Changes(lines_added=900, lines_removed=100, files=30),
             paths=("src/rating/engine.py",),
-        )
+        ),
+        qualscale.load_scale(),
     )
     evidence = {kind: Evidence(passed=1) for kind in plan.required_kinds if kind != "performance"}
     verdict = verify(plan, evidence)

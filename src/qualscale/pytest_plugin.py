@@ -26,9 +26,9 @@ import pytest
 
 if TYPE_CHECKING:
     from qualscale.delivery import Delivery, History
-    from qualscale.plan import TestPlan
+    from qualscale.planning import TestPlan
     from qualscale.scale import Scale
-    from qualscale.verify import Evidence, KindVerdict, Verdict
+    from qualscale.verification import Evidence, KindVerdict, Verdict
 
 __all__ = ["DEFAULT_KINDS", "KIND_PROPERTY", "marker_name"]
 
@@ -245,7 +245,7 @@ def _refuse_orphans(config: pytest.Config) -> None:
 def _activate(config: pytest.Config, supplied: object, supplied_by: str) -> None:
     from qualscale.delivery import Delivery
     from qualscale.errors import QualscaleError
-    from qualscale.plan import TestPlan, plan
+    from qualscale.planning import TestPlan, plan
 
     option = config.option
     here = config.invocation_params.dir
@@ -297,7 +297,7 @@ def _activate(config: pytest.Config, supplied: object, supplied_by: str) -> None
 
 
 def _activate_worker(config: pytest.Config, payload: Mapping[str, Any]) -> None:
-    from qualscale.plan import TestPlan
+    from qualscale.planning import TestPlan
 
     kinds = tuple(payload["kinds"])
     state = _Active(
@@ -340,15 +340,15 @@ def _indent(exc: BaseException) -> str:
     from qualscale.errors import ValidationError
 
     if isinstance(exc, ValidationError):
-        lines = [p.message if p.file is None and p.path == "$" else str(p) for p in exc.problems]
+        lines = [p.message if p.file is None and not p.path else str(p) for p in exc.problems]
     else:
         lines = str(exc).splitlines() or [type(exc).__name__]
     return lines[0] if len(lines) == 1 else "\n  " + "\n  ".join(lines)
 
 
 def _load_delivery_file(path: Path, flag: str) -> Delivery:
-    from qualscale._loading import load_delivery
     from qualscale.errors import QualscaleError
+    from qualscale.loading import load_delivery
 
     try:
         return load_delivery(path)
@@ -380,8 +380,8 @@ def _setting(config: pytest.Config, name: str) -> tuple[str, Path, str] | None:
 
 
 def _load_scale(config: pytest.Config) -> tuple[Scale, str]:
-    from qualscale._loading import load_scale
     from qualscale.errors import QualscaleError
+    from qualscale.loading import load_scale
 
     given = _setting(config, "scale")
     if given is None:
@@ -398,8 +398,8 @@ def _load_scale(config: pytest.Config) -> tuple[Scale, str]:
 
 
 def _load_history(config: pytest.Config) -> tuple[History | None, str]:
-    from qualscale._loading import load_history
     from qualscale.errors import QualscaleError
+    from qualscale.loading import load_history
 
     given = _setting(config, "history")
     if given is None:
@@ -689,7 +689,7 @@ class _Active:
 
     def evidence(self) -> dict[str, Evidence]:
         """The outcome counts of the session by kind."""
-        from qualscale.verify import Evidence
+        from qualscale.verification import Evidence
 
         counts: dict[str, dict[str, int]] = {}
         for kind, outcome in self.outcomes.values():
@@ -711,7 +711,7 @@ class _Active:
             }
             return
         from qualscale._atomic import write_text
-        from qualscale.verify import verify
+        from qualscale.verification import verify
 
         self.verdict = verify(self.plan, self.evidence())
         if self.report is not None:

@@ -78,8 +78,6 @@ columns, the last one wrapped).
 from __future__ import annotations
 
 import os
-import re
-import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -88,14 +86,14 @@ import jinja2
 import jinja2.sandbox
 import yaml
 
+from qualscale._text import code, md, table, wrap
 from qualscale.errors import RenderError, UsageError
-from qualscale.plan import TestPlan
+from qualscale.planning import TestPlan
 from qualscale.scale import Modifier, Scale
 
 __all__ = [
     "FORMATS",
     "SCALE_FORMATS",
-    "TEXT_WIDTH",
     "plan_context",
     "render_plan",
     "render_scale",
@@ -107,7 +105,6 @@ FORMATS: tuple[str, ...] = ("markdown", "text", "html", "json", "yaml")
 #: The formats :func:`render_scale` knows.
 SCALE_FORMATS: tuple[str, ...] = ("markdown", "text", "html")
 #: The widest line of the ``text`` format.
-TEXT_WIDTH = 100
 
 _PLAN_TEMPLATES = {"markdown": "plan.md.j2", "text": "plan.txt.j2", "html": "plan.html.j2"}
 _SCALE_TEMPLATES = {"markdown": "scale.md.j2", "text": "scale.txt.j2", "html": "scale.html.j2"}
@@ -389,70 +386,6 @@ def _unknown_format(format: str, choices: Iterable[str]) -> str:
 
 
 # ------------------------------------------------------------- filters
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<|~])")
-
-
-def _one_line(value: object) -> str:
-    # Newlines in a title would break the document's structure; escape sequences
-    # in text output would reach the terminal.
-    return _CONTROL.sub("", re.sub(r"\r\n|[\n\t]", " ", str(value)))
-
-
-def md(value: object) -> str:
-    """``value`` as one line of inline Markdown text: markup characters escaped."""
-    return _MD_SPECIAL.sub(r"\\\1", _one_line(value))
-
-
-def wrap(
-    value: object, indent: int = 0, hanging: int | None = None, width: int = TEXT_WIDTH
-) -> str:
-    """``value`` wrapped to ``width`` columns; first line indented ``indent``, then ``hanging``."""
-    first = " " * indent
-    rest = " " * (indent if hanging is None else hanging)
-    text = _one_line(value)
-    if not text.strip():
-        return first.rstrip()
-    return textwrap.fill(
-        text, width=width, initial_indent=first, subsequent_indent=rest, break_on_hyphens=False
-    )
-
-
-def code(value: object) -> str:
-    """``value`` as a Markdown code span (safe in table cells too)."""
-    text = _one_line(value).replace("|", "\\|")
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * (longest + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
-
-
-def table(rows: Iterable[Sequence[object]], indent: int = 2, width: int = TEXT_WIDTH) -> str:
-    """Rows as aligned plain-text columns; the last column wraps to keep within ``width``."""
-    cells = [[_one_line(c) for c in row] for row in rows]
-    if not cells:
-        return ""
-    n = max(len(row) for row in cells)
-    cells = [row + [""] * (n - len(row)) for row in cells]
-    widths = [max(len(row[i]) for row in cells) for i in range(n - 1)]
-    lead = indent + sum(w + 2 for w in widths)
-    if lead > width - 20:  # too wide to align: one cell a line instead
-        return "\n\n".join(
-            "\n".join(wrap(c, indent + (2 if i else 0)) for i, c in enumerate(row) if c)
-            for row in cells
-        )
-    lines = []
-    for row in cells:
-        head = " " * indent + "".join(c.ljust(w + 2) for c, w in zip(row, widths, strict=False))
-        if not row[-1]:
-            lines.append(head.rstrip())
-            continue
-        body = textwrap.wrap(row[-1], width=width - lead, break_on_hyphens=False) or [""]
-        lines.append(head + body[0])
-        lines.extend(" " * lead + more for more in body[1:])
-    return "\n".join(lines)
-
 
 # --------------------------------------------------------- environments
 

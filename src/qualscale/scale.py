@@ -13,8 +13,10 @@ from typing import Any, Literal
 
 import attrs
 
-from qualscale._validators import did_you_mean, ident, nonneg, positive
+from qualscale._text import did_you_mean
+from qualscale._validators import ident, nonneg, positive
 from qualscale.delivery import DELIVERY_TYPES
+from qualscale.errors import KeyPath, Problem, ScaleError
 
 __all__ = [
     "CONTENT_ORDER",
@@ -91,6 +93,27 @@ class GatePolicy:
     gates: tuple[Gate, ...]
     policy: str = ""
     description: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        seen: set[str] = set()
+        problems = []
+        for i, gate in enumerate(self.gates):
+            if gate.id in seen:
+                problems.append(Problem(f"duplicate gate id {gate.id!r}", path=("gates", i, "id")))
+            seen.add(gate.id)
+        if problems:
+            raise ScaleError(problems)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, file: str | None = None) -> GatePolicy:
+        """Build a gating policy from plain data (the gates file format).
+
+        Raises:
+            ScaleError: naming the key path of every problem.
+        """
+        from qualscale._structure import structure_located
+
+        return structure_located(data, cls, ScaleError, file=file)
 
 
 @attrs.frozen
@@ -314,38 +337,47 @@ class Scale:
         text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
 
+    def __attrs_post_init__(self) -> None:
+        # A scale is checked when it is built, from a file or in Python: classify
+        # and plan can then rely on every reference resolving.
+        problems = check_scale(self)
+        if problems:
+            raise ScaleError(problems)
+
     def to_dict(self) -> dict[str, Any]:
-        """The scale as plain data; :func:`qualscale.load_scale` reads it back."""
-        from qualscale._convert import unstructure
+        """The scale as plain data; :meth:`from_dict` and :func:`qualscale.load_scale` read it."""
+        from qualscale._structure import unstructure
 
         return unstructure(self)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Scale:
+    def from_dict(cls, data: Mapping[str, Any], *, file: str | None = None) -> Scale:
         """Build and check a scale from plain data (no ``extends`` or gate files).
 
         Raises:
-            ScaleError: naming the key path of every problem.
+            ScaleError: naming the key path (and, for data read from a file, the
+                file and line) of every problem.
         """
-        from qualscale._loading import scale_from_data
+        from qualscale._structure import structure_located
 
-        return scale_from_data(data)
+        return structure_located(data, cls, ScaleError, file=file)
 
 
 # ----------------------------------------------------------------- checks
 
-Path = tuple[str | int, ...]
 
+def check_scale(scale: Scale) -> list[Problem]:
+    """Every problem of a structurally valid scale, each with its key path.
 
-def check_scale(scale: Scale) -> list[tuple[Path, str]]:
-    """Every problem of a structurally valid scale, as ``(key path, message)``.
+    A :class:`Scale` runs this when it is built and refuses to exist with a
+    problem, so callers only need it to check parts they assemble themselves.
 
     Checks that references resolve (kinds, depths, environments, gates,
     standards, bands, classes, components), that every standard requires a
     test, that ids are unique, and, unless ``scale.monotone`` is false, that
     the scale is monotone.
     """
-    problems: list[tuple[Path, str]] = []
+    problems: list[tuple[KeyPath, str]] = []
     add = problems.append
     rules = scale.rules
     kinds = {k.id: k for k in scale.kinds}
@@ -356,14 +388,14 @@ def check_scale(scale: Scale) -> list[tuple[Path, str]]:
     classes = list(rules.risk.classes)
     components = [c.id for c in rules.components]
 
-    def unique(ids: list[str], path: Path, what: str) -> None:
+    def unique(ids: list[str], path: KeyPath, what: str) -> None:
         seen: set[str] = set()
         for i, id_ in enumerate(ids):
             if id_ in seen:
                 add(((*path, i, "id"), f"duplicate {what} id {id_!r}"))
             seen.add(id_)
 
-    def known(value: str | None, choices: list[str], path: Path, what: str) -> None:
+    def known(value: str | None, choices: list[str], path: KeyPath, what: str) -> None:
         if value is not None and value not in choices:
             add((path, _unknown(what, value, choices)))
 
@@ -382,7 +414,7 @@ def check_scale(scale: Scale) -> list[tuple[Path, str]]:
     if len(set(classes)) != len(classes):
         add((("rules", "risk", "classes"), "risk classes must be unique"))
 
-    def check_requirement(req: Requirement, path: Path) -> None:
+    def check_requirement(req: Requirement, path: KeyPath) -> None:
         kind = kinds.get(req.kind)
         if kind is None:
             add(((*path, "kind"), _unknown("kind", req.kind, list(kinds))))
@@ -399,7 +431,7 @@ def check_scale(scale: Scale) -> list[tuple[Path, str]]:
     for si, std in enumerate(scale.standards):
         seen_kinds: set[str] = set()
         for ri, req in enumerate(std.requires):
-            path: Path = ("standards", si, "requires", ri)
+            path: KeyPath = ("standards", si, "requires", ri)
             check_requirement(req, path)
             if req.kind in seen_kinds:
                 add(((*path, "kind"), f"standard {std.id!r} lists kind {req.kind!r} twice"))
@@ -412,7 +444,7 @@ def check_scale(scale: Scale) -> list[tuple[Path, str]]:
                 )
             )
 
-    base: Path = ("rules",)
+    base: KeyPath = ("rules",)
     known(rules.size.unknown, bands, (*base, "size", "unknown"), "size band")
     for name, mapping in (("flags", rules.risk.flags), ("types", rules.risk.types)):
         for key, cls in mapping.items():
@@ -460,11 +492,11 @@ def check_scale(scale: Scale) -> list[tuple[Path, str]]:
 
     if scale.monotone and not problems:
         problems.extend(_monotone_problems(scale))
-    return problems
+    return [Problem(message, path=path) for path, message in problems]
 
 
-def _monotone_problems(scale: Scale) -> list[tuple[Path, str]]:
-    problems: list[tuple[Path, str]] = []
+def _monotone_problems(scale: Scale) -> list[tuple[KeyPath, str]]:
+    problems: list[tuple[KeyPath, str]] = []
     kinds = {k.id: k for k in scale.kinds}
     for lower_i, (lower, higher) in enumerate(
         zip(scale.standards, scale.standards[1:], strict=False)
@@ -473,7 +505,7 @@ def _monotone_problems(scale: Scale) -> list[tuple[Path, str]]:
             if req.obligation != "required":
                 continue
             other = higher.requirement(req.kind)
-            path: Path = ("standards", lower_i + 1, "requires")
+            path: KeyPath = ("standards", lower_i + 1, "requires")
             if other is None or other.obligation != "required":
                 problems.append(
                     (

@@ -12,8 +12,7 @@ from typing import Any
 
 import attrs
 
-from qualscale._convert import format_path
-from qualscale._validators import did_you_mean
+from qualscale._text import did_you_mean
 from qualscale.delivery import Delivery, History
 from qualscale.errors import DeliveryError, Problem
 from qualscale.scale import (
@@ -147,7 +146,7 @@ def _unknown_names(values: Sequence[str], known: Sequence[str], key: str) -> lis
         Problem(
             f"unknown {key[:-1]} {value!r}; the scale knows: {', '.join(known)}"
             + did_you_mean(value, known),
-            path=format_path((key, i)),
+            path=(key, i),
         )
         for i, value in enumerate(values)
         if value not in known

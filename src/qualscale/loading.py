@@ -1,24 +1,24 @@
-"""Reading scales, deliveries and histories from files, with located errors."""
+"""Reading scales, gates, deliveries and histories from files, with located errors.
+
+The shell around the pure core: this module opens files, resolves ``extends``
+overlays and ``gates:`` files, and finds the bundled scales; the model's
+``from_dict`` methods do the structuring.
+"""
 
 from __future__ import annotations
 
 import functools
 import os
 from collections.abc import Mapping
-from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import attrs
-from cattrs.errors import BaseValidationError
 
-from qualscale._convert import format_path, iter_errors, structure
-from qualscale._yaml import LocDict, LocList, locate, parse
+from qualscale._located import LocDict, LocList
 from qualscale.delivery import Delivery, History
-from qualscale.errors import DeliveryError, Problem, ScaleError, ValidationError
-from qualscale.scale import GatePolicy, Scale, check_scale
-
-T = TypeVar("T")
+from qualscale.errors import DeliveryError, ScaleError, ValidationError
+from qualscale.scale import GatePolicy, Scale
 
 #: The scale used when none is named.
 DEFAULT_SCALE = "billing-saas"
@@ -28,6 +28,8 @@ MAX_BYTES = 5 * 1024 * 1024
 
 def bundled_dir() -> Path:
     """The folder of the shipped scales (in the wheel, or the checkout's ``standards/``)."""
+    from importlib import resources
+
     packaged = resources.files("qualscale") / "standards"
     if packaged.is_dir():
         return Path(str(packaged))
@@ -102,46 +104,15 @@ def parse_bytes(raw: bytes, name: str, error: type[ValidationError]) -> Any:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise error.single(f"not UTF-8 text (byte {exc.start})", file=name) from None
+    from qualscale._yaml import parse  # PyYAML is imported only when a document is read
+
     value, problems = parse(text, name)
     if problems:
         raise error(problems)
     return value
 
 
-def structure_located(
-    data: Any, cls: type[T], *, file: str | None = None, error: type[ValidationError] | None = None
-) -> T:
-    """Structure ``data`` into ``cls``, raising ``error`` with every located problem."""
-    try:
-        return structure(data, cls)
-    except (BaseValidationError, ValueError, TypeError, KeyError) as exc:
-        problems = [_problem(data, path, message, file) for path, message in iter_errors(exc)]
-        raise (error or _error_for(cls))(problems) from None
-
-
-def _error_for(cls: type[Any]) -> type[ValidationError]:
-    return ScaleError if cls is Scale else DeliveryError
-
-
-def _problem(root: Any, path: tuple[str | int, ...], message: str, file: str | None) -> Problem:
-    where_file, line = locate(root, path)
-    return Problem(message, where_file or file, line, format_path(path))
-
-
 # ------------------------------------------------------------------ scales
-
-
-def scale_from_data(data: Mapping[str, Any], file: str | None = None) -> Scale:
-    """Structure and check a resolved scale document.
-
-    Raises:
-        ScaleError: every problem, located when ``data`` came from a file.
-    """
-    scale = structure_located(data, Scale, file=file, error=ScaleError)
-    problems = [_problem(data, path, message, file) for path, message in check_scale(scale)]
-    if problems:
-        raise ScaleError(problems)
-    return scale
 
 
 def load_scale(source: str | os.PathLike[str] | None = None) -> Scale:
@@ -168,7 +139,7 @@ def _load_bundled(path: Path) -> Scale:
 
 def _load_scale_file(path: Path) -> Scale:
     raw = _raw_scale(path, ())
-    return scale_from_data(raw, file=os.fspath(path))
+    return Scale.from_dict(raw, file=os.fspath(path))
 
 
 def _raw_scale(path: Path, chain: tuple[Path, ...]) -> LocDict:
@@ -189,18 +160,18 @@ def _raw_scale(path: Path, chain: tuple[Path, ...]) -> LocDict:
             "expected a bundled scale name or a path",
             file=where[0],
             line=where[1],
-            path="$.extends",
+            path=("extends",),
         )
     try:
         base_path = resolve_scale(base_ref, here)
     except ScaleError as exc:
         raise ScaleError.single(
-            exc.problems[0].message, file=where[0], line=where[1], path="$.extends"
+            exc.problems[0].message, file=where[0], line=where[1], path=("extends",)
         ) from None
     resolved = base_path.resolve()
     if resolved in chain or resolved == path.resolve():
         raise ScaleError.single(
-            f"extends {base_ref!r} makes a cycle", file=where[0], line=where[1], path="$.extends"
+            f"extends {base_ref!r} makes a cycle", file=where[0], line=where[1], path=("extends",)
         )
     base = _raw_scale(base_path, (*chain, path.resolve()))
     merged = merge(base, doc)
@@ -218,7 +189,7 @@ def _gates_from(ref: str, doc: LocDict, here: Path) -> Any:
             f"gates file {ref!r} not found (looked for {os.fspath(path)!r})",
             file=where[0],
             line=where[1],
-            path="$.gates",
+            path=("gates",),
         )
     data = read_document(path, ScaleError)
     if not isinstance(data, LocDict) or "gates" not in data:
@@ -226,9 +197,9 @@ def _gates_from(ref: str, doc: LocDict, here: Path) -> Any:
             f"expected a mapping with a 'gates' list in {os.fspath(path)!r}",
             file=where[0],
             line=where[1],
-            path="$.gates",
+            path=("gates",),
         )
-    structure_located(data, GatePolicy, file=os.fspath(path), error=ScaleError)
+    GatePolicy.from_dict(data, file=os.fspath(path))
     # The scale keeps the located list, so later errors still point into the gates file.
     return data["gates"]
 
@@ -240,18 +211,7 @@ def load_gates(path: str | os.PathLike[str]) -> GatePolicy:
         ScaleError: naming file, line and key path of every problem.
     """
     data = read_document(path, ScaleError)
-    policy = structure_located(data, GatePolicy, file=os.fspath(path), error=ScaleError)
-    seen: set[str] = set()
-    problems = []
-    for i, gate in enumerate(policy.gates):
-        if gate.id in seen:
-            problems.append(
-                _problem(data, ("gates", i, "id"), f"duplicate gate id {gate.id!r}", None)
-            )
-        seen.add(gate.id)
-    if problems:
-        raise ScaleError(problems)
-    return policy
+    return GatePolicy.from_dict(data, file=os.fspath(path))
 
 
 def _merge_key(items: list[Any]) -> str | None:
@@ -305,7 +265,7 @@ def load_delivery(path: str | os.PathLike[str]) -> Delivery:
         DeliveryError: naming file, line and key path of every problem.
     """
     data = read_document(path, DeliveryError)
-    return structure_located(data, Delivery, file=os.fspath(path), error=DeliveryError)
+    return Delivery.from_dict(data, file=os.fspath(path))
 
 
 def load_history(path: str | os.PathLike[str]) -> History:
@@ -319,7 +279,7 @@ def load_history(path: str | os.PathLike[str]) -> History:
         wrapped = LocDict(data.where)
         wrapped.put("deliveries", data, data.where)
         data = wrapped
-    return structure_located(data, History, file=os.fspath(path), error=DeliveryError)
+    return History.from_dict(data, file=os.fspath(path))
 
 
 def load_document(path: str | os.PathLike[str]) -> Scale | GatePolicy | Delivery | History:
