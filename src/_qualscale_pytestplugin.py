@@ -210,7 +210,7 @@ def ini_value(config: pytest.Config, key: str) -> object:
     """The value of the ini key ``key``; a bad value is a usage error naming it."""
     try:
         return config.getini(key)
-    except ValueError as exc:  # a bad boolean, before pytest raised UsageError itself
+    except (ValueError, pytest.UsageError) as exc:  # a bad boolean; pytest does not name it
         raise pytest.UsageError(f"{key} (in {config.inipath}): {exc}") from None
 
 

@@ -644,6 +644,60 @@ def test_ini_kinds_by_marker_expression_and_path_glob(pytester: pytest.Pytester)
     }
 
 
+def test_path_rules_use_the_glob_dialect_of_the_scale(pytester: pytest.Pytester) -> None:
+    """``*`` stays in its folder, ``**`` crosses folders, a bare name matches anywhere."""
+    pytester.makeini(
+        """
+        [pytest]
+        qualscale_kinds =
+            performance: tests/perf/*.py
+            regression: tests/slow/**
+            security: *_sec.py
+        """
+    )
+    pytester.makepyfile(
+        **{
+            "tests/perf/test_rate": "def test_rate(): pass",
+            "tests/perf/deep/test_deep": "def test_deep(): pass",
+            "tests/slow/a/b/test_long": "def test_long(): pass",
+            "tests/auth/test_login_sec": "def test_login(): pass",
+        }
+    )
+    pytester.makefile(".yaml", typo=TYPO)
+    pytester.runpytest("--qualscale-delivery=typo.yaml", "--qualscale-report=r.json")
+    assert counts(report(pytester, "r.json")) == {
+        "unit": (1, 0, 0, 0, "passed"),
+        "regression": (1, 0, 0, 0, "passed"),
+        "performance": (1, 0, 0, 0, "passed"),
+        "security": (1, 0, 0, 0, "passed"),
+    }
+
+
+def test_marker_expression_with_keyword_arguments(pytester: pytest.Pytester) -> None:
+    """``db(kind="pg")`` matches a marker with that keyword argument, not another value."""
+    pytester.makeini(
+        "[pytest]\nmarkers = db: a database test\nqualscale_kinds =\n"
+        '    integration: db(kind="pg") and not slow\n'
+    )
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.db(kind="pg")
+        def test_pg(): pass
+
+        @pytest.mark.db(kind="sqlite")
+        def test_sqlite(): pass
+        """
+    )
+    pytester.makefile(".yaml", typo=TYPO)
+    result = pytester.runpytest(
+        "--strict-markers", "--qualscale-delivery=typo.yaml", "--qualscale-report=r.json"
+    )
+    result.assert_outcomes(passed=2)
+    assert counts(report(pytester, "r.json"))["integration"] == (1, 0, 0, 0, "passed")
+
+
 def test_explicit_kind_marker_wins_over_rules(pytester: pytest.Pytester) -> None:
     pytester.makeini("[pytest]\nqualscale_kinds =\n    performance: regression\n")
     pytester.makepyfile(
@@ -692,7 +746,16 @@ def test_default_kind_from_the_ini_file(pytester: pytest.Pytester) -> None:
             "qualscale_kinds =\n    just-a-word",
             "qualscale_kinds line 1 'just-a-word': expected 'kind: marker expression' or *",
         ),
+        (
+            "qualscale_kinds =\n    unit: (fast or slow",
+            "qualscale_kinds line 1 'unit: (fast or slow': bad marker expression: "
+            "expected ')' at column 14; found the end",
+        ),
         ("qualscale_default_kind = units", "qualscale_default_kind: unknown kind 'units'; *"),
+        (
+            "qualscale_select = maybe",
+            "ERROR: qualscale_select (in *tox.ini): invalid truth value 'maybe'",
+        ),
         ("qualscale_scale = missing.yaml", "ERROR: qualscale_scale (in *tox.ini): *not found"),
     ],
 )

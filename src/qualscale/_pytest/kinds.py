@@ -147,9 +147,10 @@ class _Parser:
     def kwargs(self) -> dict[str, object]:
         kwargs: dict[str, object] = {}
         while True:
-            key = self.take("name")
-            if key is None or not key.text.isidentifier():
+            key = self.peek()
+            if key.kind != "name" or not key.text.isidentifier():
                 raise self.fail("a keyword argument name")
+            self.at += 1
             if not self.take("punct", "="):
                 raise self.fail("'='")
             kwargs[key.text] = self.value()
