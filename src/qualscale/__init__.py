@@ -58,10 +58,9 @@ __all__ = [
 ]
 
 
-# The names are imported from their modules on first use. pytest imports this
-# package in every session (the plugin's entry point is qualscale.pytest_plugin),
-# and the core's imports (attrs, cattrs, yaml) would slow down every session that
-# does not use the plugin.
+# The names are imported from their modules on first use, so that `import qualscale`
+# (by a tool, a conftest.py or the active pytest plugin) pays for the core's imports
+# (attrs, cattrs, yaml) only when it uses them.
 _HOME = {
     "Changes": "delivery",
     "Classification": "classify",
