@@ -11,14 +11,15 @@ from typing import Any
 
 import pytest
 
+import _qualscale_pytestplugin
 import qualscale
-from qualscale import pytest_plugin
-from qualscale.pytest_plugin import DEFAULT_KINDS, marker_name
+from _qualscale_pytestplugin import DEFAULT_KINDS, marker_name
 
 # pytester's in-process runs restore sys.modules after each run, so a module first
 # imported inside a run is imported afresh by the next one - and yaml's C extension
 # keeps making the node classes of the first import. Load the core out here, once.
 from qualscale import git, loading, verification  # noqa: F401  # isort: skip
+from qualscale._pytest import activate, session  # noqa: F401  # isort: skip
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestAssertRewriteWarning")
 
@@ -126,31 +127,90 @@ def project(pytester: pytest.Pytester) -> pytest.Pytester:
 
 
 def test_idle_plugin_adds_no_header_and_no_summary(project: pytest.Pytester) -> None:
+    """Without a delivery a configured project runs as if qualscale were not there."""
+    project.makeini("[pytest]\nqualscale_select = true\n")
     result = project.runpytest()
     result.assert_outcomes(passed=9)
     assert not mentions_qualscale(result)
 
 
-def test_idle_plugin_imports_nothing_of_the_core(pytester: pytest.Pytester) -> None:
+@pytest.mark.parametrize("ini", ["", "[pytest]\nqualscale_select = true\n"])
+def test_idle_plugin_imports_nothing_of_the_core(pytester: pytest.Pytester, ini: str) -> None:
+    """Idle, configured or not, the plugin loads its front door and nothing of qualscale."""
+    if ini:
+        pytester.makeini(ini)
     pytester.makeconftest(
         """
         import json, sys
 
         def pytest_sessionfinish(session):
-            heavy = ("qualscale", "cattrs", "yaml", "jinja2")
+            heavy = ("qualscale", "attrs", "cattrs", "yaml", "jinja2")
             loaded = [m for m in sys.modules if m.split(".")[0] in heavy]
+            plugin = "_qualscale_pytestplugin" in sys.modules
             with open("modules.json", "w") as stream:
-                json.dump(sorted(loaded), stream)
+                json.dump({"loaded": sorted(loaded), "plugin": plugin}, stream)
         """
     )
     pytester.makepyfile("def test_one(): pass")
     result = pytester.runpytest_subprocess(*NO_HYPOTHESIS)
     result.assert_outcomes(passed=1)
     modules = json.loads((pytester.path / "modules.json").read_text())
-    assert modules == ["qualscale", "qualscale.pytest_plugin"]
+    assert modules == {"loaded": [], "plugin": True}
 
 
-def test_default_kind_markers_are_registered_when_idle(project: pytest.Pytester) -> None:
+UNIT_TEST = """
+import pytest
+
+@pytest.mark.unit
+def test_one():
+    pass
+"""
+
+
+def test_installed_but_unconfigured_plugin_registers_no_markers(pytester: pytest.Pytester) -> None:
+    """Installation alone declares no marker, so --strict-markers still catches ``unit``."""
+    pytester.makepyfile(UNIT_TEST)
+    # In a subprocess: pytest.mark remembers the markers of earlier in-process runs.
+    result = pytester.runpytest_subprocess("--strict-markers", *NO_HYPOTHESIS)
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(["*'unit' not found in `markers` configuration option*"])
+
+
+@pytest.mark.parametrize(
+    ("ini", "conftest"),
+    [
+        ("qualscale_default_kind = unit", ""),
+        ("qualscale_select = false", ""),
+        ("qualscale_kinds =\n    performance: perf", ""),
+        ("", "def pytest_qualscale_delivery(config):\n    return None\n"),
+    ],
+    ids=["default-kind", "select-false", "kinds", "delivery-hook"],
+)
+def test_configured_project_gets_the_kind_markers_while_idle(
+    pytester: pytest.Pytester, ini: str, conftest: str
+) -> None:
+    """Any qualscale ini key, or a qualscale hook, declares the kind markers without a delivery."""
+    pytester.makeini(f"[pytest]\n{ini}\nmarkers = perf: a performance test\n")
+    if conftest:
+        pytester.makeconftest(conftest)
+    pytester.makepyfile(UNIT_TEST)
+    result = pytester.runpytest_subprocess("--strict-markers", *NO_HYPOTHESIS)
+    result.assert_outcomes(passed=1)
+    assert not mentions_qualscale(result)
+
+
+def test_an_ini_override_configures_qualscale(pytester: pytest.Pytester) -> None:
+    """``-o qualscale_select=true`` on the command line counts as configuring qualscale."""
+    pytester.makepyfile(UNIT_TEST)
+    result = pytester.runpytest_subprocess(
+        "--strict-markers", "-o", "qualscale_select=true", *NO_HYPOTHESIS
+    )
+    result.assert_outcomes(passed=1)
+
+
+def test_configured_explicit_kind_marker_is_declared(project: pytest.Pytester) -> None:
+    """A configured project may use ``qualscale_kind(...)`` under --strict-markers while idle."""
+    project.makeini("[pytest]\nqualscale_enforce = true\n")
     project.makepyfile(
         test_explicit="""
         import pytest
@@ -165,9 +225,18 @@ def test_default_kind_markers_are_registered_when_idle(project: pytest.Pytester)
 
 
 def test_every_default_kind_has_a_marker(pytester: pytest.Pytester) -> None:
+    """``pytest --markers`` of a configured project lists every default kind's marker."""
+    pytester.makeini("[pytest]\nqualscale_select = true\n")
     result = pytester.runpytest("--markers")
     result.stdout.fnmatch_lines([f"@pytest.mark.{marker_name(k)}: *" for k in DEFAULT_KINDS])
     result.stdout.fnmatch_lines(["@pytest.mark.qualscale_kind(kind): *"])
+
+
+def test_unconfigured_project_lists_no_qualscale_markers(pytester: pytest.Pytester) -> None:
+    """``pytest --markers`` of a project that does not use qualscale shows none of its markers."""
+    result = pytester.runpytest("--markers")
+    assert "(qualscale)" not in result.stdout.str()
+    assert "qualscale_kind" not in result.stdout.str()
 
 
 def test_marker_name_replaces_dashes() -> None:
@@ -365,7 +434,7 @@ def test_markdown_report_is_a_job_summary(project: pytest.Pytester) -> None:
     assert lines[0].startswith("## qualscale: MR-481 - S")
     assert "**Verdict: NOT met.**" in lines[2]
     assert "- performance missing (no passing test)" in lines
-    header = "| Kind | Obligation | Scope | Where | When | Passed | Failed | Skipped | Deselected |"
+    header = "| Kind | Obligation | Depth | Environment | Gate | Passed | Failed | Skipped | Deselected |"
     assert any(line.startswith(header) for line in lines)
     row = next(line for line in lines if line.startswith("| performance |"))
     assert row.endswith("| 0 | 0 | 0 | 0 | **missing** |")
@@ -575,6 +644,60 @@ def test_ini_kinds_by_marker_expression_and_path_glob(pytester: pytest.Pytester)
     }
 
 
+def test_path_rules_use_the_glob_dialect_of_the_scale(pytester: pytest.Pytester) -> None:
+    """``*`` stays in its folder, ``**`` crosses folders, a bare name matches anywhere."""
+    pytester.makeini(
+        """
+        [pytest]
+        qualscale_kinds =
+            performance: tests/perf/*.py
+            regression: tests/slow/**
+            security: *_sec.py
+        """
+    )
+    pytester.makepyfile(
+        **{
+            "tests/perf/test_rate": "def test_rate(): pass",
+            "tests/perf/deep/test_deep": "def test_deep(): pass",
+            "tests/slow/a/b/test_long": "def test_long(): pass",
+            "tests/auth/test_login_sec": "def test_login(): pass",
+        }
+    )
+    pytester.makefile(".yaml", typo=TYPO)
+    pytester.runpytest("--qualscale-delivery=typo.yaml", "--qualscale-report=r.json")
+    assert counts(report(pytester, "r.json")) == {
+        "unit": (1, 0, 0, 0, "passed"),
+        "regression": (1, 0, 0, 0, "passed"),
+        "performance": (1, 0, 0, 0, "passed"),
+        "security": (1, 0, 0, 0, "passed"),
+    }
+
+
+def test_marker_expression_with_keyword_arguments(pytester: pytest.Pytester) -> None:
+    """``db(kind="pg")`` matches a marker with that keyword argument, not another value."""
+    pytester.makeini(
+        "[pytest]\nmarkers = db: a database test\nqualscale_kinds =\n"
+        '    integration: db(kind="pg") and not slow\n'
+    )
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.db(kind="pg")
+        def test_pg(): pass
+
+        @pytest.mark.db(kind="sqlite")
+        def test_sqlite(): pass
+        """
+    )
+    pytester.makefile(".yaml", typo=TYPO)
+    result = pytester.runpytest(
+        "--strict-markers", "--qualscale-delivery=typo.yaml", "--qualscale-report=r.json"
+    )
+    result.assert_outcomes(passed=2)
+    assert counts(report(pytester, "r.json"))["integration"] == (1, 0, 0, 0, "passed")
+
+
 def test_explicit_kind_marker_wins_over_rules(pytester: pytest.Pytester) -> None:
     pytester.makeini("[pytest]\nqualscale_kinds =\n    performance: regression\n")
     pytester.makepyfile(
@@ -623,7 +746,16 @@ def test_default_kind_from_the_ini_file(pytester: pytest.Pytester) -> None:
             "qualscale_kinds =\n    just-a-word",
             "qualscale_kinds line 1 'just-a-word': expected 'kind: marker expression' or *",
         ),
+        (
+            "qualscale_kinds =\n    unit: (fast or slow",
+            "qualscale_kinds line 1 'unit: (fast or slow': bad marker expression: "
+            "expected ')' at column 14; found the end",
+        ),
         ("qualscale_default_kind = units", "qualscale_default_kind: unknown kind 'units'; *"),
+        (
+            "qualscale_select = maybe",
+            "ERROR: qualscale_select (in *tox.ini): invalid truth value 'maybe'",
+        ),
         ("qualscale_scale = missing.yaml", "ERROR: qualscale_scale (in *tox.ini): *not found"),
     ],
 )
@@ -736,10 +868,10 @@ def test_hook_returning_a_wrong_type_is_a_usage_error(pytester: pytest.Pytester)
 def test_state_lives_in_the_config_stash(project: pytest.Pytester) -> None:
     project.makeconftest(
         """
-        from qualscale import pytest_plugin
+        from qualscale._pytest.session import ACTIVE
 
         def pytest_sessionfinish(session):
-            state = session.config.stash[pytest_plugin._ACTIVE]
+            state = session.config.stash[ACTIVE]
             print("stash plan", state.plan.standard.id)
         """
     )
@@ -754,7 +886,7 @@ def test_kind_reaches_junit_xml(project: pytest.Pytester) -> None:
 
 
 def test_plugin_module_imports_only_pytest_and_the_standard_library() -> None:
-    tree = ast.parse(Path(pytest_plugin.__file__).read_text(encoding="utf-8"))
+    tree = ast.parse(Path(_qualscale_pytestplugin.__file__).read_text(encoding="utf-8"))
     imported: set[str] = set()
     for node in tree.body:  # the top level only: TYPE_CHECKING blocks are not run
         if isinstance(node, ast.Import):

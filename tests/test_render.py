@@ -31,11 +31,15 @@ from qualscale.errors import RenderError, UsageError
 from qualscale.render import (
     FORMATS,
     SCALE_FORMATS,
+    VERDICT_FORMATS,
     plan_context,
     render_plan,
     render_scale,
+    render_verdict,
     scale_context,
+    verdict_problems,
 )
+from qualscale.verification import Evidence, verify
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("QUALSCALE_UPDATE_GOLDEN") == "1"
@@ -118,12 +122,74 @@ def test_scale_matches_golden_file(billing: qualscale.Scale, format: str) -> Non
     check_golden(f"scale-billing-saas.{SUFFIX[format]}", render_scale(billing, format))
 
 
+#: Evidence of a session: some kinds passed, one failed, one the plan does not name.
+EVIDENCE = {
+    "unit": Evidence(passed=12, skipped=1),
+    "regression": Evidence(failed=1, passed=4),
+    "performance": Evidence(deselected=2),
+    "chaos": Evidence(passed=1),
+}
+NOTE = "--qualscale-select deselected 2 performance (discouraged in S1)"
+
+
+@pytest.mark.parametrize("format", VERDICT_FORMATS)
+@pytest.mark.parametrize("name", sorted(DELIVERIES))
+def test_verdict_matches_golden_file(billing: qualscale.Scale, name: str, format: str) -> None:
+    """The pytest plugin's report and terminal table of a verdict are pinned per format."""
+    the_plan = make_plan(billing, **DELIVERIES[name])
+    text = render_verdict(the_plan, verify(the_plan, EVIDENCE), format, note=NOTE)
+    check_golden(f"verdict-{name}.{SUFFIX[format]}", text)
+
+
 def test_the_goldens_cover_what_the_brief_asks(billing: qualscale.Scale) -> None:
     standards = {name: make_plan(billing, **data).standard.id for name, data in DELIVERIES.items()}
     assert standards == {"docs-typo": "S1", "money-change": "S5", "data-migration": "S4"}
 
 
 # ---------------------------------------------------------- formats, content
+
+
+def test_verdict_problems_name_failed_and_missing_required_kinds(billing: qualscale.Scale) -> None:
+    """Each required kind that failed or has no passing test gets one phrase, in plan order."""
+    the_plan = make_plan(billing, **DELIVERIES["data-migration"])
+    problems = verdict_problems(verify(the_plan, EVIDENCE))
+    assert "regression failed (1 failed)" in problems
+    assert "performance missing (no passing test)" in problems
+    assert verdict_problems(verify(the_plan, {})) == tuple(
+        f"{kind} missing (no passing test)" for kind in the_plan.required_kinds
+    )
+
+
+def test_verdict_escapes_markdown_in_text_from_the_delivery(billing: qualscale.Scale) -> None:
+    """Markup in a delivery's id or title is shown literally, through the one escaper ``md``."""
+    the_plan = make_plan(billing, id="X_1|2", title="Use *bold* <b>here</b>\nnext")
+    text = render_verdict(the_plan, verify(the_plan, {}), "markdown")
+    assert text.startswith(r"## qualscale: X\_1\|2 - S")
+    assert r"> Use \*bold\* \<b>here\</b> next" in text.splitlines()
+
+
+def test_verdict_text_keeps_control_characters_off_the_terminal(
+    billing: qualscale.Scale,
+) -> None:
+    """An escape sequence in the note never reaches the terminal."""
+    the_plan = make_plan(billing, id="X-1")
+    text = render_verdict(the_plan, verify(the_plan, {}), "text", note="a\x1b[31mred")
+    assert "\x1b" not in text
+    assert text.splitlines()[-1] == "a[31mred"
+
+
+def test_unknown_verdict_format_is_a_usage_error(billing: qualscale.Scale) -> None:
+    """``render_verdict`` knows ``markdown`` and ``text`` only."""
+    the_plan = make_plan(billing, id="X-1")
+    with pytest.raises(UsageError, match="unknown format 'html'; expected one of: markdown, text"):
+        render_verdict(the_plan, verify(the_plan, {}), "html")
+
+
+def test_table_right_aligns_the_columns_asked_for() -> None:
+    """Numbers line up on the right when their columns are named in ``right``."""
+    assert table([("a", "1", "x"), ("bb", "100", "y")], indent=0, right=[1]) == (
+        "a     1  x\nbb  100  y"
+    )
 
 
 def test_json_is_the_plans_own_json(billing: qualscale.Scale) -> None:

@@ -64,8 +64,17 @@ def wrap(
     )
 
 
-def table(rows: Iterable[Sequence[object]], indent: int = 2, width: int = TEXT_WIDTH) -> str:
-    """Rows as aligned plain-text columns; the last column wraps to keep within ``width``."""
+def table(
+    rows: Iterable[Sequence[object]],
+    indent: int = 2,
+    width: int = TEXT_WIDTH,
+    right: Iterable[int] = (),
+) -> str:
+    """Rows as aligned plain-text columns; the last column wraps to keep within ``width``.
+
+    The columns numbered in ``right`` (from 0, not the last one) are right-aligned.
+    """
+    to_right = set(right)
     cells = [[one_line(c) for c in row] for row in rows]
     if not cells:
         return ""
@@ -80,7 +89,10 @@ def table(rows: Iterable[Sequence[object]], indent: int = 2, width: int = TEXT_W
         )
     lines = []
     for row in cells:
-        head = " " * indent + "".join(c.ljust(w + 2) for c, w in zip(row, widths, strict=False))
+        head = " " * indent + "".join(
+            (c.rjust(w) if i in to_right else c.ljust(w)) + "  "
+            for i, (c, w) in enumerate(zip(row, widths, strict=False))
+        )
         if not row[-1]:
             lines.append(head.rstrip())
             continue

@@ -86,26 +86,30 @@ import jinja2
 import jinja2.sandbox
 import yaml
 
-from qualscale._text import code, md, table, wrap
+from qualscale._text import code, md, one_line, table, wrap
 from qualscale.errors import RenderError, UsageError
 from qualscale.planning import TestPlan
 from qualscale.scale import Modifier, Scale
+from qualscale.verification import KindVerdict, Verdict
 
 __all__ = [
     "FORMATS",
     "SCALE_FORMATS",
+    "VERDICT_FORMATS",
     "plan_context",
     "render_plan",
     "render_scale",
+    "render_verdict",
     "scale_context",
+    "verdict_problems",
 ]
 
 #: The formats :func:`render_plan` knows.
 FORMATS: tuple[str, ...] = ("markdown", "text", "html", "json", "yaml")
 #: The formats :func:`render_scale` knows.
 SCALE_FORMATS: tuple[str, ...] = ("markdown", "text", "html")
-#: The widest line of the ``text`` format.
-
+#: The formats :func:`render_verdict` knows.
+VERDICT_FORMATS: tuple[str, ...] = ("markdown", "text")
 _PLAN_TEMPLATES = {"markdown": "plan.md.j2", "text": "plan.txt.j2", "html": "plan.html.j2"}
 _SCALE_TEMPLATES = {"markdown": "scale.md.j2", "text": "scale.txt.j2", "html": "scale.html.j2"}
 _MARKS = {"required": "++", "recommended": "+", "optional": "o", "discouraged": "NR"}
@@ -164,6 +168,41 @@ def render_scale(scale: Scale, format: str = "markdown") -> str:
     if name is None:
         raise UsageError(_unknown_format(format, SCALE_FORMATS))
     return _render_shipped(name, scale_context(scale))
+
+
+def render_verdict(
+    plan: TestPlan, verdict: Verdict, format: str = "markdown", note: str = ""
+) -> str:
+    """Render the ``verdict`` on ``plan``: per kind the obligation, the counts and the status.
+
+    Args:
+        plan: The plan the verdict judges.
+        verdict: The outcome of :func:`qualscale.verify.verify` for ``plan``.
+        format: One of :data:`VERDICT_FORMATS`: ``markdown`` is a whole report for a CI
+            job summary (heading, verdict, problems, table, rationale); ``text`` is the
+            table for a terminal, under a line naming delivery and standard.
+        note: A line to show after the table, such as why tests were deselected.
+
+    Returns:
+        The text, ending with a newline.
+
+    Raises:
+        UsageError: ``format`` is unknown.
+    """
+    if format == "markdown":
+        return _verdict_markdown(plan, verdict, note)
+    if format == "text":
+        return _verdict_text(plan, verdict, note)
+    raise UsageError(_unknown_format(format, VERDICT_FORMATS))
+
+
+def verdict_problems(verdict: Verdict) -> tuple[str, ...]:
+    """Why ``verdict`` is not met: one phrase per failed or missing required kind.
+
+    ``regression failed (1 failed)``, ``performance missing (no passing test)``; empty
+    when the verdict is met.
+    """
+    return tuple(_problem(k) for k in verdict.problems)
 
 
 def plan_context(plan: TestPlan, scale: Scale) -> dict[str, Any]:
@@ -379,6 +418,72 @@ def _effect(mod: Modifier) -> str:
         what = f"{req.kind} ({req.depth})" if req.depth else req.kind
         parts.append(f"{what} at least {req.obligation}")
     return "; ".join(parts)
+
+
+def _problem(entry: KindVerdict) -> str:
+    if entry.status == "failed":
+        return f"{entry.kind} failed ({entry.evidence.failed} failed)"
+    return f"{entry.kind} missing (no passing test)"
+
+
+def _verdict_cells(entry: KindVerdict) -> list[str]:
+    e = entry.evidence
+    return [
+        entry.kind,
+        entry.obligation or "-",
+        str(e.passed),
+        str(e.failed),
+        str(e.skipped),
+        str(e.deselected),
+    ]
+
+
+def _verdict_text(plan: TestPlan, verdict: Verdict, note: str) -> str:
+    p = plan
+    head = ("kind", "obligation", "passed", "failed", "skipped", "deselected", "verdict")
+    rows = [head, *([*_verdict_cells(k), k.status] for k in verdict.kinds)]
+    lines = [
+        f"delivery {p.delivery.id!r}: standard {p.standard.id} ({p.standard.name}) "
+        f"of {p.scale.name} {p.scale.version}",
+        table(rows, indent=0, right=range(2, 6)),
+    ]
+    if note:
+        lines.append(one_line(note))
+    return "\n".join(lines) + "\n"
+
+
+def _md_row(cells: Iterable[str]) -> str:
+    """A row of a Markdown table; the cells are Markdown already."""
+    return "| " + " | ".join(cells) + " |"
+
+
+def _verdict_markdown(plan: TestPlan, verdict: Verdict, note: str) -> str:
+    p = plan
+    status = "met" if verdict.ok else "NOT met"
+    lines = [
+        f"## qualscale: {md(p.delivery.id)} - {md(p.standard.id)} {md(p.standard.name)}",
+        "",
+        f"**Verdict: {status}.** Scale {md(p.scale.name)} {md(p.scale.version)}, "
+        f"size {md(p.size)}, risk {md(p.risk)}.",
+    ]
+    if p.delivery.title:
+        lines += ["", f"> {md(p.delivery.title)}"]
+    if not verdict.ok:
+        lines += ["", *(f"- {md(problem)}" for problem in verdict_problems(verdict))]
+    head = ["Kind", "Obligation", "Depth", "Environment", "Gate"]
+    head += ["Passed", "Failed", "Skipped", "Deselected", "Verdict"]
+    lines += ["", _md_row(head), "|---|---|---|---|---|--:|--:|--:|--:|---|"]
+    for k in verdict.kinds:
+        cells = [*_verdict_cells(k)]
+        cells[2:2] = [k.depth or "-", k.environment or "-", k.gate or "-"]
+        status_cell = md(k.status) if k.ok else f"**{md(k.status)}**"
+        lines.append(_md_row([*(md(c) for c in cells), status_cell]))
+    if note:
+        lines += ["", md(note)]
+    if p.rationale:
+        lines += ["", "### Why this standard", ""]
+        lines += [f"- {code(r.rule)}: {md(r.message)}" for r in p.rationale]
+    return "\n".join(lines) + "\n"
 
 
 def _unknown_format(format: str, choices: Iterable[str]) -> str:
