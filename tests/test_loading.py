@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -347,11 +348,18 @@ def test_load_document_on_scale_and_history() -> None:
     assert isinstance(load_document(EXAMPLES / "history.yaml"), qualscale.History)
 
 
-def test_errors_are_qualscale_errors_and_value_errors() -> None:
-    """Scale and delivery errors are QualscaleErrors and ValueErrors."""
-    assert issubclass(ScaleError, QualscaleError)
-    assert issubclass(ScaleError, ValueError)
-    assert issubclass(DeliveryError, ValueError)
+@pytest.mark.parametrize(
+    ("loader", "text"),
+    [(qualscale.load_scale, "extends: billing-sass\n"), (qualscale.load_delivery, "id: [x]\n")],
+)
+@pytest.mark.parametrize("caught", [QualscaleError, ValueError])
+def test_errors_are_qualscale_errors_and_value_errors(
+    tmp_path: Path, loader: Callable[[Path], object], text: str, caught: type[Exception]
+) -> None:
+    """A bad scale or delivery file raises an error caught as QualscaleError and as ValueError."""
+    path = write(tmp_path, "bad.yaml", text)
+    with pytest.raises(caught):
+        loader(path)
 
 
 def test_import_does_not_pull_in_jinja2() -> None:
