@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+import qualscale
 from qualscale import git as qgit
 from qualscale.errors import GitError
 from qualscale.git import guess_type, read_git_delivery
@@ -190,6 +191,29 @@ def test_range_takes_the_riskiest_type_and_counts_commits(repo: Repo) -> None:
     source = git_source(delivery)
     assert (source["base"], source["head"], source["commits"]) == (base, head, 4)
     assert source["subjects_types"] == {"bugfix": 1, "config": 1, "docs": 1, "feature": 1}
+
+
+@pytest.mark.parametrize(
+    ("types", "expected"),
+    [
+        (["docs", "bugfix", "feature"], "bugfix"),  # feature and bugfix are medium: order breaks it
+        (["hotfix", "data-migration"], "data-migration"),  # critical beats high
+        (["release", "hotfix"], "hotfix"),  # both high: RISK_ORDER breaks the tie
+        (["docs", "config"], "config"),
+    ],
+)
+def test_riskiest_type_follows_the_scales_risk_classes(types: list[str], expected: str) -> None:
+    """With a scale, a range's type is the one its risk classes rate riskiest."""
+    assert qgit.riskiest_type(types, qualscale.load_scale()) == expected
+
+
+def test_a_scale_can_reorder_the_riskiest_type() -> None:
+    """A scale that rates docs critical makes a docs commit decide the range's type."""
+    data = qualscale.load_scale().to_dict()
+    data["rules"]["risk"]["types"]["docs"] = "critical"
+    strict = qualscale.Scale.from_dict(data)
+    assert qgit.riskiest_type(["hotfix", "docs"]) == "hotfix"
+    assert qgit.riskiest_type(["hotfix", "docs"], strict) == "docs"
 
 
 def test_three_dot_range_starts_at_the_merge_base(repo: Repo) -> None:

@@ -69,14 +69,18 @@ def relocate(
     return type(exc)(problems)
 
 
-def delivery_source(args: argparse.Namespace) -> Source:
+def delivery_source(args: argparse.Namespace, scale: Scale) -> Source:
+    """The delivery the command line names: a file, ``-`` for standard input, or ``--git``.
+
+    ``scale`` decides which commit type of a git range is the riskiest.
+    """
     parser: argparse.ArgumentParser = args.parser
     if args.git is not None and args.delivery is not None:
         parser.error("give a DELIVERY file or --git RANGE, not both")
     if args.git is not None:
         from qualscale.git import read_git_delivery
 
-        data = read_git_delivery(args.git, args.repo)
+        data = read_git_delivery(args.git, args.repo, scale=scale)
         name = f"git {args.git}"
         return Source(_structure_delivery(data, name), name)
     if args.delivery is None:

@@ -246,15 +246,15 @@ def _output_option(sub: argparse.ArgumentParser) -> None:
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
-    source = delivery_source(args)
     scale, history = scale_and_history(args)
+    source = delivery_source(args, scale)
     the_plan = plan_source(source, scale, history)
     return _emit(_render(the_plan, scale, args.format, args.template), args.output)
 
 
 def _cmd_classify(args: argparse.Namespace) -> int:
-    source = delivery_source(args)
     scale, history = scale_and_history(args)
+    source = delivery_source(args, scale)
     try:
         result = classify(source.delivery, scale, history)
     except DeliveryError as exc:

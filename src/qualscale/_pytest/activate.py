@@ -43,8 +43,8 @@ def activate(config: pytest.Config, supplied: object) -> None:
         pytest.UsageError: a value, a file or the hook's result is bad; named.
     """
     settings = read_settings(config)
-    delivery, source, label = _delivery(settings, supplied)
     scale, scale_source = _load_scale(settings.scale)
+    delivery, source, label = _delivery(settings, supplied, scale)
     history = _load_history(settings.history)
     try:
         made = plan(delivery, scale, history)
@@ -104,7 +104,7 @@ def _compile(settings: KindSettings, kinds: tuple[str, ...]) -> KindRules:
     return compile_rules(settings.rules, settings.default, kinds)
 
 
-def _delivery(settings: Settings, supplied: object) -> tuple[Delivery, str, str]:
+def _delivery(settings: Settings, supplied: object, scale: Scale) -> tuple[Delivery, str, str]:
     """The delivery, where it came from (for the header) and its label (for errors)."""
     if settings.delivery is not None:
         given = settings.delivery
@@ -112,7 +112,7 @@ def _delivery(settings: Settings, supplied: object) -> tuple[Delivery, str, str]
     if settings.git is not None:
         given = settings.git
         try:
-            data = read_git_delivery(given.value, given.base)
+            data = read_git_delivery(given.value, given.base, scale=scale)
             return Delivery.from_dict(data), f"git {given.value}", given.label
         except QualscaleError as exc:
             raise pytest.UsageError(f"{given.label} {given.value}: {_indent(exc)}") from None
