@@ -277,12 +277,6 @@ def test_any_delivery_file_loads_or_raises_located_problems(
 TOP_LEVEL_SCALARS = ["", "# nothing but a comment\n", "null\n", "'DEL-1'\n", "3\n", "true\n"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="load_delivery and load_history give no line for a document that is not a "
-    "collection (empty, or a top-level scalar): Problem.line is None for '$: expected a "
-    "mapping', while load_scale says line 1",
-)
 @pytest.mark.parametrize("loader", [qualscale.load_delivery, qualscale.load_history])
 @pytest.mark.parametrize("text", TOP_LEVEL_SCALARS, ids=repr)
 def test_a_document_that_is_not_a_collection_is_refused_at_a_line(

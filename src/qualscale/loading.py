@@ -264,7 +264,7 @@ def load_delivery(path: str | os.PathLike[str]) -> Delivery:
     Raises:
         DeliveryError: naming file, line and key path of every problem.
     """
-    data = read_document(path, DeliveryError)
+    data = _collection(read_document(path, DeliveryError), path, "a mapping", DeliveryError)
     return Delivery.from_dict(data, file=os.fspath(path))
 
 
@@ -275,11 +275,25 @@ def load_history(path: str | os.PathLike[str]) -> History:
         DeliveryError: naming file, line and key path of every problem.
     """
     data = read_document(path, DeliveryError)
+    _collection(data, path, "a mapping or a list", DeliveryError)
     if isinstance(data, LocList):
         wrapped = LocDict(data.where)
         wrapped.put("deliveries", data, data.where)
         data = wrapped
     return History.from_dict(data, file=os.fspath(path))
+
+
+def _collection(
+    data: Any, path: str | os.PathLike[str], expected: str, error: type[ValidationError]
+) -> Any:
+    """``data`` when the document is a mapping or list; else a problem at its top line."""
+    if isinstance(data, (LocDict, LocList)):
+        return data
+    from qualscale._structure import describe
+
+    # An empty file or a lone value has no key to point at: the top of the file is
+    # where a reader looks for the missing mapping.
+    raise error.single(f"expected {expected}, found {describe(data)}", file=os.fspath(path), line=1)
 
 
 def load_document(path: str | os.PathLike[str]) -> Scale | GatePolicy | Delivery | History:
