@@ -27,6 +27,7 @@ import attrs
 
 from qualscale import _validators
 from qualscale.delivery import Delivery, History, PastDelivery
+from qualscale.loading import MERGE_KEYS
 from qualscale.scale import Gate, Scale
 
 __all__ = ["SCHEMAS", "delivery_schema", "gates_schema", "history_schema", "main", "scale_schema"]
@@ -114,9 +115,9 @@ def _default(field: attrs.Attribute[Any]) -> tuple[bool, object]:
 
 
 def _merge_key(cls: type) -> str | None:
-    """The key by which ``extends`` merges lists of this class (see ``_loading.merge``)."""
+    """The key by which ``extends`` merges lists of this class (see ``loading.merge``)."""
     names = [f.name for f in attrs.fields(cls)]
-    return next((key for key in ("id", "kind") if key in names), None)
+    return next((key for key in MERGE_KEYS if key in names), None)
 
 
 def _required(cls: type, overlay: bool) -> list[str]:

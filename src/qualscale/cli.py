@@ -501,3 +501,7 @@ def _report(exc: QualscaleError) -> None:
     else:
         for line in str(exc).splitlines() or [type(exc).__name__]:
             _err(f"qualscale: {line}")
+
+
+def __dir__() -> list[str]:
+    return list(__all__)

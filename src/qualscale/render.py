@@ -673,3 +673,7 @@ def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:
             found = (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
         tb = tb.tb_next
     return found
+
+
+def __dir__() -> list[str]:
+    return list(__all__)

@@ -578,3 +578,7 @@ def _direction_problem(mod: Modifier) -> str | None:
 def _unknown(what: str, value: str, choices: list[str]) -> str:
     listed = ", ".join(choices) or "(none)"
     return f"unknown {what} {value!r}; expected one of: {listed}{did_you_mean(value, choices)}"
+
+
+def __dir__() -> list[str]:
+    return list(__all__)
