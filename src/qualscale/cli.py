@@ -34,7 +34,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from qualscale import __version__
 from qualscale._sources import (
     Source,
     batch_sources,
@@ -43,6 +42,7 @@ from qualscale._sources import (
     scale_and_history,
 )
 from qualscale._text import TEXT_WIDTH, count, one_line
+from qualscale._version import __version__
 from qualscale.classification import Classification, classify
 from qualscale.delivery import Delivery, History
 from qualscale.errors import (

@@ -316,7 +316,7 @@ def _common(scale: Scale) -> dict[str, Any]:
 
 
 def _build_common(scale: Scale) -> dict[str, Any]:
-    from qualscale import __version__
+    from qualscale._version import __version__
 
     data = scale.to_dict()
     return {
