@@ -6,7 +6,7 @@ Pure functions over the model; no I/O.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import attrs
@@ -16,7 +16,7 @@ from qualscale.delivery import Delivery, History
 from qualscale.errors import DeliveryError
 from qualscale.scale import OBLIGATIONS, Obligation, Requirement, Scale
 
-__all__ = ["PlannedRequirement", "ScaleRef", "StandardRef", "TestPlan", "plan"]
+__all__ = ["PlannedRequirement", "ScaleRef", "StandardRef", "TestPlan", "plan", "plan_order"]
 
 
 @attrs.frozen
@@ -178,19 +178,7 @@ def plan(
             independent=old.independent or req.independent,
             because=f"{old.because}; {'raised' if raised else 'also'}: {adj.because}",
         )
-    gate_order = {g.id: i for i, g in enumerate(scale.gates)}
-    env_order = {e.id: i for i, e in enumerate(scale.environments)}
-    kind_order = {k.id: i for i, k in enumerate(scale.kinds)}
-    far = len(gate_order) + len(env_order) + len(kind_order) + 1
-    ordered = sorted(
-        items.values(),
-        key=lambda r: (
-            gate_order.get(r.gate or "", far),
-            env_order.get(r.environment or "", far),
-            -OBLIGATIONS.index(r.obligation),
-            kind_order.get(r.kind, far),
-        ),
-    )
+    ordered = sorted(items.values(), key=plan_order(scale))
     return TestPlan(
         delivery=delivery,
         scale=ScaleRef(scale.name, scale.version, scale.sha256),
@@ -203,6 +191,34 @@ def plan(
         flags=found.flags,
         content=found.content,
     )
+
+
+def plan_order(scale: Scale) -> Callable[[PlannedRequirement], tuple[int, int, int, int]]:
+    """The sort key of the order plans list their requirements in, on ``scale``.
+
+    By gate (in the scale's gate order), then environment (in promotion order), then
+    obligation (required first), then kind (in the scale's kind order). A gate,
+    environment or kind the scale does not know comes after the known ones, and none
+    at all comes last - so a plan made on another scale still reads in order.
+    """
+    gates = {g.id: i for i, g in enumerate(scale.gates)}
+    environments = {e.id: i for i, e in enumerate(scale.environments)}
+    kinds = {k.id: i for i, k in enumerate(scale.kinds)}
+
+    def position(value: str | None, index: Mapping[str, int]) -> int:
+        if value is None:
+            return len(index) + 1
+        return index.get(value, len(index))
+
+    def key(req: PlannedRequirement) -> tuple[int, int, int, int]:
+        return (
+            position(req.gate, gates),
+            position(req.environment, environments),
+            -OBLIGATIONS.index(req.obligation),
+            position(req.kind, kinds),
+        )
+
+    return key
 
 
 def _union(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
