@@ -111,7 +111,7 @@ def _match(path: str, ordered: Sequence[ComponentRule]) -> ComponentRule | None:
     return None
 
 
-Reasons = tuple[Reason, ...]
+_Reasons = tuple[Reason, ...]
 
 
 def classify(delivery: Delivery, scale: Scale, history: History | None = None) -> Classification:
@@ -187,7 +187,7 @@ class _Touched:
     components: tuple[ComponentRule, ...]
     content: str
     unmapped: tuple[str, ...]
-    reasons: Reasons
+    reasons: _Reasons
 
     @property
     def ids(self) -> frozenset[str]:
@@ -228,7 +228,7 @@ def _components(delivery: Delivery, rules: Rules) -> _Touched:
 
 def _flags(
     delivery: Delivery, components: Sequence[ComponentRule]
-) -> tuple[frozenset[str], Reasons]:
+) -> tuple[frozenset[str], _Reasons]:
     """The delivery's flags plus those its components carry; a reason for each one added."""
     flags = set(delivery.flags)
     reasons = []
@@ -244,7 +244,7 @@ def _flags(
 
 def _size(
     delivery: Delivery, rules: SizeRules, components: Sequence[ComponentRule]
-) -> tuple[int, Reasons]:
+) -> tuple[int, _Reasons]:
     """The index of the size band: the largest band any figure falls into.
 
     Without line counts the band is at least ``rules.unknown``: missing figures must
@@ -285,7 +285,7 @@ def _band_of(value: int, bands: Sequence[SizeBand], limit: str) -> int:
 
 def _risk(
     delivery: Delivery, rules: RiskRules, touched: _Touched, flags: frozenset[str]
-) -> tuple[int, Reasons]:
+) -> tuple[int, _Reasons]:
     """The index of the risk class: the riskiest factor, each factor above the lowest named."""
     factors = list(_risk_factors(delivery, rules, touched, flags))
     risk_index = 0
@@ -330,7 +330,7 @@ def _risk_factors(
         )
 
 
-def _matrix(scale: Scale, size_index: int, risk_index: int) -> tuple[int, Reasons]:
+def _matrix(scale: Scale, size_index: int, risk_index: int) -> tuple[int, _Reasons]:
     """The rank of the standard the matrix names for this size band and risk class."""
     size = scale.rules.size.bands[size_index].id
     risk = scale.rules.risk.classes[risk_index]
@@ -391,7 +391,7 @@ class _AfterMatrix:
     project: str | None
 
 
-def _raises(rank: int, after: _AfterMatrix) -> tuple[int, Reasons]:
+def _raises(rank: int, after: _AfterMatrix) -> tuple[int, _Reasons]:
     """Each active modifier's ``raise_by``, in the scale's order, up to the top standard."""
     top = len(after.scale.standards)
     reasons = []
@@ -403,7 +403,7 @@ def _raises(rank: int, after: _AfterMatrix) -> tuple[int, Reasons]:
     return rank, tuple(reasons)
 
 
-def _history(rank: int, after: _AfterMatrix) -> tuple[int, Reasons]:
+def _history(rank: int, after: _AfterMatrix) -> tuple[int, _Reasons]:
     """Each history rule whose measure reached its threshold raises the standard."""
     if after.history is None:
         return rank, ()
@@ -424,7 +424,7 @@ def _history(rank: int, after: _AfterMatrix) -> tuple[int, Reasons]:
     return rank, tuple(reasons)
 
 
-def _ceilings(rank: int, after: _AfterMatrix) -> tuple[int, Reasons]:
+def _ceilings(rank: int, after: _AfterMatrix) -> tuple[int, _Reasons]:
     """Each active modifier's ``ceiling`` caps the standard reached so far."""
     reasons = []
     for mod in after.active:
@@ -436,7 +436,7 @@ def _ceilings(rank: int, after: _AfterMatrix) -> tuple[int, Reasons]:
     return rank, tuple(reasons)
 
 
-def _floors(rank: int, after: _AfterMatrix) -> tuple[int, Reasons]:
+def _floors(rank: int, after: _AfterMatrix) -> tuple[int, _Reasons]:
     """Each active modifier's ``floor`` lifts the standard to at least that one."""
     reasons = []
     for mod in after.active:
@@ -448,7 +448,7 @@ def _floors(rank: int, after: _AfterMatrix) -> tuple[int, Reasons]:
     return rank, tuple(reasons)
 
 
-_Move = Callable[[int, _AfterMatrix], tuple[int, Reasons]]
+_Move = Callable[[int, _AfterMatrix], tuple[int, _Reasons]]
 
 #: The steps that move the standard after the matrix, in the order :func:`classify`
 #: applies them; this tuple is the one statement of that order. Raises come first
@@ -469,7 +469,7 @@ def _said(mod: Modifier, effect: str) -> str:
     return f"{mod.id} ({mod.when.describe()}): {effect}"
 
 
-def _adjustments(active: Sequence[Modifier]) -> tuple[tuple[Adjustment, ...], Reasons]:
+def _adjustments(active: Sequence[Modifier]) -> tuple[tuple[Adjustment, ...], _Reasons]:
     """The requirements the active modifiers raise, whatever the standard, and why."""
     adjustments = tuple(
         Adjustment(req, f"modifier:{mod.id}", _said(mod, _what(req)))
