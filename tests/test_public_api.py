@@ -7,6 +7,7 @@ import importlib
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -134,3 +135,26 @@ def test_the_core_never_calls_open(name: str) -> None:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "open"
     ]
     assert calls == []
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: qualscale.Delivery(id="x", flags="money"),
+        lambda: qualscale.Delivery(id="x", type="hotfx"),  # type: ignore[arg-type]
+        lambda: qualscale.Delivery(id=3),  # type: ignore[arg-type]
+        lambda: qualscale.Delivery(id="  "),
+        lambda: qualscale.Changes(lines_added="3"),  # type: ignore[arg-type]
+        lambda: qualscale.Changes(files=-1),
+        lambda: qualscale.Changes(files=True),
+        lambda: qualscale.Kind(id="a b"),
+        lambda: qualscale.Kind(id=None),  # type: ignore[arg-type]
+        lambda: qualscale.PastDelivery(id="p", escaped_defects=-2),
+    ],
+)
+def test_bad_values_built_in_python_raise_a_validation_error(build: Callable[[], object]) -> None:
+    """A model object built in Python with a bad value raises a ValidationError naming the field."""
+    with pytest.raises(qualscale.ValidationError) as info:
+        build()
+    [problem] = info.value.problems
+    assert len(problem.path) == 1

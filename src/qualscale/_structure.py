@@ -28,7 +28,7 @@ from cattrs.gen import make_dict_structure_fn
 
 from qualscale._located import locate
 from qualscale._text import did_you_mean
-from qualscale._validators import TYPE_CHECKS, FieldInvalid
+from qualscale._validators import TYPE_CHECKS, FieldInvalid, WrongType
 from qualscale.errors import KeyPath, Problem, ValidationError
 
 T = TypeVar("T")
@@ -178,9 +178,11 @@ def _field_problems(
             continue
         try:
             field.validator(None, field, value[field.name])  # type: ignore[misc]
+        except WrongType:  # its own type hook reports that
+            pass
         except FieldInvalid as exc:
             problems.append(exc)
-        except Exception:  # a value of the wrong type: its own hook reports that
+        except Exception:  # a list where a mapping belongs, say: the hooks report it
             pass
     return problems
 

@@ -32,20 +32,37 @@ class FieldInvalid(ValidationError):
         self.message = message
 
 
+class WrongType(FieldInvalid):
+    """A value built in Python is not even of the field's type (``"3"`` for a count).
+
+    The converter's type hooks report this for data from files, so it skips these.
+    """
+
+
+def _require(attribute: attrs.Attribute[Any], value: object, kind: type, what: str) -> None:
+    if not isinstance(value, kind) or isinstance(value, bool) is not (kind is bool):
+        raise WrongType(attribute.name, f"expected {what}, found {value!r:.60}")
+
+
 def nonneg(_: object, attribute: attrs.Attribute[Any], value: int | None) -> None:
-    """Reject negative integers (``None`` passes)."""
-    if value is not None and value < 0:
+    """Reject negative integers and anything not an integer (``None`` passes)."""
+    if value is None:
+        return
+    _require(attribute, value, int, "a non-negative integer")
+    if value < 0:
         raise FieldInvalid(attribute.name, f"expected a non-negative integer, found {value!r}")
 
 
 def positive(_: object, attribute: attrs.Attribute[Any], value: int) -> None:
-    """Reject integers below 1."""
+    """Reject integers below 1 and anything not an integer."""
+    _require(attribute, value, int, "a positive integer")
     if value < 1:
         raise FieldInvalid(attribute.name, f"expected a positive integer, found {value!r}")
 
 
 def ident(_: object, attribute: attrs.Attribute[Any], value: str) -> None:
     """Accept identifiers: letters, digits, ``-``, ``_`` and ``.``."""
+    _require(attribute, value, str, "an identifier (a string)")
     if not _ID.match(value):
         raise FieldInvalid(
             attribute.name,
@@ -54,7 +71,8 @@ def ident(_: object, attribute: attrs.Attribute[Any], value: str) -> None:
 
 
 def nonempty(_: object, attribute: attrs.Attribute[Any], value: str) -> None:
-    """Reject empty or blank strings."""
+    """Reject empty or blank strings, and anything not a string."""
+    _require(attribute, value, str, "a non-empty string")
     if not value.strip():
         raise FieldInvalid(attribute.name, "expected a non-empty string")
 
