@@ -25,7 +25,8 @@ if TYPE_CHECKING:
         ValidationError,
     )
     from qualscale.plan import PlannedRequirement, TestPlan, plan
-    from qualscale.scale import Requirement, Scale, Standard
+    from qualscale.requirements import Requirement
+    from qualscale.scale import Scale, Standard
 
 __version__ = "0.1.0"
 
@@ -75,7 +76,7 @@ _HOME = {
     "QualscaleError": "errors",
     "Reason": "classify",
     "RenderError": "errors",
-    "Requirement": "scale",
+    "Requirement": "requirements",
     "Scale": "scale",
     "ScaleError": "errors",
     "Standard": "scale",

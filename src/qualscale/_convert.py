@@ -23,7 +23,7 @@ from cattrs.errors import (
     ForbiddenExtraKeysError,
     IterableValidationError,
 )
-from cattrs.gen import make_dict_structure_fn
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
 from qualscale._validators import FieldInvalid, did_you_mean
 
@@ -139,10 +139,18 @@ def converter() -> cattrs.Converter:
     def attrs_factory(t: Any) -> Any:
         inner = make_dict_structure_fn(t, conv, _cattrs_forbid_extra_keys=True)
         checked = [f for f in attrs.fields(t) if f.validator is not None]
+        # A class with ``from_shorthand`` may also be written as a string.
+        shorthand = getattr(t, "from_shorthand", None)
+        expected = "a string or a mapping" if shorthand is not None else "a mapping"
 
         def structure(value: object, _: type) -> object:
+            if isinstance(value, str) and shorthand is not None:
+                try:
+                    return shorthand(value)
+                except FieldInvalid as exc:  # a bad id: name the value, not a field
+                    raise Invalid(str(exc)) from None
             if not isinstance(value, Mapping):
-                raise Invalid(f"expected a mapping, found {describe(value)}")
+                raise Invalid(f"expected {expected}, found {describe(value)}")
             try:
                 return inner(value, _)
             except (ClassValidationError, FieldInvalid) as exc:
@@ -161,7 +169,23 @@ def converter() -> cattrs.Converter:
     conv.register_structure_hook_factory(_is_mapping, mapping_factory)
     conv.register_structure_hook_factory(_is_attrs, attrs_factory)
     conv.register_unstructure_hook(tuple, list)
+    conv.register_unstructure_hook_factory(_has_shorthand, functools.partial(_short_hook, conv))
     return conv
+
+
+def _has_shorthand(t: Any) -> bool:
+    return _is_attrs(t) and hasattr(t, "to_shorthand")
+
+
+def _short_hook(conv: cattrs.Converter, t: Any) -> Any:
+    """Unstructure to the shorthand string when the object has one, else to a mapping."""
+    inner = make_dict_unstructure_fn(t, conv)
+
+    def unstructure(obj: Any) -> Any:
+        short = obj.to_shorthand()
+        return short if short is not None else inner(obj)
+
+    return unstructure
 
 
 def _field_problems(

@@ -16,16 +16,9 @@ from qualscale._convert import format_path
 from qualscale._validators import did_you_mean
 from qualscale.delivery import Delivery, History
 from qualscale.errors import DeliveryError, Problem
-from qualscale.scale import (
-    CONTENT_ORDER,
-    ComponentRule,
-    Condition,
-    Content,
-    Modifier,
-    Requirement,
-    Scale,
-    Standard,
-)
+from qualscale.requirements import Requirement
+from qualscale.rules import CONTENT_ORDER, ComponentRule, Condition, Content, Modifier
+from qualscale.scale import Scale, Standard
 
 __all__ = ["Adjustment", "Classification", "Reason", "classify"]
 
@@ -286,7 +279,7 @@ def classify(delivery: Delivery, scale: Scale, history: History | None = None) -
     adjustments = tuple(
         Adjustment(req, f"modifier:{mod.id}", _said(mod, _what(req)))
         for mod in active
-        for req in mod.requires
+        for req in (scale.resolve(ask.kind, ask) for ask in mod.requires)
     )
     for adj in adjustments:
         note(Reason(adj.rule, adj.because))

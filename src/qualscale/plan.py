@@ -6,14 +6,15 @@ Pure functions over the model; no I/O.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 import attrs
 
 from qualscale.classify import Classification, Reason, classify
 from qualscale.delivery import Delivery, History
-from qualscale.scale import OBLIGATIONS, Obligation, Requirement, Scale
+from qualscale.requirements import OBLIGATIONS, Obligation, Requirement
+from qualscale.scale import Scale
 
 __all__ = ["PlannedRequirement", "ScaleRef", "StandardRef", "TestPlan", "plan"]
 
@@ -126,7 +127,7 @@ def _stronger(a: Obligation, b: Obligation) -> Obligation:
 def _deeper(scale: Scale, kind: str, a: str | None, b: str | None) -> str | None:
     if a is None or b is None:
         return a or b
-    depths = scale.kind(kind).depths
+    depths = scale.kind(kind).depth_ids
     if a in depths and b in depths:
         return a if depths.index(a) >= depths.index(b) else b
     return a
@@ -157,43 +158,15 @@ def plan(
     cls = classification or classify(delivery, scale, history)
     std = cls.standard
     items: dict[str, PlannedRequirement] = {}
-    for req in std.requires:
+    for req in scale.requires(std.id):
         items[req.kind] = _planned(req, f"{std.id} {_verb(req.obligation)} {_what(req)}")
     for adj in cls.adjustments:
-        req = adj.requirement
-        old = items.get(req.kind)
-        if old is None:
-            items[req.kind] = _planned(req, adj.because)
-            continue
-        obligation = _stronger(old.obligation, req.obligation)
-        depth = _deeper(scale, req.kind, old.depth, req.depth)
-        raised = (obligation, depth) != (old.obligation, old.depth)
-        # Where and when follow the depth: a deeper depth brings its environment and gate.
-        deeper = depth != old.depth
-        items[req.kind] = attrs.evolve(
-            old,
-            obligation=obligation,
-            depth=depth,
-            environment=(req.environment or old.environment) if deeper else old.environment,
-            gate=(req.gate or old.gate) if deeper else old.gate,
-            criteria=_union(old.criteria, req.criteria),
-            checklist=_union(old.checklist, req.checklist),
-            independent=old.independent or req.independent,
-            because=f"{old.because}; {'raised' if raised else 'also'}: {adj.because}",
+        old = items.get(adj.requirement.kind)
+        items[adj.requirement.kind] = (
+            _planned(adj.requirement, adj.because)
+            if old is None
+            else _adjusted(scale, old, adj.requirement, adj.because)
         )
-    gate_order = {g.id: i for i, g in enumerate(scale.gates)}
-    env_order = {e.id: i for i, e in enumerate(scale.environments)}
-    kind_order = {k.id: i for i, k in enumerate(scale.kinds)}
-    far = len(gate_order) + len(env_order) + len(kind_order) + 1
-    ordered = sorted(
-        items.values(),
-        key=lambda r: (
-            gate_order.get(r.gate or "", far),
-            env_order.get(r.environment or "", far),
-            -OBLIGATIONS.index(r.obligation),
-            kind_order.get(r.kind, far),
-        ),
-    )
     return TestPlan(
         delivery=delivery,
         scale=ScaleRef(scale.name, scale.version, scale.sha256),
@@ -201,10 +174,53 @@ def plan(
         size=cls.size,
         risk=cls.risk,
         rationale=cls.rationale,
-        requirements=tuple(ordered),
+        requirements=_ordered(scale, items.values()),
         components=cls.components,
         flags=cls.flags,
         content=cls.content,
+    )
+
+
+def _adjusted(
+    scale: Scale, old: PlannedRequirement, req: Requirement, because: str
+) -> PlannedRequirement:
+    """``old`` made at least as strong as a modifier's ``req``."""
+    obligation = _stronger(old.obligation, req.obligation)
+    depth = _deeper(scale, req.kind, old.depth, req.depth)
+    raised = (obligation, depth) != (old.obligation, old.depth)
+    # Where and when follow the depth: a deeper depth brings its environment and gate.
+    deeper = depth != old.depth
+    return attrs.evolve(
+        old,
+        obligation=obligation,
+        depth=depth,
+        environment=(req.environment or old.environment) if deeper else old.environment,
+        gate=(req.gate or old.gate) if deeper else old.gate,
+        criteria=_union(old.criteria, req.criteria),
+        checklist=_union(old.checklist, req.checklist),
+        independent=old.independent or req.independent,
+        because=f"{old.because}; {'raised' if raised else 'also'}: {because}",
+    )
+
+
+def _ordered(
+    scale: Scale, items: Iterable[PlannedRequirement]
+) -> tuple[PlannedRequirement, ...]:
+    """For people: by gate, then environment (in the scale's orders), required first, by kind."""
+    gate_order = {g.id: i for i, g in enumerate(scale.gates)}
+    env_order = {e.id: i for i, e in enumerate(scale.environments)}
+    kind_order = {k.id: i for i, k in enumerate(scale.kinds)}
+    far = len(gate_order) + len(env_order) + len(kind_order) + 1
+    return tuple(
+        sorted(
+            items,
+            key=lambda r: (
+                gate_order.get(r.gate or "", far),
+                env_order.get(r.environment or "", far),
+                -OBLIGATIONS.index(r.obligation),
+                kind_order.get(r.kind, far),
+            ),
+        )
     )
 
 
