@@ -9,7 +9,7 @@ import pytest
 
 import qualscale
 from qualscale.plan import PlannedRequirement, TestPlan
-from qualscale.scale import Obligation
+from qualscale.requirements import Obligation
 from qualscale.verify import Evidence, KindVerdict, Status, Verdict, verify
 
 

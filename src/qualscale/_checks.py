@@ -191,9 +191,7 @@ def _check_modifier(problems: _Problems, mod: Modifier, path: Path) -> None:
         _check_modifier_requirement(problems, req, (*path, "requires", ri))
 
 
-def _check_modifier_requirement(
-    problems: _Problems, req: ModifierRequirement, path: Path
-) -> None:
+def _check_modifier_requirement(problems: _Problems, req: ModifierRequirement, path: Path) -> None:
     kinds = {k.id: k for k in problems.scale.kinds}
     kind = kinds.get(req.kind)
     if kind is None:

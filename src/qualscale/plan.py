@@ -203,9 +203,7 @@ def _adjusted(
     )
 
 
-def _ordered(
-    scale: Scale, items: Iterable[PlannedRequirement]
-) -> tuple[PlannedRequirement, ...]:
+def _ordered(scale: Scale, items: Iterable[PlannedRequirement]) -> tuple[PlannedRequirement, ...]:
     """For people: by gate, then environment (in the scale's orders), required first, by kind."""
     gate_order = {g.id: i for i, g in enumerate(scale.gates)}
     env_order = {e.id: i for i, e in enumerate(scale.environments)}

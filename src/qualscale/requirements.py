@@ -109,9 +109,7 @@ def parse_cell(text: str) -> tuple[Obligation, str | None]:
     """
     words = text.split()
     if not 1 <= len(words) <= 2:
-        raise ValueError(
-            f"expected 'OBLIGATION [DEPTH]', such as 'required smoke'; found {text!r}"
-        )
+        raise ValueError(f"expected 'OBLIGATION [DEPTH]', such as 'required smoke'; found {text!r}")
     obligation = next((o for o in OBLIGATIONS if o == words[0]), None)
     if obligation is None:
         order = list(reversed(OBLIGATIONS))

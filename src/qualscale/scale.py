@@ -168,5 +168,3 @@ class Scale:
         from qualscale._loading import scale_from_data
 
         return scale_from_data(data)
-
-
