@@ -112,7 +112,7 @@ TIMER = """\
 import atexit, sys, time
 
 start = time.perf_counter()
-import qualscale.pytest_plugin
+import _qualscale_pytestplugin
 imported = time.perf_counter() - start
 spent = [0.0]
 

@@ -8,7 +8,7 @@ import pytest
 
 import qualscale
 from qualscale import Delivery, DeliveryError, History, PastDelivery, classify
-from qualscale.classify import match_path
+from qualscale.classification import match_path
 from qualscale.rules import ComponentRule
 
 
@@ -116,12 +116,14 @@ def rules_fired(classification: qualscale.Classification) -> list[str]:
 def test_classification_table(
     scale: qualscale.Scale, fields: dict[str, Any], size: str, risk: str, standard: str
 ) -> None:
+    """Each typical delivery gets its expected size band, risk class and standard."""
     result = classify(delivery(**fields), scale)
     assert (result.size, result.risk, result.standard.id) == (size, risk, standard)
     assert result.rank == scale.rank(standard)
 
 
 def test_docs_only_change_is_capped_even_when_large(scale: qualscale.Scale) -> None:
+    """A docs-only change is capped at S1 by the docs-only ceiling, however large."""
     result = classify(
         delivery(type="docs", changes={"lines_added": 4000}, paths=["docs/a.md", "README.md"]),
         scale,
@@ -132,6 +134,7 @@ def test_docs_only_change_is_capped_even_when_large(scale: qualscale.Scale) -> N
 
 
 def test_docs_plus_code_is_not_docs_only(scale: qualscale.Scale) -> None:
+    """A change touching docs and code counts as code and escapes the docs-only ceiling."""
     result = classify(
         delivery(changes={"lines_added": 400}, paths=["docs/a.md", "src/rating/x.py"]), scale
     )
@@ -140,6 +143,7 @@ def test_docs_plus_code_is_not_docs_only(scale: qualscale.Scale) -> None:
 
 
 def test_missing_size_figures_are_classified_conservatively(scale: qualscale.Scale) -> None:
+    """A delivery without size figures is assumed to be at least medium, and says so."""
     result = classify(delivery(type="feature"), scale)
     assert result.size == "medium"
     size_reason = next(r for r in result.rationale if r.rule == "size")
@@ -147,6 +151,7 @@ def test_missing_size_figures_are_classified_conservatively(scale: qualscale.Sca
 
 
 def test_missing_type_is_classified_conservatively(scale: qualscale.Scale) -> None:
+    """A delivery without a type is assumed to be of medium risk, and says so."""
     result = classify(delivery(changes={"lines_added": 1}, paths=["web/x.ts"]), scale)
     assert result.risk == "medium"
     assert any(
@@ -155,12 +160,14 @@ def test_missing_type_is_classified_conservatively(scale: qualscale.Scale) -> No
 
 
 def test_components_carry_their_flags(scale: qualscale.Scale) -> None:
+    """A path in a component brings that component and its risk flags into the result."""
     result = classify(delivery(paths=["src/invoicing/pdf.py"]), scale)
     assert result.components == ("invoicing",)
     assert result.flags == ("money",)
 
 
 def test_rationale_names_the_figures(scale: qualscale.Scale) -> None:
+    """The rationale quotes the figures behind the size, component, matrix and standard."""
     result = classify(
         delivery(
             type="feature",
@@ -179,6 +186,7 @@ def test_rationale_names_the_figures(scale: qualscale.Scale) -> None:
 
 
 def test_unknown_flag_is_an_error_not_ignored(scale: qualscale.Scale) -> None:
+    """An unknown flag raises a located DeliveryError listing known flags and a suggestion."""
     with pytest.raises(DeliveryError) as exc:
         classify(delivery(flags=["mony"]), scale)
     assert str(exc.value.problems[0]) == (
@@ -189,6 +197,7 @@ def test_unknown_flag_is_an_error_not_ignored(scale: qualscale.Scale) -> None:
 
 
 def test_unknown_component_is_an_error(scale: qualscale.Scale) -> None:
+    """An unknown component named by a delivery raises a DeliveryError."""
     with pytest.raises(DeliveryError, match="unknown component 'ratings'"):
         classify(delivery(components=["ratings"]), scale)
 
@@ -203,6 +212,7 @@ def history(*defects: int, project: str = "billing-core") -> History:
 
 
 def test_escaped_defects_raise_the_standard(scale: qualscale.Scale) -> None:
+    """Enough escaped defects in the recent history raise the standard one step, with a reason."""
     change = delivery(
         type="feature",
         project="billing-core",
@@ -217,17 +227,20 @@ def test_escaped_defects_raise_the_standard(scale: qualscale.Scale) -> None:
 
 
 def test_history_of_other_projects_does_not_count(scale: qualscale.Scale) -> None:
+    """Past deliveries of other projects leave the classification unchanged."""
     change = delivery(project="billing-core", changes={"lines_added": 30}, paths=["src/x.py"])
     assert classify(change, scale, history(3, 3, project="other")) == classify(change, scale)
 
 
 def test_only_the_window_counts(scale: qualscale.Scale) -> None:
+    """Defects older than the history window do not raise the standard."""
     change = delivery(project="billing-core", changes={"lines_added": 30}, paths=["src/x.py"])
     old_defects = history(2, 2, 0, 0, 0, 0, 0)
     assert classify(change, scale, old_defects).standard == classify(change, scale).standard
 
 
 def test_floor_wins_over_ceiling(scale: qualscale.Scale) -> None:
+    """A schema-change floor outranks the docs-only ceiling on the same delivery."""
     # A "docs" delivery flagged as a schema change: the floor must hold.
     result = classify(
         delivery(
@@ -242,6 +255,7 @@ def test_floor_wins_over_ceiling(scale: qualscale.Scale) -> None:
 
 
 def test_safety_scale_is_decided_by_integrity_level() -> None:
+    """On the safety scale the component's integrity level and flags decide the level."""
     scale = qualscale.load_scale("safety-levels")
     tiny = {"changes": {"lines_added": 1}}
     assert classify(delivery(paths=["src/hmi/x.c"], **tiny), scale).standard.id == "L1"
@@ -272,11 +286,13 @@ def test_safety_scale_is_decided_by_integrity_level() -> None:
     ],
 )
 def test_path_globs(scale: qualscale.Scale, path: str, component: str | None) -> None:
+    """Each path maps to the first component whose glob matches it, or to none."""
     rule = match_path(path, scale.rules.components)
     assert (rule.id if rule else None) == component
 
 
 def test_every_glob_of_a_component_must_match_the_whole_path() -> None:
+    """A component glob matches a whole path, never a prefix or a look-alike directory."""
     rule = ComponentRule(id="c", criticality="low", paths=("src/a/**", "docs/*.md", "*.sql"))
     assert match_path("docs/x.md", [rule]) is rule
     assert match_path("db/m.sql", [rule]) is rule

@@ -55,6 +55,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 
 def test_plan_prints_text_by_default(capsys: pytest.CaptureFixture[str], delivery: Path) -> None:
+    """plan prints the text plan by default, naming the delivery and its standard."""
     code, out, err = run(capsys, "plan", str(delivery))
     assert (code, err) == (0, "")
     assert out.startswith("TEST PLAN MR-1 - Round invoice totals\n")
@@ -62,8 +63,9 @@ def test_plan_prints_text_by_default(capsys: pytest.CaptureFixture[str], deliver
 
 
 def test_plan_json_is_the_plan_document(capsys: pytest.CaptureFixture[str], delivery: Path) -> None:
+    """plan --format json prints the plan's to_dict document."""
     code, out, _ = run(capsys, "plan", str(delivery), "--format", "json")
-    expected = qualscale.plan(qualscale.load_delivery(delivery)).to_dict()
+    expected = qualscale.plan(qualscale.load_delivery(delivery), qualscale.load_scale()).to_dict()
     assert (code, json.loads(out)) == (0, expected)
 
 
@@ -71,9 +73,10 @@ def test_plan_json_is_the_plan_document(capsys: pytest.CaptureFixture[str], deli
 def test_plan_json_and_yaml_are_what_the_renderer_gives(
     capsys: pytest.CaptureFixture[str], delivery: Path, format: str
 ) -> None:
+    """plan --format json and yaml print exactly what render_plan gives."""
     from qualscale.render import render_plan
 
-    the_plan = qualscale.plan(qualscale.load_delivery(delivery))
+    the_plan = qualscale.plan(qualscale.load_delivery(delivery), qualscale.load_scale())
     code, out, _ = run(capsys, "plan", str(delivery), "--format", format)
     assert (code, out) == (0, render_plan(the_plan, qualscale.load_scale(), format))
 
@@ -89,6 +92,7 @@ def test_plan_json_and_yaml_are_what_the_renderer_gives(
 def test_plan_formats(
     capsys: pytest.CaptureFixture[str], delivery: Path, format: str, start: str
 ) -> None:
+    """Each plan format starts the way that format does."""
     code, out, _ = run(capsys, "plan", str(delivery), "--format", format)
     assert code == 0
     assert out.startswith(start)
@@ -102,6 +106,7 @@ def stdin(data: bytes) -> io.TextIOWrapper:
 def test_stdin_that_is_not_utf8_is_a_located_error(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Non-UTF-8 stdin is a located error for plan and for the failing line of batch."""
     monkeypatch.setattr(sys, "stdin", stdin(b"id: a\xff\n"))
     assert run(capsys, "plan", "-") == (2, "", "<stdin>: $: not UTF-8 text (byte 5)\n")
     monkeypatch.setattr(sys, "stdin", stdin(b'{"id": "A"}\n\xff\n'))
@@ -113,6 +118,7 @@ def test_stdin_that_is_not_utf8_is_a_located_error(
 def test_output_through_a_symlink_writes_the_target(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
+    """Writing the output through a symlink keeps the link and replaces its target."""
     target = tmp_path / "real.json"
     target.write_text("old", encoding="utf-8")
     link = tmp_path / "link.json"
@@ -126,6 +132,7 @@ def test_output_through_a_symlink_writes_the_target(
 def test_plan_reads_a_delivery_from_stdin(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """plan - reads the delivery from standard input."""
     monkeypatch.setattr(sys, "stdin", stdin(b'{"id": "S-1", "type": "docs"}'))
     code, out, _ = run(capsys, "plan", "-", "--format", "json")
     assert (code, json.loads(out)["delivery"]["id"]) == (0, "S-1")
@@ -134,6 +141,7 @@ def test_plan_reads_a_delivery_from_stdin(
 def test_plan_with_history_raises_the_standard(
     capsys: pytest.CaptureFixture[str], delivery: Path, tmp_path: Path
 ) -> None:
+    """plan --history takes the project's past incidents into account."""
     small = write(tmp_path / "small.yaml", "id: M-2\ntype: feature\nchanges: {lines_added: 3}\n")
     history = write(
         tmp_path / "history.yaml",
@@ -147,6 +155,7 @@ def test_plan_with_history_raises_the_standard(
 
 
 def test_plan_with_a_scale_path(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """plan --scale accepts the path of a scale file."""
     path = write(tmp_path / "d.yaml", "id: L-1\ntype: feature\n")
     scale = str(ROOT / "standards" / "safety-levels.yaml")
     code, out, _ = run(capsys, "plan", str(path), "--scale", scale, "--format", "json")
@@ -156,6 +165,7 @@ def test_plan_with_a_scale_path(capsys: pytest.CaptureFixture[str], tmp_path: Pa
 def test_plan_writes_the_output_file(
     capsys: pytest.CaptureFixture[str], delivery: Path, tmp_path: Path
 ) -> None:
+    """plan -o writes the plan to the file, prints nothing and leaves no temporary file."""
     target = tmp_path / "out" / "plan.md"
     target.parent.mkdir()
     code, out, err = run(capsys, "plan", str(delivery), "--format", "markdown", "-o", str(target))
@@ -167,6 +177,7 @@ def test_plan_writes_the_output_file(
 def test_a_failed_render_leaves_no_output_file(
     capsys: pytest.CaptureFixture[str], delivery: Path, tmp_path: Path
 ) -> None:
+    """A template error exits 2 with file and line and leaves no output file."""
     template = write(tmp_path / "t" / "bad.md.j2", "line\n{{ plan.nope }}\n")
     out_dir = tmp_path / "out"
     out_dir.mkdir()
@@ -181,6 +192,7 @@ def test_a_failed_render_leaves_no_output_file(
 def test_an_unwritable_output_is_reported(
     capsys: pytest.CaptureFixture[str], delivery: Path, tmp_path: Path
 ) -> None:
+    """An output path in a missing folder exits 2 and creates no folder."""
     target = tmp_path / "missing" / "plan.txt"
     code, _, err = run(capsys, "plan", str(delivery), "-o", str(target))
     assert code == 2
@@ -191,6 +203,7 @@ def test_an_unwritable_output_is_reported(
 def test_plan_with_a_user_template(
     capsys: pytest.CaptureFixture[str], delivery: Path, tmp_path: Path
 ) -> None:
+    """plan --template renders the plan with the user's template."""
     template = write(tmp_path / "mine.txt.j2", "{{ plan.delivery.id }}: {{ plan.standard.id }}\n")
     code, out, _ = run(capsys, "plan", str(delivery), "--template", str(template))
     assert (code, out) == (0, "MR-1: S5\n")
@@ -199,6 +212,7 @@ def test_plan_with_a_user_template(
 def test_an_unknown_flag_is_located_in_the_delivery_file(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
+    """An unknown flag exits 2 with its file, line, key path and a suggestion."""
     path = write(tmp_path / "d.yaml", DELIVERY.replace("[money]", "[monye]"))
     code, out, err = run(capsys, "plan", str(path))
     assert (code, out) == (2, "")
@@ -224,6 +238,7 @@ def test_an_unknown_flag_is_located_in_the_delivery_file(
     ],
 )
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    """Missing, conflicting or unknown arguments exit 2 with an error and no output."""
     code, out, err = run(capsys, *argv)
     assert (code, out) == (2, "")
     assert "error:" in err
@@ -235,6 +250,7 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str]
 def test_classify_prints_standard_and_why(
     capsys: pytest.CaptureFixture[str], delivery: Path
 ) -> None:
+    """classify prints standard, size, risk and the reasons, without a checklist."""
     code, out, _ = run(capsys, "classify", str(delivery))
     assert code == 0
     assert "Standard    S5 Critical (rank 5 of 5)\nSize        large\nRisk        critical" in out
@@ -243,6 +259,7 @@ def test_classify_prints_standard_and_why(
 
 
 def test_classify_json(capsys: pytest.CaptureFixture[str], delivery: Path) -> None:
+    """classify --format json gives the delivery id, standard and rationale."""
     code, out, _ = run(capsys, "classify", str(delivery), "--format", "json")
     data = json.loads(out)
     assert code == 0
@@ -257,6 +274,7 @@ def test_classify_json(capsys: pytest.CaptureFixture[str], delivery: Path) -> No
 def test_validate_reports_each_good_file(
     capsys: pytest.CaptureFixture[str], delivery: Path
 ) -> None:
+    """validate prints one ok line per good file, saying what the file is."""
     standards = ROOT / "standards"
     files = [standards / "billing-saas.yaml", standards / "gates.yaml", delivery]
     code, out, err = run(capsys, "validate", *map(str, files))
@@ -269,6 +287,7 @@ def test_validate_reports_each_good_file(
 
 
 def test_validate_reads_history_files(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """validate recognises a history file and counts its deliveries."""
     history = write(tmp_path / "h.yaml", "deliveries:\n  - {id: A}\n  - {id: B}\n")
     code, out, _ = run(capsys, "validate", str(history))
     assert (code, out) == (0, f"ok: {history} (history, 2 deliveries)\n")
@@ -277,6 +296,7 @@ def test_validate_reads_history_files(capsys: pytest.CaptureFixture[str], tmp_pa
 def test_validate_reports_every_problem_and_goes_on(
     capsys: pytest.CaptureFixture[str], delivery: Path, tmp_path: Path
 ) -> None:
+    """validate reports every problem of a bad file and still checks the next file."""
     bad = write(
         tmp_path / "bad.yaml",
         """\
@@ -297,6 +317,7 @@ def test_validate_reports_every_problem_and_goes_on(
 def test_validate_with_a_scale_checks_flags(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
+    """validate --scale also checks a delivery's flags against that scale."""
     path = write(tmp_path / "d.yaml", "id: X\nflags:\n  - money\n  - pii\n")
     assert run(capsys, "validate", str(path))[0] == 0
     code, _, err = run(capsys, "validate", "--scale", "billing-saas", str(path))
@@ -307,12 +328,14 @@ def test_validate_with_a_scale_checks_flags(
 def test_validate_finds_duplicate_gate_ids(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
+    """validate reports a duplicate gate id at its line."""
     path = write(tmp_path / "gates.yaml", "gates:\n  - id: G1\n  - id: G2\n  - id: G1\n")
     code, _, err = run(capsys, "validate", str(path))
     assert (code, err) == (2, f"{path}:4: $.gates[2].id: duplicate gate id 'G1'\n")
 
 
 def test_validate_a_missing_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """validate of a missing file exits 2 saying the file is not found."""
     missing = tmp_path / "nope.yaml"
     code, _, err = run(capsys, "validate", str(missing))
     assert (code, err) == (2, f"{missing}: $: file not found\n")
@@ -322,10 +345,11 @@ def test_validate_a_missing_file(capsys: pytest.CaptureFixture[str], tmp_path: P
 
 
 def test_scales_lists_the_bundled_scales(capsys: pytest.CaptureFixture[str]) -> None:
+    """scales lists every bundled scale with its version and description."""
     code, out, _ = run(capsys, "scales")
     assert code == 0
     names = [line.split()[0] for line in out.splitlines() if not line.startswith(" ")]
-    assert names == qualscale._loading.bundled_scales()
+    assert names == qualscale.loading.bundled_scales()
     assert "billing-saas   1.0  Quality standards S1-S5" in out
 
 
@@ -334,11 +358,13 @@ def test_scales_lists_the_bundled_scales(capsys: pytest.CaptureFixture[str]) -> 
     [("text", "SCALE billing-saas 1.0"), ("markdown", "# Scale billing-saas"), ("html", "<!")],
 )
 def test_show(capsys: pytest.CaptureFixture[str], format: str, start: str) -> None:
+    """show prints a bundled scale in each of its formats."""
     code, out, _ = run(capsys, "show", "billing-saas", "--format", format)
     assert (code, out[: len(start)]) == (0, start)
 
 
 def test_show_an_unknown_scale(capsys: pytest.CaptureFixture[str]) -> None:
+    """show of an unknown scale exits 2 listing the bundled scales."""
     code, out, err = run(capsys, "show", "biling-saas")
     assert (code, out) == (2, "")
     assert err.startswith("qualscale: unknown scale 'biling-saas'; bundled scales: ")
@@ -360,6 +386,7 @@ def batch_dir(tmp_path: Path) -> Path:
 def test_batch_prints_json_lines_and_reports_bad_ones(
     capsys: pytest.CaptureFixture[str], batch_dir: Path
 ) -> None:
+    """batch prints a JSON line per good delivery and reports bad ones, exiting 2."""
     code, out, err = run(capsys, "batch", str(batch_dir))
     assert code == 2
     assert [json.loads(line)["delivery"]["id"] for line in out.splitlines()] == [
@@ -372,6 +399,7 @@ def test_batch_prints_json_lines_and_reports_bad_ones(
 def test_batch_writes_one_file_per_delivery(
     capsys: pytest.CaptureFixture[str], batch_dir: Path, tmp_path: Path
 ) -> None:
+    """batch --output-dir writes one file per delivery, named after its id."""
     (batch_dir / "c.yml").unlink()
     out_dir = tmp_path / "plans"
     code, out, err = run(
@@ -386,6 +414,7 @@ def test_batch_writes_one_file_per_delivery(
 def test_batch_reports_two_deliveries_with_one_file_name(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
+    """batch refuses two deliveries whose ids give the same file name."""
     first = write(tmp_path / "in" / "1.yaml", "id: MR 7\n")
     second = write(tmp_path / "in" / "2.yaml", "id: MR/7\n")
     code, _, err = run(capsys, "batch", str(first), str(second), "--output-dir", str(tmp_path))
@@ -398,6 +427,7 @@ def test_batch_reports_two_deliveries_with_one_file_name(
 def test_batch_reads_json_lines_from_stdin(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """batch - plans each JSON line of stdin and reports bad lines by number."""
     lines = '{"id": "A"}\n\n{"id": 3}\nnot json\n{"id": "B", "flags": ["nope"]}\n{"id": "C"}\n'
     monkeypatch.setattr(sys, "stdin", stdin(lines.encode()))
     code, out, err = run(capsys, "batch", "-")
@@ -413,6 +443,7 @@ def test_batch_reads_json_lines_from_stdin(
 def test_batch_of_an_empty_folder_is_an_error(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
+    """batch of a folder without delivery files exits 2."""
     code, _, err = run(capsys, "batch", str(tmp_path))
     assert code == 2
     assert "no .yaml, .yml or .json files" in err
@@ -421,6 +452,7 @@ def test_batch_of_an_empty_folder_is_an_error(
 def test_batch_stops_on_a_broken_template(
     capsys: pytest.CaptureFixture[str], batch_dir: Path, tmp_path: Path
 ) -> None:
+    """batch exits 2 on a broken template, naming its file and line."""
     template = write(tmp_path / "t.md.j2", "{{ nope }}")
     code, _, err = run(
         capsys,
@@ -449,6 +481,7 @@ def test_batch_stops_on_a_broken_template(
     ],
 )
 def test_file_names_from_delivery_ids(delivery_id: str, stem: str) -> None:
+    """Delivery ids become safe, portable file names."""
     assert cli._file_stem(delivery_id) == stem
 
 
@@ -459,18 +492,22 @@ def test_file_names_from_delivery_ids(delivery_id: str, stem: str) -> None:
     "command", [[], ["plan"], ["classify"], ["validate"], ["scales"], ["show"], ["batch"]]
 )
 def test_every_command_has_help(capsys: pytest.CaptureFixture[str], command: list[str]) -> None:
+    """Every command prints its usage with --help and exits 0."""
     code, out, _ = run(capsys, *command, "--help")
     assert code == 0
     assert out.startswith("usage: qualscale")
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    """--version prints the package version."""
     assert run(capsys, "--version") == (0, f"qualscale {qualscale.__version__}\n", "")
 
 
 def test_interrupt_exits_130(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """An interrupted command exits 130 with one line, not a traceback."""
+
     def interrupted(args: Any) -> int:
         raise KeyboardInterrupt
 
@@ -482,6 +519,7 @@ def test_interrupt_exits_130(
 
 
 def test_atomic_write_keeps_the_mode_of_the_file_it_replaces(tmp_path: Path) -> None:
+    """An atomic write keeps the mode of the file it replaces and leaves no temporary file."""
     target = tmp_path / "f.txt"
     target.write_text("old", encoding="utf-8")
     target.chmod(0o640)
@@ -492,6 +530,7 @@ def test_atomic_write_keeps_the_mode_of_the_file_it_replaces(tmp_path: Path) -> 
 
 
 def test_atomic_write_leaves_nothing_behind_on_failure(tmp_path: Path) -> None:
+    """A failed atomic write raises OSError and leaves no temporary file."""
     (tmp_path / "dir").mkdir()
     with pytest.raises(OSError):
         write_text(tmp_path / "dir", "text")
@@ -536,6 +575,7 @@ HOSTILE = {
 
 @pytest.mark.parametrize("case", sorted(HOSTILE))
 def test_hostile_files_exit_2_with_a_located_message(tmp_path: Path, case: str) -> None:
+    """A hostile delivery file exits 2 with a located message, no traceback, no side effect."""
     text, message = HOSTILE[case]
     path = write(tmp_path / f"{case}.yaml", text)
     result = qualscale_process("plan", path.name, cwd=tmp_path)
@@ -548,12 +588,14 @@ def test_hostile_files_exit_2_with_a_located_message(tmp_path: Path, case: str) 
 
 
 def test_a_missing_file_exits_2(tmp_path: Path) -> None:
+    """A missing delivery file exits 2 with one line naming it."""
     result = qualscale_process("plan", "missing.yaml", cwd=tmp_path)
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr == "missing.yaml: $: file not found\n"
 
 
 def test_python_m_qualscale_plans(tmp_path: Path) -> None:
+    """python -m qualscale runs the CLI."""
     path = write(tmp_path / "d.yaml", DELIVERY)
     result = qualscale_process("plan", str(path), "--format", "json")
     assert (result.returncode, result.stderr) == (0, "")
@@ -562,6 +604,7 @@ def test_python_m_qualscale_plans(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(os.name != "posix", reason="a closed pipe is EPIPE on POSIX only")
 def test_a_closed_pipe_is_not_a_traceback() -> None:
+    """Output into a closed pipe exits 141 quietly."""
     process = subprocess.Popen(
         [sys.executable, "-m", "qualscale", "show", "billing-saas", "--format", "html"],
         stdout=subprocess.PIPE,
@@ -574,6 +617,7 @@ def test_a_closed_pipe_is_not_a_traceback() -> None:
 
 
 def test_import_validate_and_json_never_import_jinja2(delivery: Path) -> None:
+    """Only rendering a template imports jinja2; import, validate and JSON output do not."""
     script = textwrap.dedent(
         f"""
         import sys
@@ -614,6 +658,7 @@ def _git(repo: Path, *args: str) -> str:
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 def test_plan_from_a_git_range(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """plan --git reads the delivery from a commit: its id, type and components."""
     pytest.importorskip("qualscale.git", reason="qualscale.git is not there yet")
     _git(tmp_path, "init", "-q")
     write(tmp_path / "README.md", "hello\n")
@@ -636,6 +681,7 @@ def test_plan_from_a_git_range(capsys: pytest.CaptureFixture[str], tmp_path: Pat
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 def test_a_bad_git_range_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A git range outside a repository exits 2 with one line."""
     pytest.importorskip("qualscale.git", reason="qualscale.git is not there yet")
     code, out, err = run(capsys, "classify", "--git", "HEAD", "--repo", str(tmp_path))
     assert (code, out) == (2, "")
@@ -647,6 +693,7 @@ def test_a_bad_git_range_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: P
 
 
 def test_the_pre_commit_hook_validates_qualscale_files() -> None:
+    """The pre-commit hook runs qualscale validate on scale and delivery files only."""
     import re
 
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
@@ -664,3 +711,61 @@ def test_the_pre_commit_hook_validates_qualscale_files() -> None:
         assert selected(path), path
     for path in ("standards/scale.schema.json", "src/app.yaml", "standards/README.md"):
         assert not selected(path), path
+
+
+# ------------------------------------------------------------- determinism
+
+PLAN_FORMATS = ("markdown", "text", "html", "json", "yaml")
+HASH_SEEDS = ("0", "1", "2", "random")
+
+# `batch` writes one format per run; one process per hash seed runs `python -m
+# qualscale batch` once per format (as runpy does for -m), so the test starts 4
+# interpreters instead of 20 and stays within a few seconds.
+BATCH_EVERY_FORMAT = """\
+import json, runpy, sys
+for argv in json.loads(sys.argv[1]):
+    sys.argv = ["qualscale", *argv]
+    try:
+        runpy.run_module("qualscale", run_name="__main__", alter_sys=True)
+    except SystemExit as exit:
+        if exit.code:
+            raise
+"""
+
+
+def test_every_example_plans_byte_identically_under_any_hash_seed(tmp_path: Path) -> None:
+    """Every example delivery gives byte-identical plans in every format, whatever the hash seed."""
+    examples = ROOT / "examples"
+    deliveries = sorted((examples / "deliveries").glob("*.yaml"))
+    inputs = [*map(str, deliveries), "--history", str(examples / "history.yaml")]
+
+    def batches(out: Path) -> str:
+        return json.dumps(
+            [
+                ["batch", *inputs, "--format", format, "--output-dir", str(out / format)]
+                for format in PLAN_FORMATS
+            ]
+        )
+
+    runs = {
+        seed: subprocess.Popen(
+            [sys.executable, "-c", BATCH_EVERY_FORMAT, batches(tmp_path / seed)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        )
+        for seed in HASH_SEEDS
+    }
+    for seed, process in runs.items():
+        _, err = process.communicate(timeout=60)
+        assert process.returncode == 0, (seed, err)
+    outputs = {
+        seed: {
+            path.relative_to(tmp_path / seed).as_posix(): path.read_bytes()
+            for path in sorted((tmp_path / seed).rglob("*.*"))
+        }
+        for seed in HASH_SEEDS
+    }
+    assert len(outputs["0"]) == len(deliveries) * len(PLAN_FORMATS)
+    for seed in HASH_SEEDS[1:]:
+        assert outputs[seed] == outputs["0"], seed

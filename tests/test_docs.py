@@ -223,6 +223,7 @@ def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.relative_to(DOCS).as_posix())
 def test_code_blocks_work(page: Path, sandbox: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every fenced block of a docs page runs, parses or validates, in page order."""
     namespace: dict[str, Any] = {"__name__": "__docs__"}
     for block in blocks(page):
         unknown = block.markers - MARKERS
@@ -247,6 +248,7 @@ def test_code_blocks_work(page: Path, sandbox: Path, capsys: pytest.CaptureFixtu
 
 
 def test_blocks_are_found() -> None:
+    """The block parser finds python, yaml, json and console blocks, each with a language."""
     found = [b for page in PAGES for b in blocks(page)]
     langs = {b.lang for b in found}
     assert {"python", "yaml", "json", "console"} <= langs
@@ -254,6 +256,7 @@ def test_blocks_are_found() -> None:
 
 
 def test_block_parser_reads_markers_and_indented_fences(tmp_path: Path) -> None:
+    """The block parser reads the marker comments before a fence and indented fences."""
     page = tmp_path / "page.md"
     page.write_text(
         "text\n\n<!-- copy of: b.yaml -->\n<!-- partial -->\n<!-- file: a.yaml -->\n"
@@ -269,6 +272,7 @@ def test_block_parser_reads_markers_and_indented_fences(tmp_path: Path) -> None:
 
 
 def test_console_commands_take_their_exit_code_and_output() -> None:
+    """A console block's commands take the output shown after them, up to a redirection."""
     text = "$ qualscale validate x.yaml\nx.yaml:1: bad\n$ echo $?\n2\n"
     assert console_commands(text) == [
         Command("qualscale validate x.yaml", ("x.yaml:1: bad",)),
@@ -304,6 +308,7 @@ def cli_sections() -> dict[str, str]:
 
 
 def test_cli_page_has_a_section_per_command(capsys: pytest.CaptureFixture[str]) -> None:
+    """docs/cli.md has a section for exactly the commands the CLI has."""
     commands = cli_commands(capsys)
     assert "plan" in commands
     assert sorted(cli_sections()) == sorted(commands)
@@ -312,6 +317,7 @@ def test_cli_page_has_a_section_per_command(capsys: pytest.CaptureFixture[str]) 
 def test_cli_page_shows_every_option(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """docs/cli.md names every option of every command's help."""
     monkeypatch.setenv("COLUMNS", "80")
     text = CLI_PAGE.read_text(encoding="utf-8")
     missing = {}
@@ -326,6 +332,7 @@ def test_cli_page_shows_every_option(
 def test_cli_page_mentions_no_option_a_command_lacks(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    """Each command section of docs/cli.md names only options that command has."""
     extra = {}
     for command, section in cli_sections().items():
         known = set(_OPTION.findall(help_text(capsys, command)))
@@ -336,6 +343,7 @@ def test_cli_page_mentions_no_option_a_command_lacks(
 
 
 def test_cli_page_lists_every_exit_code() -> None:
+    """docs/cli.md lists every exit code of the CLI."""
     text = CLI_PAGE.read_text(encoding="utf-8")
     for code in (cli.EXIT_OK, cli.EXIT_FAILED, cli.EXIT_BAD_INPUT, cli.EXIT_INTERRUPTED):
         assert f"\n| {code} |" in text, code
@@ -355,6 +363,7 @@ def public_callables() -> Iterator[tuple[str, Any]]:
 
 
 def test_api_page_names_every_public_name() -> None:
+    """docs/api.md names every public name of the documented modules."""
     text = API_PAGE.read_text(encoding="utf-8")
     missing = []
     for qual, _ in public_callables():
@@ -366,6 +375,7 @@ def test_api_page_names_every_public_name() -> None:
 
 
 def test_api_page_names_every_parameter() -> None:
+    """docs/api.md names every parameter of every public function."""
     import inspect
 
     text = API_PAGE.read_text(encoding="utf-8")
@@ -403,6 +413,7 @@ def schema_keys(schema: Any) -> set[str]:
 
 @pytest.mark.parametrize("name", ["scale", "gates", "delivery", "history"])
 def test_every_file_key_is_documented(name: str) -> None:
+    """Every key of each file format's schema is documented in a code span."""
     schema = json.loads((STANDARDS / f"{name}.schema.json").read_text(encoding="utf-8"))
     text = "\n".join(
         (DOCS / page).read_text(encoding="utf-8")
@@ -413,8 +424,9 @@ def test_every_file_key_is_documented(name: str) -> None:
 
 
 def test_every_plan_document_key_is_documented() -> None:
+    """Every key of the plan document is documented in docs/file-formats.md."""
     delivery = qualscale.load_delivery(EXAMPLES / "deliveries" / "payment-hotfix.yaml")
-    doc = qualscale.plan(delivery).to_dict()
+    doc = qualscale.plan(delivery, qualscale.load_scale()).to_dict()
     keys = set(doc) | set(doc["scale"]) | set(doc["standard"])
     keys |= set(doc["rationale"][0]) | set(doc["requirements"][0])
     text = (DOCS / "file-formats.md").read_text(encoding="utf-8")
@@ -425,6 +437,7 @@ def test_every_plan_document_key_is_documented() -> None:
 
 
 def test_site_builds_strictly(tmp_path: Path) -> None:
+    """The documentation site builds with mkdocs --strict, the changelog included."""
     pytest.importorskip("mkdocs")
     done = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path)],
@@ -441,6 +454,7 @@ def test_site_builds_strictly(tmp_path: Path) -> None:
 
 
 def test_nav_lists_every_page() -> None:
+    """The mkdocs nav lists every docs page, and only the plugin page besides."""
     config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
     nav = {next(iter(item.values())) for item in config["nav"]}
     pages = {p.relative_to(DOCS).as_posix() for p in PAGES}

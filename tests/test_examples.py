@@ -121,6 +121,7 @@ def scope_at_least(
 
 
 def test_every_example_file_is_used() -> None:
+    """examples/ holds exactly the files this module knows and tests."""
     found = sorted(
         p.relative_to(EXAMPLES).as_posix()
         for p in EXAMPLES.rglob("*")
@@ -130,10 +131,12 @@ def test_every_example_file_is_used() -> None:
 
 
 def test_every_example_delivery_has_an_expected_standard() -> None:
+    """Every example delivery has an expected standard in the table here."""
     assert sorted(p.stem for p in DELIVERY_FILES) == sorted(EXPECTED)
 
 
 def test_readme_names_every_example() -> None:
+    """The examples README names every example file."""
     text = README.read_text(encoding="utf-8")
     missing = [name for name in EXAMPLE_FILES if name != "README.md" and f"`{name}`" not in text]
     assert missing == []
@@ -147,6 +150,7 @@ def test_readme_names_every_example() -> None:
 def test_delivery_plans_in_every_format(
     path: Path, fmt: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """Every example delivery plans in every format, showing its expected standard."""
     assert run("plan", path, "--format", fmt) == 0
     out, err = capsys.readouterr()
     assert err == ""
@@ -171,6 +175,7 @@ def test_delivery_plans_in_every_format(
 def test_delivery_gets_the_expected_standard(
     path: Path, scale: qualscale.Scale, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """Every example delivery gets the standard, size, risk and scopes a QA lead expects."""
     expected = EXPECTED[path.stem]
     data = plan_json(capsys, path)
     assert (data["standard"]["id"], data["size"], data["risk"]) == (
@@ -185,20 +190,25 @@ def test_delivery_gets_the_expected_standard(
 
 
 def test_docs_typo_and_ui_fix_need_no_performance_test() -> None:
+    """Neither the docs typo nor the UI label fix requires a performance test."""
     for name in ("docs-typo", "ui-label-fix"):
-        p = qualscale.plan(qualscale.load_delivery(DELIVERIES / f"{name}.yaml"))
+        p = qualscale.plan(
+            qualscale.load_delivery(DELIVERIES / f"{name}.yaml"), qualscale.load_scale()
+        )
         assert "performance" not in p.required_kinds, name
 
 
 def test_the_money_change_is_two_thousand_lines() -> None:
+    """The rating example is a change of at least 2,000 lines that touches money."""
     d = qualscale.load_delivery(DELIVERIES / "rating-vat-rounding.yaml")
-    p = qualscale.plan(d)
+    p = qualscale.plan(d, qualscale.load_scale())
     assert d.changes.lines is not None
     assert d.changes.lines >= 2000
     assert "money" in p.flags
 
 
 def test_migration_is_at_least_s4_whatever_its_size(scale: qualscale.Scale) -> None:
+    """The migration example gets at least S4 and full reconciliation, even when tiny."""
     d = qualscale.load_delivery(DELIVERIES / "legacy-migration.yaml")
     tiny = attrs.evolve(d, changes=qualscale.Changes(lines_added=3, files=1), flags=())
     for delivery in (d, tiny):
@@ -210,7 +220,10 @@ def test_migration_is_at_least_s4_whatever_its_size(scale: qualscale.Scale) -> N
 
 
 def test_missing_figures_are_classified_conservatively() -> None:
-    p = qualscale.plan(qualscale.load_delivery(DELIVERIES / "unknown-size.yaml"))
+    """The unknown-size example is assumed medium size and says that no type was given."""
+    p = qualscale.plan(
+        qualscale.load_delivery(DELIVERIES / "unknown-size.yaml"), qualscale.load_scale()
+    )
     reasons = " | ".join(r.message for r in p.rationale)
     assert "assumed at least medium (conservative)" in reasons
     assert "no change type given" in reasons
@@ -222,6 +235,7 @@ def test_missing_figures_are_classified_conservatively() -> None:
 def test_history_raises_the_small_deliveries_but_not_the_docs_typo(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    """The example history raises the small deliveries' standards but not the docs typo's."""
     got: dict[str, str] = {}
     for path in DELIVERY_FILES:
         data = plan_json(capsys, path, "--history", HISTORY)
@@ -239,8 +253,11 @@ def test_history_raises_the_small_deliveries_but_not_the_docs_typo(
 
 
 def test_history_is_in_the_rationale() -> None:
+    """A standard raised by history says so in the rationale."""
     history = qualscale.load_history(HISTORY)
-    p = qualscale.plan(qualscale.load_delivery(DELIVERIES / "ui-label-fix.yaml"), history=history)
+    p = qualscale.plan(
+        qualscale.load_delivery(DELIVERIES / "ui-label-fix.yaml"), qualscale.load_scale(), history
+    )
     assert any(r.rule == "history:escaped-defects" for r in p.rationale)
 
 
@@ -248,6 +265,7 @@ def test_history_is_in_the_rationale() -> None:
 
 
 def test_overlay_validates(capsys: pytest.CaptureFixture[str]) -> None:
+    """The overlay scale, the history and every example delivery validate against the overlay."""
     assert run("validate", OVERLAY, HISTORY, *DELIVERY_FILES, "--scale", OVERLAY) == 0
     out = capsys.readouterr().out
     assert f"ok: {OVERLAY} (scale billing-core 1.0-billing-core.1)" in out
@@ -256,6 +274,7 @@ def test_overlay_validates(capsys: pytest.CaptureFixture[str]) -> None:
 
 @pytest.mark.parametrize("path", DELIVERY_FILES, ids=lambda p: p.stem)
 def test_overlay_plans_every_delivery(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The overlay scale plans every example delivery under its own name."""
     data = plan_json(capsys, path, "--scale", OVERLAY, "--history", HISTORY)
     assert data["scale"]["name"] == "billing-core"
 
@@ -263,6 +282,7 @@ def test_overlay_plans_every_delivery(path: Path, capsys: pytest.CaptureFixture[
 def test_overlay_requires_static_security_analysis_at_s3(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    """The overlay makes static security analysis required at S3, where the base recommends it."""
     hotfix = DELIVERIES / "payment-hotfix.yaml"
     default = plan_json(capsys, hotfix)
     overlay = plan_json(capsys, hotfix, "--scale", OVERLAY)
@@ -277,6 +297,7 @@ def test_overlay_requires_static_security_analysis_at_s3(
 
 
 def test_overlay_keeps_the_shipped_items_and_adds_its_own() -> None:
+    """The overlay keeps the shipped components, adds its own and tightens a history rule."""
     base = qualscale.load_scale()
     overlay = qualscale.load_scale(OVERLAY)
     ids = [c.id for c in overlay.rules.components]
@@ -302,6 +323,7 @@ def documented_plan_context() -> set[str]:
 
 
 def test_template_uses_only_documented_context() -> None:
+    """The example template uses only the documented plan context variables and filters."""
     documented = documented_plan_context()
     assert {"plan", "kinds", "required", "advised", "discouraged", "version"} <= documented
     env = jinja2.Environment()
@@ -313,15 +335,17 @@ def test_template_uses_only_documented_context() -> None:
 
 @pytest.mark.parametrize("path", DELIVERY_FILES, ids=lambda p: p.stem)
 def test_template_renders_every_delivery(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The example template renders every example delivery with a task per required kind."""
     assert run("plan", path, "--template", TEMPLATE) == 0
     out = capsys.readouterr().out
-    p = qualscale.plan(qualscale.load_delivery(path))
+    p = qualscale.plan(qualscale.load_delivery(path), qualscale.load_scale())
     assert out.startswith(f"### {p.standard.id} · {p.standard.name} for {p.delivery.id}")
     assert out.count("- [ ] ") == len(p.required_kinds)
     assert "\n\n\n" not in out
 
 
 def test_template_lists_the_hotfix_checks(capsys: pytest.CaptureFixture[str]) -> None:
+    """The example template lists the hotfix's checks with environment and gate, and why S3."""
     assert run("plan", DELIVERIES / "payment-hotfix.yaml", "--template", TEMPLATE) == 0
     out = capsys.readouterr().out
     assert "- [ ] Regression tests (targeted) in Staging, before G3 · " in out
@@ -330,6 +354,7 @@ def test_template_lists_the_hotfix_checks(capsys: pytest.CaptureFixture[str]) ->
 
 
 def test_template_in_batch(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """batch with the example template writes one file per example delivery."""
     out = tmp_path / "mr"
     assert run("batch", DELIVERIES, "--output-dir", out, "--template", TEMPLATE) == 0
     written = sorted(p.name for p in out.iterdir())
@@ -352,6 +377,7 @@ def run_script(*argv: str | Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_script_writes_one_checklist_per_delivery(tmp_path: Path) -> None:
+    """The release script writes each delivery's Markdown plan and an index by standard."""
     out = tmp_path / "checklists"
     done = run_script(DELIVERIES, "--out", out, "--scale", OVERLAY, "--history", HISTORY)
     assert (done.returncode, done.stderr) == (0, "")
@@ -375,6 +401,7 @@ def test_script_writes_one_checklist_per_delivery(tmp_path: Path) -> None:
 
 
 def test_script_reports_a_bad_delivery_and_writes_nothing(tmp_path: Path) -> None:
+    """The release script reports a bad delivery, exits 2 and writes nothing."""
     folder = tmp_path / "release"
     folder.mkdir()
     (folder / "good.yaml").write_text((DELIVERIES / "docs-typo.yaml").read_text("utf-8"), "utf-8")
@@ -397,6 +424,7 @@ def readme_commands() -> list[str]:
 
 
 def test_readme_has_a_command_per_example() -> None:
+    """The examples README has a command using each example file."""
     commands = " ".join(readme_commands())
     for name in EXAMPLE_FILES:
         if name != "README.md":
@@ -410,6 +438,7 @@ def test_readme_command_runs(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    """Each command in the examples README runs successfully as written."""
     monkeypatch.chdir(ROOT)
     argv = shlex.split(command)
     for i, arg in enumerate(argv[:-1]):

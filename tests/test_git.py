@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+import qualscale
 from qualscale import git as qgit
 from qualscale.errors import GitError
 from qualscale.git import guess_type, read_git_delivery
@@ -90,6 +91,7 @@ def git_source(delivery: dict[str, object]) -> dict[str, Any]:
 
 
 def test_single_commit_is_a_full_delivery(repo: Repo) -> None:
+    """One commit becomes a full delivery: id, title, type, changes, paths and git source."""
     base = repo.git("rev-parse", "HEAD")
     head = repo.commit("feat: round VAT per line", {"src/app.py": "a = 1\nb = 2\nc = 3\n"})
 
@@ -118,6 +120,7 @@ def test_single_commit_is_a_full_delivery(repo: Repo) -> None:
 
 
 def test_root_commit_is_compared_with_the_empty_tree(repo: Repo) -> None:
+    """A root commit is compared with the empty tree."""
     root = repo.git("rev-list", "--max-parents=0", "HEAD")
     repo.commit("docs: more", {"README.md": "hello\nworld\n"})
 
@@ -131,6 +134,7 @@ def test_root_commit_is_compared_with_the_empty_tree(repo: Repo) -> None:
 
 
 def test_merge_commit_brings_in_the_commits_of_the_merged_branch(repo: Repo) -> None:
+    """A merge commit covers the merged branch's commits, changes and riskiest type."""
     repo.git("checkout", "-q", "-b", "topic")
     repo.commit("fix: off by one", {"src/app.py": "a = 2\n"})
     repo.git("checkout", "-q", "main")
@@ -146,6 +150,7 @@ def test_merge_commit_brings_in_the_commits_of_the_merged_branch(repo: Repo) -> 
 
 
 def test_a_missing_type_is_left_out(repo: Repo) -> None:
+    """A subject with no recognisable type leaves the delivery type out."""
     repo.commit("Update things", {"src/app.py": "a = 5\n"})
 
     delivery = read_git_delivery("HEAD", repo.path)
@@ -159,6 +164,7 @@ def test_a_missing_type_is_left_out(repo: Repo) -> None:
     [("feat!: drop the v1 API", ""), ("feat: drop v1", "BREAKING CHANGE: v1 is gone")],
 )
 def test_breaking_changes_are_noted(repo: Repo, subject: str, body: str) -> None:
+    """A '!' after the type or a BREAKING CHANGE footer marks the delivery breaking."""
     repo.commit(subject, {"src/app.py": "a = 9\n"}, body=body)
 
     assert git_source(read_git_delivery("HEAD", repo.path))["breaking"] is True
@@ -168,6 +174,7 @@ def test_breaking_changes_are_noted(repo: Repo, subject: str, body: str) -> None
 
 
 def test_range_takes_the_riskiest_type_and_counts_commits(repo: Repo) -> None:
+    """A range takes the riskiest commit type, counts commits and sums the diff."""
     base = repo.git("rev-parse", "HEAD")
     repo.commit("docs: explain", {"README.md": "hello\nthere\n"})
     repo.commit("fix(vat): round per line", {"src/app.py": "a = 2\n"})
@@ -186,7 +193,31 @@ def test_range_takes_the_riskiest_type_and_counts_commits(repo: Repo) -> None:
     assert source["subjects_types"] == {"bugfix": 1, "config": 1, "docs": 1, "feature": 1}
 
 
+@pytest.mark.parametrize(
+    ("types", "expected"),
+    [
+        (["docs", "bugfix", "feature"], "bugfix"),  # feature and bugfix are medium: order breaks it
+        (["hotfix", "data-migration"], "data-migration"),  # critical beats high
+        (["release", "hotfix"], "hotfix"),  # both high: RISK_ORDER breaks the tie
+        (["docs", "config"], "config"),
+    ],
+)
+def test_riskiest_type_follows_the_scales_risk_classes(types: list[str], expected: str) -> None:
+    """With a scale, a range's type is the one its risk classes rate riskiest."""
+    assert qgit.riskiest_type(types, qualscale.load_scale()) == expected
+
+
+def test_a_scale_can_reorder_the_riskiest_type() -> None:
+    """A scale that rates docs critical makes a docs commit decide the range's type."""
+    data = qualscale.load_scale().to_dict()
+    data["rules"]["risk"]["types"]["docs"] = "critical"
+    strict = qualscale.Scale.from_dict(data)
+    assert qgit.riskiest_type(["hotfix", "docs"]) == "hotfix"
+    assert qgit.riskiest_type(["hotfix", "docs"], strict) == "docs"
+
+
 def test_three_dot_range_starts_at_the_merge_base(repo: Repo) -> None:
+    """A three-dot range starts at the merge base, leaving out the other side's commits."""
     fork = repo.git("rev-parse", "HEAD")
     repo.git("checkout", "-q", "-b", "topic")
     repo.commit("feat: topic work", {"src/topic.py": "t = 1\n"})
@@ -202,11 +233,13 @@ def test_three_dot_range_starts_at_the_merge_base(repo: Repo) -> None:
 
 
 def test_empty_range_is_an_error(repo: Repo) -> None:
+    """A range with no commits raises a GitError."""
     with pytest.raises(GitError, match=r"range HEAD\.\.HEAD contains no commits"):
         read_git_delivery("HEAD..HEAD", repo.path)
 
 
 def test_reversed_range_is_an_error(repo: Repo) -> None:
+    """A reversed range has no commits and raises a GitError."""
     repo.commit("feat: x", {"x.py": "x\n"})
 
     with pytest.raises(GitError, match="contains no commits"):
@@ -217,6 +250,7 @@ def test_reversed_range_is_an_error(repo: Repo) -> None:
 
 
 def test_rename_lists_both_paths_and_records_the_rename(repo: Repo) -> None:
+    """A rename lists both paths, counts only the edited lines and records the rename."""
     body = "".join(f"line_{n} = {n}\n" for n in range(10))
     repo.commit("feat: body", {"src/app.py": body})
     repo.write("src/app.py", body + "z = 26\n")
@@ -232,6 +266,7 @@ def test_rename_lists_both_paths_and_records_the_rename(repo: Repo) -> None:
 
 
 def test_deletion_is_recorded(repo: Repo) -> None:
+    """A deleted file is listed, counted and recorded as deleted."""
     repo.git("rm", "-q", "README.md")
     repo.commit("docs: drop readme")
 
@@ -243,6 +278,7 @@ def test_deletion_is_recorded(repo: Repo) -> None:
 
 
 def test_binary_file_counts_as_a_file_with_no_lines(repo: Repo) -> None:
+    """A binary file counts as a changed file with no lines and is recorded as binary."""
     repo.commit("feat: logo", {"logo.png": b"\x89PNG\x00\x01\x02", "src/app.py": "a = 3\n"})
 
     delivery = read_git_delivery("HEAD", repo.path)
@@ -252,6 +288,7 @@ def test_binary_file_counts_as_a_file_with_no_lines(repo: Repo) -> None:
 
 
 def test_odd_file_names_survive(repo: Repo) -> None:
+    """File names with spaces, tabs, newlines and non-ASCII come through unchanged."""
     names = ["dir with space/naïve é.txt", "tab\there.txt", "new\nline.txt", ":colon.txt"]
     files: dict[str, str | bytes] = dict.fromkeys(names, "x\n")
     repo.commit("feat: odd names", files)
@@ -310,10 +347,12 @@ def test_odd_file_names_survive(repo: Repo) -> None:
     ],
 )
 def test_guess_type(subject: str, expected: str | None) -> None:
+    """A commit subject gives the delivery type its conventional prefix or keywords say."""
     assert expected == guess_type(subject)
 
 
 def test_risk_order_covers_every_guessable_type() -> None:
+    """The risk order ranks every type a subject can be guessed as, and no other."""
     assert set(qgit.RISK_ORDER) == set(qgit._TYPE_ALIASES.values())
 
 
@@ -321,6 +360,7 @@ def test_risk_order_covers_every_guessable_type() -> None:
 
 
 def test_not_a_repository(tmp_path: Path) -> None:
+    """Reading outside a git repository raises a GitError saying so."""
     plain = tmp_path / "plain"
     plain.mkdir()
 
@@ -329,12 +369,14 @@ def test_not_a_repository(tmp_path: Path) -> None:
 
 
 def test_missing_directory(tmp_path: Path) -> None:
+    """Reading from a missing directory raises a GitError saying so."""
     with pytest.raises(GitError, match="no such directory"):
         read_git_delivery("HEAD", tmp_path / "missing")
 
 
 @pytest.mark.parametrize("revision", ["nope", "nope..HEAD", "HEAD...nope", "HEAD^{tree}"])
 def test_unknown_revision_is_named(repo: Repo, revision: str) -> None:
+    """An unknown revision raises a GitError naming it, without blaming a shallow clone."""
     name = "HEAD^{tree}" if "tree" in revision else "nope"
 
     with pytest.raises(GitError, match=f"unknown revision '{name}'".replace("^", r"\^")) as info:
@@ -343,11 +385,13 @@ def test_unknown_revision_is_named(repo: Repo, revision: str) -> None:
 
 
 def test_option_like_revision_is_refused(repo: Repo) -> None:
+    """A revision that looks like a git option is refused as an unknown revision."""
     with pytest.raises(GitError, match="unknown revision '--output=x'"):
         read_git_delivery("--output=x", repo.path)
 
 
 def test_git_not_installed(repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without git on the PATH reading raises a GitError saying git is not installed."""
     empty = tmp_path / "empty-bin"
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
@@ -371,6 +415,7 @@ def shallow(repo: Repo, tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("revision", ["HEAD~1..HEAD", "HEAD~2", "HEAD"])
 def test_shallow_clone_lacking_the_base(shallow: Path, revision: str) -> None:
+    """A shallow clone lacking the base raises a GitError advising to unshallow."""
     with pytest.raises(
         GitError, match=r"shallow clone: fetch more history \(git fetch --unshallow\)"
     ):
@@ -402,6 +447,7 @@ def _commands(calls: list[list[str]]) -> list[str]:
 def test_git_processes_do_not_grow_with_files_or_commits(
     tmp_path: Path, git_calls: list[list[str]]
 ) -> None:
+    """The git processes started are the same few whatever the number of files or commits."""
     small = Repo(tmp_path / "small")
     small_base = small.commit("chore: init", {"a.txt": "a\n"})
     small.commit("feat: one", {"f0.txt": "0\n"})
@@ -426,6 +472,7 @@ def test_git_processes_do_not_grow_with_files_or_commits(
 
 
 def test_recorder_sees_every_git_process(repo: Repo, git_calls: list[list[str]]) -> None:
+    """The process recorder sees every git process, including the root commit's rev-parse."""
     root = repo.git("rev-list", "--max-parents=0", "HEAD")
     git_calls.clear()
 
@@ -435,6 +482,7 @@ def test_recorder_sees_every_git_process(repo: Repo, git_calls: list[list[str]])
 
 
 def test_reading_is_deterministic(repo: Repo) -> None:
+    """Reading the same range twice gives identical JSON."""
     files: dict[str, str | bytes] = {"z.txt": "z\n", "a.txt": "a\n", "m.bin": b"\x00"}
     repo.commit("feat: a", files)
 

@@ -15,7 +15,7 @@ DELIVERIES = EXAMPLES / "deliveries"
 
 
 def example(name: str) -> TestPlan:
-    return plan(qualscale.load_delivery(DELIVERIES / f"{name}.yaml"))
+    return plan(qualscale.load_delivery(DELIVERIES / f"{name}.yaml"), qualscale.load_scale())
 
 
 def required(p: TestPlan) -> dict[str, str | None]:
@@ -23,6 +23,7 @@ def required(p: TestPlan) -> dict[str, str | None]:
 
 
 def test_docs_typo_needs_only_the_suite() -> None:
+    """A docs typo gets S1: only the unit suite is required, performance is discouraged."""
     p = example("docs-typo")
     assert p.standard.id == "S1"
     assert required(p) == {"unit": "suite"}
@@ -30,12 +31,14 @@ def test_docs_typo_needs_only_the_suite() -> None:
 
 
 def test_ui_label_fix_needs_no_performance_test() -> None:
+    """A UI label fix gets S1 and no required performance test."""
     p = example("ui-label-fix")
     assert p.standard.id == "S1"
     assert "performance" not in required(p)
 
 
 def test_large_money_change_needs_everything_at_depth() -> None:
+    """A large money change gets S5: every kind required at its deepest scope."""
     p = example("rating-vat-rounding")
     assert p.standard.id == "S5"
     assert required(p) == {
@@ -51,6 +54,7 @@ def test_large_money_change_needs_everything_at_depth() -> None:
 
 
 def test_data_migration_validates_its_data_in_full() -> None:
+    """A data migration requires full reconciliation in pre-production at G3, and says why."""
     p = example("legacy-migration")
     assert p.standard.rank >= 4
     dv = p.requirement("data-validation")
@@ -66,12 +70,14 @@ def test_data_migration_validates_its_data_in_full() -> None:
 
 
 def test_security_change_requires_security_tests() -> None:
+    """A change to API token scopes requires security and integration tests."""
     p = example("api-token-scopes")
     assert required(p)["security"] in {"targeted", "penetration"}
     assert required(p)["integration"] is not None
 
 
 def test_money_hotfix_requires_targeted_regression_and_recomputed_invoices() -> None:
+    """A money hotfix gets S3 with targeted regression and sampled data validation."""
     p = example("payment-hotfix")
     assert p.standard.id == "S3"
     regression = p.requirement("regression")
@@ -82,6 +88,7 @@ def test_money_hotfix_requires_targeted_regression_and_recomputed_invoices() -> 
 
 
 def test_adjustment_raises_obligation_and_keeps_the_standard_text(scale: qualscale.Scale) -> None:
+    """A flag raises an optional requirement to required and keeps the standard's criteria."""
     # S2 leaves security optional; the security flag makes it required, targeted.
     d = Delivery.from_dict(
         {
@@ -107,12 +114,14 @@ def test_adjustment_raises_obligation_and_keeps_the_standard_text(scale: qualsca
 
 @pytest.mark.parametrize("path", sorted(DELIVERIES.glob("*.yaml")), ids=lambda p: p.stem)
 def test_every_example_gets_a_required_test(path: Path) -> None:
-    p = plan(qualscale.load_delivery(path))
+    """Every example delivery's plan requires a test and gives a reason for each requirement."""
+    p = plan(qualscale.load_delivery(path), qualscale.load_scale())
     assert p.by_obligation("required")
     assert all(r.because for r in p.requirements)
 
 
 def test_requirements_are_ordered_by_gate_then_environment(scale: qualscale.Scale) -> None:
+    """A plan lists its requirements by gate order, then by environment order."""
     p = example("rating-vat-rounding")
     gates = [g.id for g in scale.gates]
     envs = [e.id for e in scale.environments]
@@ -121,6 +130,7 @@ def test_requirements_are_ordered_by_gate_then_environment(scale: qualscale.Scal
 
 
 def test_plan_json_has_the_documented_shape() -> None:
+    """The plan document has the documented keys in the documented order."""
     data = example("rating-vat-rounding").to_dict()
     assert list(data) == [
         "delivery",
@@ -152,16 +162,20 @@ def test_plan_json_has_the_documented_shape() -> None:
 
 
 def test_plan_round_trips() -> None:
+    """A plan rebuilt from its JSON equals the original."""
     p = example("legacy-migration")
     assert TestPlan.from_dict(json.loads(p.to_json())) == p
 
 
-def test_default_scale_is_used_when_none_given(scale: qualscale.Scale) -> None:
+def test_plan_needs_a_scale() -> None:
+    """plan has no default scale: the caller names the one it plans with."""
     d = Delivery(id="X")
-    assert plan(d) == plan(d, scale)
+    with pytest.raises(TypeError):
+        plan(d)  # type: ignore[call-arg]
 
 
 def test_plan_names_the_exact_scale(scale: qualscale.Scale) -> None:
+    """A plan names the scale it used by name, version and SHA-256."""
     p = plan(Delivery(id="X"), scale)
     assert (p.scale.name, p.scale.version, p.scale.sha256) == (
         scale.name,
@@ -171,6 +185,7 @@ def test_plan_names_the_exact_scale(scale: qualscale.Scale) -> None:
 
 
 def test_overlay_scale_changes_the_plan() -> None:
+    """An overlay's own component outranks the shipped one and raises the plan."""
     overlay = qualscale.load_scale(EXAMPLES / "project-scale.yaml")
     d = Delivery.from_dict(
         {
@@ -180,7 +195,7 @@ def test_overlay_scale_changes_the_plan() -> None:
             "paths": ["config/tenants/acme.yaml"],
         }
     )
-    base_plan, project_plan = plan(d), plan(d, overlay)
+    base_plan, project_plan = plan(d, qualscale.load_scale()), plan(d, overlay)
     assert (base_plan.components, base_plan.standard.id) == (("config",), "S1")
     # The overlay's component has a higher priority than the shipped config/**.
     assert (project_plan.components, project_plan.flags) == (("tenant-config",), ("money",))
@@ -188,11 +203,15 @@ def test_overlay_scale_changes_the_plan() -> None:
     assert project_plan.scale.name == "billing-core"
 
 
-def test_testplan_is_not_collected_by_pytest() -> None:
-    assert TestPlan.__test__ is False
+def test_testplan_is_not_collected_by_pytest(pytester: pytest.Pytester) -> None:
+    """A test module that imports TestPlan gets no collection warning for it."""
+    pytester.makepyfile("from qualscale import TestPlan\n\ndef test_one():\n    pass\n")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, warnings=0)
 
 
 def test_a_classification_made_earlier_gives_the_same_plan(scale: qualscale.Scale) -> None:
+    """Passing a classification made earlier gives the same plan as classifying again."""
     d = qualscale.load_delivery(DELIVERIES / "payment-hotfix.yaml")
     made = qualscale.classify(d, scale)
     assert plan(d, scale, classification=made) == plan(d, scale)

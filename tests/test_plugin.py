@@ -11,14 +11,15 @@ from typing import Any
 
 import pytest
 
+import _qualscale_pytestplugin
 import qualscale
-from qualscale import pytest_plugin
-from qualscale.pytest_plugin import DEFAULT_KINDS, marker_name
+from _qualscale_pytestplugin import DEFAULT_KINDS, marker_name
 
 # pytester's in-process runs restore sys.modules after each run, so a module first
 # imported inside a run is imported afresh by the next one - and yaml's C extension
 # keeps making the node classes of the first import. Load the core out here, once.
-from qualscale import _loading, git, verify  # noqa: F401  # isort: skip
+from qualscale import git, loading, verification  # noqa: F401  # isort: skip
+from qualscale._pytest import activate, session  # noqa: F401  # isort: skip
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestAssertRewriteWarning")
 
@@ -126,31 +127,90 @@ def project(pytester: pytest.Pytester) -> pytest.Pytester:
 
 
 def test_idle_plugin_adds_no_header_and_no_summary(project: pytest.Pytester) -> None:
+    """Without a delivery a configured project runs as if qualscale were not there."""
+    project.makeini("[pytest]\nqualscale_select = true\n")
     result = project.runpytest()
     result.assert_outcomes(passed=9)
     assert not mentions_qualscale(result)
 
 
-def test_idle_plugin_imports_nothing_of_the_core(pytester: pytest.Pytester) -> None:
+@pytest.mark.parametrize("ini", ["", "[pytest]\nqualscale_select = true\n"])
+def test_idle_plugin_imports_nothing_of_the_core(pytester: pytest.Pytester, ini: str) -> None:
+    """Idle, configured or not, the plugin loads its front door and nothing of qualscale."""
+    if ini:
+        pytester.makeini(ini)
     pytester.makeconftest(
         """
         import json, sys
 
         def pytest_sessionfinish(session):
-            heavy = ("qualscale", "cattrs", "yaml", "jinja2")
+            heavy = ("qualscale", "attrs", "cattrs", "yaml", "jinja2")
             loaded = [m for m in sys.modules if m.split(".")[0] in heavy]
+            plugin = "_qualscale_pytestplugin" in sys.modules
             with open("modules.json", "w") as stream:
-                json.dump(sorted(loaded), stream)
+                json.dump({"loaded": sorted(loaded), "plugin": plugin}, stream)
         """
     )
     pytester.makepyfile("def test_one(): pass")
     result = pytester.runpytest_subprocess(*NO_HYPOTHESIS)
     result.assert_outcomes(passed=1)
     modules = json.loads((pytester.path / "modules.json").read_text())
-    assert modules == ["qualscale", "qualscale.pytest_plugin"]
+    assert modules == {"loaded": [], "plugin": True}
 
 
-def test_default_kind_markers_are_registered_when_idle(project: pytest.Pytester) -> None:
+UNIT_TEST = """
+import pytest
+
+@pytest.mark.unit
+def test_one():
+    pass
+"""
+
+
+def test_installed_but_unconfigured_plugin_registers_no_markers(pytester: pytest.Pytester) -> None:
+    """Installation alone declares no marker, so --strict-markers still catches ``unit``."""
+    pytester.makepyfile(UNIT_TEST)
+    # In a subprocess: pytest.mark remembers the markers of earlier in-process runs.
+    result = pytester.runpytest_subprocess("--strict-markers", *NO_HYPOTHESIS)
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(["*'unit' not found in `markers` configuration option*"])
+
+
+@pytest.mark.parametrize(
+    ("ini", "conftest"),
+    [
+        ("qualscale_default_kind = unit", ""),
+        ("qualscale_select = false", ""),
+        ("qualscale_kinds =\n    performance: perf", ""),
+        ("", "def pytest_qualscale_delivery(config):\n    return None\n"),
+    ],
+    ids=["default-kind", "select-false", "kinds", "delivery-hook"],
+)
+def test_configured_project_gets_the_kind_markers_while_idle(
+    pytester: pytest.Pytester, ini: str, conftest: str
+) -> None:
+    """Any qualscale ini key, or a qualscale hook, declares the kind markers without a delivery."""
+    pytester.makeini(f"[pytest]\n{ini}\nmarkers = perf: a performance test\n")
+    if conftest:
+        pytester.makeconftest(conftest)
+    pytester.makepyfile(UNIT_TEST)
+    result = pytester.runpytest_subprocess("--strict-markers", *NO_HYPOTHESIS)
+    result.assert_outcomes(passed=1)
+    assert not mentions_qualscale(result)
+
+
+def test_an_ini_override_configures_qualscale(pytester: pytest.Pytester) -> None:
+    """``-o qualscale_select=true`` on the command line counts as configuring qualscale."""
+    pytester.makepyfile(UNIT_TEST)
+    result = pytester.runpytest_subprocess(
+        "--strict-markers", "-o", "qualscale_select=true", *NO_HYPOTHESIS
+    )
+    result.assert_outcomes(passed=1)
+
+
+def test_configured_explicit_kind_marker_is_declared(project: pytest.Pytester) -> None:
+    """A configured project may use ``qualscale_kind(...)`` under --strict-markers while idle."""
+    project.makeini("[pytest]\nqualscale_enforce = true\n")
     project.makepyfile(
         test_explicit="""
         import pytest
@@ -165,12 +225,22 @@ def test_default_kind_markers_are_registered_when_idle(project: pytest.Pytester)
 
 
 def test_every_default_kind_has_a_marker(pytester: pytest.Pytester) -> None:
+    """``pytest --markers`` of a configured project lists every default kind's marker."""
+    pytester.makeini("[pytest]\nqualscale_select = true\n")
     result = pytester.runpytest("--markers")
     result.stdout.fnmatch_lines([f"@pytest.mark.{marker_name(k)}: *" for k in DEFAULT_KINDS])
     result.stdout.fnmatch_lines(["@pytest.mark.qualscale_kind(kind): *"])
 
 
+def test_unconfigured_project_lists_no_qualscale_markers(pytester: pytest.Pytester) -> None:
+    """``pytest --markers`` of a project that does not use qualscale shows none of its markers."""
+    result = pytester.runpytest("--markers")
+    assert "(qualscale)" not in result.stdout.str()
+    assert "qualscale_kind" not in result.stdout.str()
+
+
 def test_marker_name_replaces_dashes() -> None:
+    """A kind's marker name has underscores for dashes."""
     assert marker_name("data-validation") == "data_validation"
 
 
@@ -178,6 +248,7 @@ def test_marker_name_replaces_dashes() -> None:
 
 
 def test_header_names_delivery_standard_and_source(project: pytest.Pytester) -> None:
+    """The header names the delivery, its standard, where both came from and the modes."""
     result = project.runpytest("--qualscale-delivery", "typo.yaml")
     result.stdout.fnmatch_lines(
         [
@@ -190,6 +261,7 @@ def test_header_names_delivery_standard_and_source(project: pytest.Pytester) -> 
 
 
 def test_summary_lists_every_kind_with_counts_and_verdict(project: pytest.Pytester) -> None:
+    """The summary lists every kind with obligation, counts and verdict, then the outcome."""
     result = project.runpytest("--qualscale-delivery", "typo.yaml")
     result.assert_outcomes(passed=9)
     result.stdout.fnmatch_lines(
@@ -215,6 +287,7 @@ def test_summary_lists_every_kind_with_counts_and_verdict(project: pytest.Pytest
 def test_select_deselects_exactly_the_performance_tests_for_a_docs_typo(
     project: pytest.Pytester,
 ) -> None:
+    """--qualscale-select deselects the kinds the standard omits or discourages, saying why."""
     result = project.runpytest("--qualscale-delivery", "typo.yaml", "--qualscale-select", "-v")
     result.assert_outcomes(passed=3, deselected=6)
     ran = {line.split(" ")[0] for line in result.stdout.lines if " PASSED" in line}
@@ -234,17 +307,20 @@ def test_select_deselects_exactly_the_performance_tests_for_a_docs_typo(
 
 
 def test_select_keeps_every_kind_the_money_delivery_asks_for(project: pytest.Pytester) -> None:
+    """--qualscale-select keeps every test when the standard asks for every kind."""
     result = project.runpytest("--qualscale-delivery", "money.yaml", "--qualscale-select")
     result.assert_outcomes(passed=9)
 
 
 def test_select_from_the_ini_file(project: pytest.Pytester) -> None:
+    """qualscale_select = true in the ini file selects like the option."""
     project.makeini("[pytest]\nqualscale_select = true\n")
     result = project.runpytest("--qualscale-delivery", "typo.yaml")
     result.assert_outcomes(passed=3, deselected=6)
 
 
 def test_deselection_by_others_is_counted_per_kind(project: pytest.Pytester) -> None:
+    """Tests deselected by -k are counted as deselected in their kind."""
     project.runpytest(
         "--qualscale-delivery", "typo.yaml", "-k", "not throughput", "--qualscale-report=r.json"
     )
@@ -255,12 +331,14 @@ def test_deselection_by_others_is_counted_per_kind(project: pytest.Pytester) -> 
 
 
 def test_enforce_passes_when_every_required_kind_passed(project: pytest.Pytester) -> None:
+    """--qualscale-enforce passes the session when every required kind passed."""
     result = project.runpytest("--qualscale-delivery", "money.yaml", "--qualscale-enforce")
     assert result.ret == pytest.ExitCode.OK
     result.stdout.fnmatch_lines(["qualscale: every required kind passed"])
 
 
 def test_enforce_fails_when_the_regression_test_fails(pytester: pytest.Pytester) -> None:
+    """--qualscale-enforce fails the session when a required kind has a failure."""
     make_project(pytester, regression_ok=False)
     result = pytester.runpytest("--qualscale-delivery", "money.yaml", "--qualscale-enforce")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
@@ -275,6 +353,7 @@ def test_enforce_fails_when_the_regression_test_fails(pytester: pytest.Pytester)
 def test_enforce_fails_without_performance_tests_for_the_money_delivery(
     project: pytest.Pytester,
 ) -> None:
+    """--qualscale-enforce fails the session when a required kind has no tests."""
     (project.path / "test_performance.py").unlink()
     result = project.runpytest("--qualscale-delivery", "money.yaml", "--qualscale-enforce")
     result.assert_outcomes(passed=7)
@@ -288,6 +367,7 @@ def test_enforce_fails_without_performance_tests_for_the_money_delivery(
 
 
 def test_without_enforce_a_missing_kind_only_warns(project: pytest.Pytester) -> None:
+    """Without --qualscale-enforce a missing required kind is reported but passes."""
     (project.path / "test_performance.py").unlink()
     result = project.runpytest("--qualscale-delivery", "money.yaml")
     assert result.ret == pytest.ExitCode.OK
@@ -295,6 +375,7 @@ def test_without_enforce_a_missing_kind_only_warns(project: pytest.Pytester) -> 
 
 
 def test_enforce_fails_when_every_test_is_deselected(project: pytest.Pytester) -> None:
+    """--qualscale-enforce fails the session when every test is deselected."""
     result = project.runpytest(
         "--qualscale-delivery", "typo.yaml", "--qualscale-enforce", "-k", "nothing_matches"
     )
@@ -302,6 +383,7 @@ def test_enforce_fails_when_every_test_is_deselected(project: pytest.Pytester) -
 
 
 def test_setup_and_teardown_errors_fail_their_kind(pytester: pytest.Pytester) -> None:
+    """Setup and teardown errors count as failures; xfail and skip count as skipped."""
     pytester.makepyfile(
         """
         import pytest
@@ -347,6 +429,7 @@ def test_setup_and_teardown_errors_fail_their_kind(pytester: pytest.Pytester) ->
 
 
 def test_json_report_holds_plan_and_verdict(project: pytest.Pytester) -> None:
+    """The JSON report holds the plan and the verdict per kind, written atomically."""
     project.runpytest("--qualscale-delivery", "money.yaml", "--qualscale-report", "out.json")
     document = report(project, "out.json")
     plan = qualscale.TestPlan.from_dict(document["plan"])
@@ -358,6 +441,7 @@ def test_json_report_holds_plan_and_verdict(project: pytest.Pytester) -> None:
 
 
 def test_markdown_report_is_a_job_summary(project: pytest.Pytester) -> None:
+    """The Markdown report is a job summary: verdict, problems, a table and the reasons."""
     (project.path / "test_performance.py").unlink()
     project.runpytest("--qualscale-delivery", "money.yaml", "--qualscale-report", "summary.md")
     text = (project.path / "summary.md").read_text(encoding="utf-8")
@@ -365,7 +449,10 @@ def test_markdown_report_is_a_job_summary(project: pytest.Pytester) -> None:
     assert lines[0].startswith("## qualscale: MR-481 - S")
     assert "**Verdict: NOT met.**" in lines[2]
     assert "- performance missing (no passing test)" in lines
-    header = "| Kind | Obligation | Scope | Where | When | Passed | Failed | Skipped | Deselected |"
+    header = (
+        "| Kind | Obligation | Depth | Environment | Gate "
+        "| Passed | Failed | Skipped | Deselected |"
+    )
     assert any(line.startswith(header) for line in lines)
     row = next(line for line in lines if line.startswith("| performance |"))
     assert row.endswith("| 0 | 0 | 0 | 0 | **missing** |")
@@ -373,6 +460,7 @@ def test_markdown_report_is_a_job_summary(project: pytest.Pytester) -> None:
 
 
 def test_unwritable_report_is_reported_and_fails_the_session(project: pytest.Pytester) -> None:
+    """A report that cannot be written at the end fails the session with a usage error."""
     (project.path / "out").mkdir()
     project.makepyfile(test_cleanup="import shutil\n\ndef test_rm(): shutil.rmtree('out')\n")
     result = project.runpytest(
@@ -383,6 +471,7 @@ def test_unwritable_report_is_reported_and_fails_the_session(project: pytest.Pyt
 
 
 def test_report_into_a_directory_is_a_usage_error(project: pytest.Pytester) -> None:
+    """A report path that is a directory is a usage error at start."""
     (project.path / "report.md").mkdir()
     result = project.runpytest("--qualscale-delivery=typo.yaml", "--qualscale-report=report.md")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
@@ -393,6 +482,7 @@ def test_report_into_a_directory_is_a_usage_error(project: pytest.Pytester) -> N
 
 
 def test_xdist_gives_the_same_selection_and_counts(project: pytest.Pytester) -> None:
+    """Under xdist the selection and the counts equal those of a serial run."""
     args = ["--qualscale-delivery", "typo.yaml", "--qualscale-select"]
     project.runpytest(*args, "--qualscale-report", "serial.json")
     result = project.runpytest_subprocess(
@@ -406,6 +496,7 @@ def test_xdist_gives_the_same_selection_and_counts(project: pytest.Pytester) -> 
 
 
 def test_xdist_counts_failures_and_enforces(pytester: pytest.Pytester) -> None:
+    """Under xdist failures are counted and --qualscale-enforce fails the session."""
     make_project(pytester, regression_ok=False)
     result = pytester.runpytest_subprocess(
         "--qualscale-delivery", "money.yaml", "--qualscale-enforce", *NO_HYPOTHESIS, "-n", "2"
@@ -471,6 +562,7 @@ def test_xdist_counts_failures_and_enforces(pytester: pytest.Pytester) -> None:
 def test_bad_values_are_usage_errors_naming_the_option(
     pytester: pytest.Pytester, args: list[str], files: dict[str, str], message: str
 ) -> None:
+    """Each bad option value is a usage error naming the option and the problem."""
     if files:
         pytester.makefile(".yaml", **files)
     pytester.makepyfile("def test_one(): pass")
@@ -480,6 +572,7 @@ def test_bad_values_are_usage_errors_naming_the_option(
 
 
 def test_warns_when_a_path_value_moved_the_rootdir(pytester: pytest.Pytester) -> None:
+    """An outside path after a space warns that it moved the rootdir; after '=' it does not."""
     # pytest-dev/pytest#8846: "--opt FILE" with FILE outside the project moves the rootdir.
     pytester.makeini("[pytest]\naddopts = -m 'not slow'\nmarkers = slow: slow\n")
     pytester.makepyfile(
@@ -505,6 +598,7 @@ def test_warns_when_a_path_value_moved_the_rootdir(pytester: pytest.Pytester) ->
 
 
 def test_bad_git_range_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    """A bad --qualscale-git range is a usage error naming the option and range."""
     pytester.makepyfile("def test_one(): pass")
     result = pytester.runpytest("--qualscale-git", "no-such-rev..HEAD")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
@@ -512,6 +606,8 @@ def test_bad_git_range_is_a_usage_error(pytester: pytest.Pytester) -> None:
 
 
 def test_git_range_gives_the_delivery(pytester: pytest.Pytester) -> None:
+    """--qualscale-git reads the delivery from a commit of the repository."""
+
     def run_git(*args: str) -> None:
         config = ["-c", "user.name=t", "-c", "user.email=t@example.com"]
         pytester.run("git", "-c", "init.defaultBranch=main", *config, *args)
@@ -533,6 +629,7 @@ def test_git_range_gives_the_delivery(pytester: pytest.Pytester) -> None:
 
 
 def test_ini_kinds_by_marker_expression_and_path_glob(pytester: pytest.Pytester) -> None:
+    """qualscale_kinds assigns kinds by marker expression, folder and path glob."""
     pytester.makeini(
         """
         [pytest]
@@ -575,7 +672,62 @@ def test_ini_kinds_by_marker_expression_and_path_glob(pytester: pytest.Pytester)
     }
 
 
+def test_path_rules_use_the_glob_dialect_of_the_scale(pytester: pytest.Pytester) -> None:
+    """``*`` stays in its folder, ``**`` crosses folders, a bare name matches anywhere."""
+    pytester.makeini(
+        """
+        [pytest]
+        qualscale_kinds =
+            performance: tests/perf/*.py
+            regression: tests/slow/**
+            security: *_sec.py
+        """
+    )
+    pytester.makepyfile(
+        **{
+            "tests/perf/test_rate": "def test_rate(): pass",
+            "tests/perf/deep/test_deep": "def test_deep(): pass",
+            "tests/slow/a/b/test_long": "def test_long(): pass",
+            "tests/auth/test_login_sec": "def test_login(): pass",
+        }
+    )
+    pytester.makefile(".yaml", typo=TYPO)
+    pytester.runpytest("--qualscale-delivery=typo.yaml", "--qualscale-report=r.json")
+    assert counts(report(pytester, "r.json")) == {
+        "unit": (1, 0, 0, 0, "passed"),
+        "regression": (1, 0, 0, 0, "passed"),
+        "performance": (1, 0, 0, 0, "passed"),
+        "security": (1, 0, 0, 0, "passed"),
+    }
+
+
+def test_marker_expression_with_keyword_arguments(pytester: pytest.Pytester) -> None:
+    """``db(kind="pg")`` matches a marker with that keyword argument, not another value."""
+    pytester.makeini(
+        "[pytest]\nmarkers = db: a database test\nqualscale_kinds =\n"
+        '    integration: db(kind="pg") and not slow\n'
+    )
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.db(kind="pg")
+        def test_pg(): pass
+
+        @pytest.mark.db(kind="sqlite")
+        def test_sqlite(): pass
+        """
+    )
+    pytester.makefile(".yaml", typo=TYPO)
+    result = pytester.runpytest(
+        "--strict-markers", "--qualscale-delivery=typo.yaml", "--qualscale-report=r.json"
+    )
+    result.assert_outcomes(passed=2)
+    assert counts(report(pytester, "r.json"))["integration"] == (1, 0, 0, 0, "passed")
+
+
 def test_explicit_kind_marker_wins_over_rules(pytester: pytest.Pytester) -> None:
+    """A qualscale_kind marker outranks the kind rules and the kind markers."""
     pytester.makeini("[pytest]\nqualscale_kinds =\n    performance: regression\n")
     pytester.makepyfile(
         """
@@ -600,6 +752,7 @@ def test_explicit_kind_marker_wins_over_rules(pytester: pytest.Pytester) -> None
 
 
 def test_default_kind_from_the_ini_file(pytester: pytest.Pytester) -> None:
+    """qualscale_default_kind sets the kind of tests with no marker and no rule."""
     pytester.makeini("[pytest]\nqualscale_default_kind = integration\n")
     pytester.makepyfile("def test_one(): pass")
     pytester.makefile(".yaml", typo=TYPO)
@@ -623,11 +776,21 @@ def test_default_kind_from_the_ini_file(pytester: pytest.Pytester) -> None:
             "qualscale_kinds =\n    just-a-word",
             "qualscale_kinds line 1 'just-a-word': expected 'kind: marker expression' or *",
         ),
+        (
+            "qualscale_kinds =\n    unit: (fast or slow",
+            "qualscale_kinds line 1 'unit: (fast or slow': bad marker expression: "
+            "expected ')' at column 14; found the end",
+        ),
         ("qualscale_default_kind = units", "qualscale_default_kind: unknown kind 'units'; *"),
+        (
+            "qualscale_select = maybe",
+            "ERROR: qualscale_select (in *tox.ini): invalid truth value 'maybe'",
+        ),
         ("qualscale_scale = missing.yaml", "ERROR: qualscale_scale (in *tox.ini): *not found"),
     ],
 )
 def test_bad_ini_values_name_the_key(pytester: pytest.Pytester, ini: str, message: str) -> None:
+    """Each bad ini value is a usage error naming the key, the line and the problem."""
     pytester.makeini(f"[pytest]\n{ini}\n")
     pytester.makepyfile("def test_one(): pass")
     pytester.makefile(".yaml", typo=TYPO)
@@ -637,6 +800,7 @@ def test_bad_ini_values_name_the_key(pytester: pytest.Pytester, ini: str, messag
 
 
 def test_unknown_kind_in_marker_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    """A qualscale_kind marker with an unknown kind is a usage error naming the test."""
     pytester.makepyfile(
         """
         import pytest
@@ -654,6 +818,7 @@ def test_unknown_kind_in_marker_is_a_usage_error(pytester: pytest.Pytester) -> N
 
 
 def test_kinds_of_a_custom_scale_get_markers(pytester: pytest.Pytester) -> None:
+    """The kinds of a custom scale get markers and are counted."""
     pytester.makefile(
         ".yaml",
         chaos="""\
@@ -688,6 +853,7 @@ def test_kinds_of_a_custom_scale_get_markers(pytester: pytest.Pytester) -> None:
 
 
 def test_hooks_supply_the_delivery_and_adjust_the_plan(project: pytest.Pytester) -> None:
+    """The delivery hook supplies the delivery and the plan hook adjusts the plan."""
     project.makeconftest(
         """
         import attrs
@@ -718,12 +884,14 @@ def test_hooks_supply_the_delivery_and_adjust_the_plan(project: pytest.Pytester)
 
 
 def test_hook_returning_nothing_leaves_the_plugin_idle(project: pytest.Pytester) -> None:
+    """A delivery hook that returns None leaves the plugin idle."""
     project.makeconftest("def pytest_qualscale_delivery(config):\n    return None\n")
     result = project.runpytest()
     assert not mentions_qualscale(result)
 
 
 def test_hook_returning_a_wrong_type_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    """A delivery hook that returns a wrong type is a usage error naming the type."""
     pytester.makeconftest("def pytest_qualscale_delivery(config):\n    return 'DOC-1'\n")
     pytester.makepyfile("def test_one(): pass")
     result = pytester.runpytest()
@@ -734,12 +902,13 @@ def test_hook_returning_a_wrong_type_is_a_usage_error(pytester: pytest.Pytester)
 
 
 def test_state_lives_in_the_config_stash(project: pytest.Pytester) -> None:
+    """The active plugin's state, the plan included, lives in the config stash."""
     project.makeconftest(
         """
-        from qualscale import pytest_plugin
+        from qualscale._pytest.session import ACTIVE
 
         def pytest_sessionfinish(session):
-            state = session.config.stash[pytest_plugin._ACTIVE]
+            state = session.config.stash[ACTIVE]
             print("stash plan", state.plan.standard.id)
         """
     )
@@ -748,13 +917,15 @@ def test_state_lives_in_the_config_stash(project: pytest.Pytester) -> None:
 
 
 def test_kind_reaches_junit_xml(project: pytest.Pytester) -> None:
+    """Each test's kind is written as a property in the JUnit XML."""
     project.runpytest("--qualscale-delivery", "typo.yaml", "--junitxml", "junit.xml")
     xml = (project.path / "junit.xml").read_text()
     assert '<property name="qualscale_kind" value="performance" />' in xml
 
 
 def test_plugin_module_imports_only_pytest_and_the_standard_library() -> None:
-    tree = ast.parse(Path(pytest_plugin.__file__).read_text(encoding="utf-8"))
+    """The plugin module imports only pytest and the standard library at its top level."""
+    tree = ast.parse(Path(_qualscale_pytestplugin.__file__).read_text(encoding="utf-8"))
     imported: set[str] = set()
     for node in tree.body:  # the top level only: TYPE_CHECKING blocks are not run
         if isinstance(node, ast.Import):
@@ -765,6 +936,7 @@ def test_plugin_module_imports_only_pytest_and_the_standard_library() -> None:
 
 
 def test_every_public_name_of_the_lazy_package_resolves() -> None:
+    """Every name in qualscale.__all__ resolves through the lazy package and is in dir()."""
     # The package imports its names on first use, so the idle plugin stays cheap.
     resolved = {name: getattr(qualscale, name) for name in qualscale.__all__}
     assert callable(resolved["plan"])
@@ -773,6 +945,7 @@ def test_every_public_name_of_the_lazy_package_resolves() -> None:
 
 
 def test_markers_registered_while_idle_are_the_default_scales_kinds() -> None:
+    """The markers registered while idle are the default scale's kinds, in its order."""
     # Registered without loading the scale (the idle plugin must stay free), so a
     # test keeps the fixed list and billing-saas in step.
     assert tuple(k.id for k in qualscale.load_scale().kinds) == DEFAULT_KINDS

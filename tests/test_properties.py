@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import random
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import qualscale
-from qualscale import Changes, Delivery, History, QualscaleError, TestPlan, classify, plan
+from qualscale import (
+    Changes,
+    Delivery,
+    History,
+    QualscaleError,
+    TestPlan,
+    ValidationError,
+    classify,
+    plan,
+)
 from qualscale.strategies import deliveries, histories
 from tests._paths import STANDARDS
 
@@ -40,6 +50,7 @@ def scale_and_delivery(draw: st.DrawFn) -> tuple[qualscale.Scale, Delivery]:
 def test_every_delivery_gets_a_required_test(
     pair: tuple[qualscale.Scale, Delivery], history: History
 ) -> None:
+    """Every delivery gets a standard of the scale with at least one required test."""
     scale, delivery = pair
     p = plan(delivery, scale, history)
     assert p.by_obligation("required")
@@ -54,6 +65,7 @@ def _grow(value: int | None, extra: int) -> int | None:
 def test_monotone_in_size(
     pair: tuple[qualscale.Scale, Delivery], added: int, removed: int, files: int
 ) -> None:
+    """A bigger change never gets a lower standard."""
     scale, delivery = pair
     c = delivery.changes
     bigger = attrs.evolve(
@@ -67,6 +79,7 @@ def test_monotone_in_size(
 
 @given(scale_and_delivery(), st.data())
 def test_monotone_in_flags(pair: tuple[qualscale.Scale, Delivery], data: st.DataObject) -> None:
+    """Adding a flag never lowers the standard."""
     scale, delivery = pair
     flag = data.draw(st.sampled_from(sorted(scale.rules.risk.flags)))
     flagged = attrs.evolve(delivery, flags=(*delivery.flags, flag))
@@ -77,6 +90,7 @@ def test_monotone_in_flags(pair: tuple[qualscale.Scale, Delivery], data: st.Data
 def test_monotone_in_history(
     pair: tuple[qualscale.Scale, Delivery], history: History, data: st.DataObject
 ) -> None:
+    """A worse history never lowers the standard, and any history never lowers it."""
     scale, delivery = pair
     if not history.deliveries:
         worse = History((qualscale.PastDelivery(id="P-1", project=delivery.project),))
@@ -95,6 +109,7 @@ def test_monotone_in_history(
 
 @given(scale_and_delivery(), histories())
 def test_deterministic(pair: tuple[qualscale.Scale, Delivery], history: History) -> None:
+    """Equal deliveries give byte-identical plan JSON."""
     scale, delivery = pair
     again = Delivery.from_dict(json.loads(json.dumps(delivery.to_dict())))
     assert plan(delivery, scale, history).to_json() == plan(again, scale, history).to_json()
@@ -102,6 +117,7 @@ def test_deterministic(pair: tuple[qualscale.Scale, Delivery], history: History)
 
 @given(scale_and_delivery())
 def test_delivery_and_plan_round_trip(pair: tuple[qualscale.Scale, Delivery]) -> None:
+    """Deliveries round-trip through dicts and YAML, plans through JSON."""
     scale, delivery = pair
     assert Delivery.from_dict(delivery.to_dict()) == delivery
     assert Delivery.from_dict(yaml.safe_load(yaml.safe_dump(delivery.to_dict()))) == delivery
@@ -111,11 +127,13 @@ def test_delivery_and_plan_round_trip(pair: tuple[qualscale.Scale, Delivery]) ->
 
 @given(histories())
 def test_history_round_trips(history: History) -> None:
+    """A history rebuilt from its to_dict output equals the original."""
     assert History.from_dict(history.to_dict()) == history
 
 
 @pytest.mark.parametrize("name", sorted(SCALES))
 def test_scale_round_trips(name: str, tmp_path: Path) -> None:
+    """A shipped scale written as JSON loads back equal."""
     scale = SCALES[name]
     path = tmp_path / "scale.json"
     path.write_text(json.dumps(scale.to_dict()), encoding="utf-8")
@@ -157,6 +175,11 @@ def _replace(doc: Any, path: tuple[Any, ...], new: Any) -> Any:
     return doc
 
 
+def assert_located(error: ValidationError, path: Path) -> None:
+    unlocated = [p for p in error.problems if p.file != str(path) or p.line is None]
+    assert unlocated == [], f"problems not located at a line of {path}: {unlocated}"
+
+
 SCALE_DOC = yaml.safe_load((STANDARDS / "billing-saas.yaml").read_text(encoding="utf-8"))
 SCALE_DOC["gates"] = str(STANDARDS / "gates.yaml")
 SCALE_PATHS = _paths(SCALE_DOC)
@@ -167,6 +190,7 @@ SCALE_PATHS = _paths(SCALE_DOC)
 def test_any_structural_mutation_of_a_scale_loads_or_raises_a_qualscale_error(
     tmp_path: Path, path: tuple[Any, ...], value: Any, drop: bool
 ) -> None:
+    """A scale file with any value replaced or dropped loads, or fails with located problems."""
     doc = json.loads(json.dumps(SCALE_DOC))
     if drop and path:
         parent = doc
@@ -177,8 +201,12 @@ def test_any_structural_mutation_of_a_scale_loads_or_raises_a_qualscale_error(
         doc = _replace(doc, path, value)
     target = tmp_path / "mutated.yaml"
     target.write_text(yaml.safe_dump(doc), encoding="utf-8")
-    with contextlib.suppress(QualscaleError):
+    try:
         qualscale.load_scale(target)
+    except ValidationError as exc:
+        assert_located(exc, target)
+    except QualscaleError:
+        pass
 
 
 SCALE_TEXT = (
@@ -193,6 +221,7 @@ SCALE_TEXT = (
 def test_any_text_mutation_of_a_scale_loads_or_raises_a_qualscale_error(
     tmp_path: Path, seed: int, edits: int
 ) -> None:
+    """A scale file with random character edits loads, or fails with located problems."""
     rnd = random.Random(seed)
     text = list(SCALE_TEXT)
     for _ in range(edits):
@@ -207,11 +236,55 @@ def test_any_text_mutation_of_a_scale_loads_or_raises_a_qualscale_error(
             text[i], text[j] = text[j], text[i]
     target = tmp_path / "mutated.yaml"
     target.write_text("".join(text), encoding="utf-8")
-    with contextlib.suppress(QualscaleError):
+    try:
         qualscale.load_scale(target)
+    except ValidationError as exc:
+        assert_located(exc, target)
+    except QualscaleError:
+        pass
 
 
 @given(JSONISH)
 def test_any_delivery_data_builds_or_raises_a_qualscale_error(value: Any) -> None:
+    """Any JSON-like data builds a Delivery or raises a QualscaleError, nothing else."""
     with contextlib.suppress(QualscaleError):
         Delivery.from_dict(value)
+
+
+DOCUMENT_FORMATS = st.sampled_from(["yaml", "json"])
+
+
+def _dump(value: Any, fmt: str) -> str:
+    return yaml.safe_dump(value) if fmt == "yaml" else json.dumps(value)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(_containers(JSONISH), DOCUMENT_FORMATS)
+def test_any_delivery_file_loads_or_raises_located_problems(
+    tmp_path: Path, value: Any, fmt: str
+) -> None:
+    """A delivery file of any JSON-like collection loads, or each problem names file and line."""
+    target = tmp_path / f"delivery.{fmt}"
+    target.write_text(_dump(value, fmt), encoding="utf-8")
+    try:
+        qualscale.load_delivery(target)
+    except ValidationError as exc:
+        assert_located(exc, target)
+    except QualscaleError:
+        pass
+
+
+TOP_LEVEL_SCALARS = ["", "# nothing but a comment\n", "null\n", "'DEL-1'\n", "3\n", "true\n"]
+
+
+@pytest.mark.parametrize("loader", [qualscale.load_delivery, qualscale.load_history])
+@pytest.mark.parametrize("text", TOP_LEVEL_SCALARS, ids=repr)
+def test_a_document_that_is_not_a_collection_is_refused_at_a_line(
+    tmp_path: Path, loader: Callable[[Path], object], text: str
+) -> None:
+    """A delivery or history file that is empty or a lone scalar is refused at a line of it."""
+    target = tmp_path / "delivery.yaml"
+    target.write_text(text, encoding="utf-8")
+    with pytest.raises(ValidationError) as info:
+        loader(target)
+    assert_located(info.value, target)

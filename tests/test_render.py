@@ -26,20 +26,20 @@ import yaml
 
 import qualscale
 from qualscale import cli
+from qualscale._text import TEXT_WIDTH, code, md, table, wrap
 from qualscale.errors import RenderError, UsageError
 from qualscale.render import (
     FORMATS,
     SCALE_FORMATS,
-    TEXT_WIDTH,
-    code,
-    md,
+    VERDICT_FORMATS,
     plan_context,
     render_plan,
     render_scale,
+    render_verdict,
     scale_context,
-    table,
-    wrap,
+    verdict_problems,
 )
+from qualscale.verification import Evidence, verify
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("QUALSCALE_UPDATE_GOLDEN") == "1"
@@ -112,6 +112,7 @@ def make_plan(scale: qualscale.Scale, **delivery: Any) -> qualscale.TestPlan:
 @pytest.mark.parametrize("format", FORMATS)
 @pytest.mark.parametrize("name", sorted(DELIVERIES))
 def test_plan_matches_golden_file(billing: qualscale.Scale, name: str, format: str) -> None:
+    """Each sample plan renders in each format exactly as its golden file."""
     the_plan = make_plan(billing, **DELIVERIES[name])
     text = render_plan(the_plan, billing, format)
     check_golden(f"plan-{name}.{SUFFIX[format]}", text, billing.sha256)
@@ -119,10 +120,31 @@ def test_plan_matches_golden_file(billing: qualscale.Scale, name: str, format: s
 
 @pytest.mark.parametrize("format", SCALE_FORMATS)
 def test_scale_matches_golden_file(billing: qualscale.Scale, format: str) -> None:
+    """The billing-saas scale renders in each scale format exactly as its golden file."""
     check_golden(f"scale-billing-saas.{SUFFIX[format]}", render_scale(billing, format))
 
 
+#: Evidence of a session: some kinds passed, one failed, one the plan does not name.
+EVIDENCE = {
+    "unit": Evidence(passed=12, skipped=1),
+    "regression": Evidence(failed=1, passed=4),
+    "performance": Evidence(deselected=2),
+    "chaos": Evidence(passed=1),
+}
+NOTE = "--qualscale-select deselected 2 performance (discouraged in S1)"
+
+
+@pytest.mark.parametrize("format", VERDICT_FORMATS)
+@pytest.mark.parametrize("name", sorted(DELIVERIES))
+def test_verdict_matches_golden_file(billing: qualscale.Scale, name: str, format: str) -> None:
+    """The pytest plugin's report and terminal table of a verdict are pinned per format."""
+    the_plan = make_plan(billing, **DELIVERIES[name])
+    text = render_verdict(the_plan, verify(the_plan, EVIDENCE), format, note=NOTE)
+    check_golden(f"verdict-{name}.{SUFFIX[format]}", text)
+
+
 def test_the_goldens_cover_what_the_brief_asks(billing: qualscale.Scale) -> None:
+    """The golden deliveries span the scale: a docs typo at S1, migration S4, money S5."""
     standards = {name: make_plan(billing, **data).standard.id for name, data in DELIVERIES.items()}
     assert standards == {"docs-typo": "S1", "money-change": "S5", "data-migration": "S4"}
 
@@ -130,17 +152,63 @@ def test_the_goldens_cover_what_the_brief_asks(billing: qualscale.Scale) -> None
 # ---------------------------------------------------------- formats, content
 
 
+def test_verdict_problems_name_failed_and_missing_required_kinds(billing: qualscale.Scale) -> None:
+    """Each required kind that failed or has no passing test gets one phrase, in plan order."""
+    the_plan = make_plan(billing, **DELIVERIES["data-migration"])
+    problems = verdict_problems(verify(the_plan, EVIDENCE))
+    assert "regression failed (1 failed)" in problems
+    assert "performance missing (no passing test)" in problems
+    assert verdict_problems(verify(the_plan, {})) == tuple(
+        f"{kind} missing (no passing test)" for kind in the_plan.required_kinds
+    )
+
+
+def test_verdict_escapes_markdown_in_text_from_the_delivery(billing: qualscale.Scale) -> None:
+    """Markup in a delivery's id or title is shown literally, through the one escaper ``md``."""
+    the_plan = make_plan(billing, id="X_1|2", title="Use *bold* <b>here</b>\nnext")
+    text = render_verdict(the_plan, verify(the_plan, {}), "markdown")
+    assert text.startswith(r"## qualscale: X\_1\|2 - S")
+    assert r"> Use \*bold\* \<b>here\</b> next" in text.splitlines()
+
+
+def test_verdict_text_keeps_control_characters_off_the_terminal(
+    billing: qualscale.Scale,
+) -> None:
+    """An escape sequence in the note never reaches the terminal."""
+    the_plan = make_plan(billing, id="X-1")
+    text = render_verdict(the_plan, verify(the_plan, {}), "text", note="a\x1b[31mred")
+    assert "\x1b" not in text
+    assert text.splitlines()[-1] == "a[31mred"
+
+
+def test_unknown_verdict_format_is_a_usage_error(billing: qualscale.Scale) -> None:
+    """``render_verdict`` knows ``markdown`` and ``text`` only."""
+    the_plan = make_plan(billing, id="X-1")
+    with pytest.raises(UsageError, match="unknown format 'html'; expected one of: markdown, text"):
+        render_verdict(the_plan, verify(the_plan, {}), "html")
+
+
+def test_table_right_aligns_the_columns_asked_for() -> None:
+    """Numbers line up on the right when their columns are named in ``right``."""
+    assert table([("a", "1", "x"), ("bb", "100", "y")], indent=0, right=[1]) == (
+        "a     1  x\nbb  100  y"
+    )
+
+
 def test_json_is_the_plans_own_json(billing: qualscale.Scale) -> None:
+    """The json format is the plan's own to_json output."""
     the_plan = make_plan(billing, **DELIVERIES["money-change"])
     assert render_plan(the_plan, billing, "json") == the_plan.to_json()
 
 
 def test_yaml_loads_back_to_the_plans_dict(billing: qualscale.Scale) -> None:
+    """The yaml format loads back to the plan's to_dict document."""
     the_plan = make_plan(billing, **DELIVERIES["data-migration"])
     assert yaml.safe_load(render_plan(the_plan, billing, "yaml")) == the_plan.to_dict()
 
 
 def test_markdown_puts_required_first_and_the_rest_apart(billing: qualscale.Scale) -> None:
+    """Markdown lists required tests first, then advised ones, then those not needed, by gate."""
     text = render_plan(make_plan(billing, **DELIVERIES["docs-typo"]), billing, "markdown")
     required = text.index("## Required")
     advised = text.index("## Recommended and optional")
@@ -152,6 +220,7 @@ def test_markdown_puts_required_first_and_the_rest_apart(billing: qualscale.Scal
 
 
 def test_markdown_nests_criteria_and_checklist_as_tasks(billing: qualscale.Scale) -> None:
+    """Markdown nests a requirement's reason, criteria and checklist under it as tasks."""
     text = render_plan(make_plan(billing, **DELIVERIES["docs-typo"]), billing, "markdown")
     expected = (
         (
@@ -178,11 +247,13 @@ def test_markdown_nests_criteria_and_checklist_as_tasks(billing: qualscale.Scale
     ],
 )
 def test_markdown_escapes_user_text(billing: qualscale.Scale, title: str, expected: str) -> None:
+    """Markdown escapes markup and drops line breaks and control characters in user text."""
     text = render_plan(make_plan(billing, id="X-1", title=title), billing, "markdown")
     assert text.splitlines()[0] == f"# Test plan: X-1 — {expected}"
 
 
 def test_html_escapes_a_hostile_title(billing: qualscale.Scale) -> None:
+    """HTML escapes a script tag in the delivery title."""
     text = render_plan(
         make_plan(billing, id="X-1", title="<script>alert(1)</script>"), billing, "html"
     )
@@ -191,6 +262,7 @@ def test_html_escapes_a_hostile_title(billing: qualscale.Scale) -> None:
 
 
 def test_html_escapes_hostile_scale_text(billing: qualscale.Scale) -> None:
+    """HTML escapes markup in a scale's own text."""
     hostile = attrs.evolve(billing, description='<img src=x onerror="alert(1)">')
     text = render_scale(hostile, "html")
     assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in text
@@ -198,6 +270,7 @@ def test_html_escapes_hostile_scale_text(billing: qualscale.Scale) -> None:
 
 
 def test_html_is_self_contained(billing: qualscale.Scale) -> None:
+    """The HTML plan has inline style and checkboxes and loads nothing external."""
     text = render_plan(make_plan(billing, **DELIVERIES["money-change"]), billing, "html")
     assert text.startswith("<!DOCTYPE html>")
     assert "<style>" in text
@@ -219,18 +292,21 @@ LONG = "x" * 150
     ids=[*DELIVERIES, "long-words", "unbreakable"],
 )
 def test_text_lines_fit_in_100_columns(billing: qualscale.Scale, delivery: dict[str, Any]) -> None:
+    """No line of a text plan is wider than 100 columns, even with long words."""
     text = render_plan(make_plan(billing, **delivery), billing, "text")
     assert max(len(line) for line in text.splitlines()) <= TEXT_WIDTH
 
 
-@pytest.mark.parametrize("name", qualscale._loading.bundled_scales())
+@pytest.mark.parametrize("name", qualscale.loading.bundled_scales())
 def test_scale_text_fits_in_100_columns(name: str) -> None:
+    """No line of a bundled scale's text rendering is wider than 100 columns."""
     text = render_scale(qualscale.load_scale(name), "text")
     assert max(len(line) for line in text.splitlines()) <= TEXT_WIDTH
 
 
 @pytest.mark.parametrize("format", ["markdown", "text", "html"])
 def test_output_has_no_markup_leaks_or_undefined(billing: qualscale.Scale, format: str) -> None:
+    """Rendered plans hold no template syntax and end with exactly one newline."""
     text = render_plan(make_plan(billing, **DELIVERIES["money-change"]), billing, format)
     assert "{{" not in text
     assert "{%" not in text
@@ -239,12 +315,14 @@ def test_output_has_no_markup_leaks_or_undefined(billing: qualscale.Scale, forma
 
 
 def test_text_has_no_markup(billing: qualscale.Scale) -> None:
+    """The text plan holds no Markdown or HTML markup."""
     text = render_plan(make_plan(billing, **DELIVERIES["money-change"]), billing, "text")
     for markup in ("**", "<", "- [ ]", "#"):
         assert markup not in text
 
 
 def test_rendering_is_deterministic_across_processes(billing: qualscale.Scale) -> None:
+    """A plan renders the same Markdown in another process with another hash seed."""
     here = render_plan(make_plan(billing, **DELIVERIES["money-change"]), billing, "markdown")
     script = textwrap.dedent(
         f"""
@@ -265,17 +343,20 @@ def test_rendering_is_deterministic_across_processes(billing: qualscale.Scale) -
 
 @pytest.mark.parametrize("format", ["pdf", "Markdown", ""])
 def test_an_unknown_format_is_a_usage_error(billing: qualscale.Scale, format: str) -> None:
+    """An unknown or miscased plan format raises a UsageError."""
     the_plan = make_plan(billing, id="X-1")
     with pytest.raises(UsageError, match="unknown format"):
         render_plan(the_plan, billing, format)
 
 
 def test_an_unknown_scale_format_is_a_usage_error(billing: qualscale.Scale) -> None:
+    """A scale cannot be rendered as json: a UsageError lists the scale formats."""
     with pytest.raises(UsageError, match="expected one of: markdown, text, html"):
         render_scale(billing, "json")
 
 
 def test_the_cli_knows_the_same_formats() -> None:
+    """The CLI offers exactly the formats the renderer knows."""
     assert (cli.PLAN_FORMATS, cli.SCALE_FORMATS) == (FORMATS, SCALE_FORMATS)
 
 
@@ -283,6 +364,7 @@ def test_the_cli_knows_the_same_formats() -> None:
 
 
 def test_plan_context_has_the_documented_variables(billing: qualscale.Scale) -> None:
+    """The plan template context holds exactly the documented variables."""
     context = plan_context(make_plan(billing, id="X-1"), billing)
     assert set(context) == {
         "plan",
@@ -301,6 +383,7 @@ def test_plan_context_has_the_documented_variables(billing: qualscale.Scale) -> 
 
 
 def test_groups_follow_gate_then_environment_order(billing: qualscale.Scale) -> None:
+    """Template groups follow gate order, then environment order within a gate."""
     context = plan_context(make_plan(billing, **DELIVERIES["money-change"]), billing)
     outline = [
         (group["label"], [env["label"] for env in group["environments"]])
@@ -314,6 +397,7 @@ def test_groups_follow_gate_then_environment_order(billing: qualscale.Scale) -> 
 
 
 def test_groups_hold_every_requirement_once(billing: qualscale.Scale) -> None:
+    """The groups hold each requirement once, split into required, advised and discouraged."""
     the_plan = make_plan(billing, **DELIVERIES["docs-typo"])
     context = plan_context(the_plan, billing)
 
@@ -329,6 +413,7 @@ def test_groups_hold_every_requirement_once(billing: qualscale.Scale) -> None:
 def test_requirements_without_gate_or_environment_come_last(
     billing: qualscale.Scale,
 ) -> None:
+    """A requirement without gate or environment goes in a last 'No gate' group."""
     the_plan = make_plan(billing, id="X-1")
     loose = attrs.evolve(the_plan.requirements[0], environment=None, gate=None)
     the_plan = attrs.evolve(the_plan, requirements=(loose, *the_plan.requirements[1:]))
@@ -339,6 +424,7 @@ def test_requirements_without_gate_or_environment_come_last(
 
 
 def test_scale_context_matrix_cells(billing: qualscale.Scale) -> None:
+    """The scale matrix shows obligation and scope per kind and standard, a dash for none."""
     context = scale_context(billing)
     rows = {row["kind"]["id"]: row["cells"] for row in context["matrix"]}
     assert [c["text"] for c in rows["regression"]] == [
@@ -366,6 +452,7 @@ def write(folder: Path, name: str, text: str) -> Path:
 
 
 def test_a_user_template_sees_the_context(billing: qualscale.Scale, tmp_path: Path) -> None:
+    """A user template sees the plan, the kinds and the groups."""
     template = write(
         tmp_path,
         "mine.md.j2",
@@ -383,6 +470,7 @@ def test_a_user_template_sees_the_context(billing: qualscale.Scale, tmp_path: Pa
 def test_an_undefined_attribute_names_file_line_and_variable(
     billing: qualscale.Scale, tmp_path: Path
 ) -> None:
+    """An undefined attribute in a user template names the file, line and variable."""
     template = write(tmp_path, "my.md.j2", "a\nb\nc\nd\ne\nf\n{{ plan.nope }}\n")
     with pytest.raises(RenderError) as info:
         render_plan(make_plan(billing, id="X-1"), billing, template=template)
@@ -405,6 +493,7 @@ def test_an_undefined_attribute_names_file_line_and_variable(
 def test_a_broken_template_is_a_located_render_error(
     billing: qualscale.Scale, tmp_path: Path, source: str, message: str
 ) -> None:
+    """Each kind of broken template raises a RenderError naming its file and line."""
     template = write(tmp_path, "t.txt.j2", source)
     with pytest.raises(RenderError) as info:
         render_plan(make_plan(billing, id="X-1"), billing, template=template)
@@ -414,6 +503,7 @@ def test_a_broken_template_is_a_located_render_error(
 def test_an_error_in_an_included_template_names_that_file(
     billing: qualscale.Scale, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """An error inside an included template names the included file and its line."""
     write(tmp_path, "part.j2", "ok\n{{ plan.nope }}\n")
     write(tmp_path, "main.j2", '{% include "part.j2" %}')
     monkeypatch.chdir(tmp_path)
@@ -434,6 +524,7 @@ def test_an_error_in_an_included_template_names_that_file(
 def test_an_unreadable_template_is_a_render_error(
     billing: qualscale.Scale, tmp_path: Path, make: Any, message: str
 ) -> None:
+    """A missing, directory or non-UTF-8 template raises a RenderError saying which."""
     with pytest.raises(RenderError, match=message):
         render_plan(make_plan(billing, id="X-1"), billing, template=make(tmp_path))
 
@@ -445,6 +536,7 @@ def test_an_unreadable_template_is_a_render_error(
 def test_user_templates_autoescape_by_name(
     billing: qualscale.Scale, tmp_path: Path, name: str, escaped: bool
 ) -> None:
+    """A user template autoescapes when its name says HTML or XML, and not otherwise."""
     template = write(tmp_path, name, "{{ plan.delivery.title }}")
     text = render_plan(make_plan(billing, id="X-1", title="<b>"), billing, template=template)
     assert text == ("&lt;b&gt;" if escaped else "<b>")
@@ -453,6 +545,7 @@ def test_user_templates_autoescape_by_name(
 def test_a_user_template_can_include_a_shipped_one(
     billing: qualscale.Scale, tmp_path: Path
 ) -> None:
+    """A user template can include a shipped template by its qualscale/ name."""
     the_plan = make_plan(billing, **DELIVERIES["docs-typo"])
     template = write(tmp_path, "wrapped.md.j2", 'Intro\n\n{% include "qualscale/plan.md.j2" %}')
     text = render_plan(the_plan, billing, template=template)
@@ -462,6 +555,7 @@ def test_a_user_template_can_include_a_shipped_one(
 def test_a_user_template_cannot_change_the_context(
     billing: qualscale.Scale, tmp_path: Path
 ) -> None:
+    """A user template that tries to mutate the plan gets a RenderError."""
     template = write(tmp_path, "t.j2", "{{ plan.flags.append('x') }}")
     with pytest.raises(RenderError, match="unsafe"):
         render_plan(make_plan(billing, id="X-1"), billing, template=template)
@@ -482,6 +576,7 @@ def test_a_user_template_cannot_change_the_context(
     ],
 )
 def test_md_escapes_inline_markup(value: object, expected: str) -> None:
+    """md escapes Markdown inline markup and flattens whitespace."""
     assert md(value) == expected
 
 
@@ -490,10 +585,12 @@ def test_md_escapes_inline_markup(value: object, expected: str) -> None:
     [("docs/**", "`docs/**`"), ("a`b", "``a`b``"), ("`x", "`` `x ``"), ("a|b", "`a\\|b`")],
 )
 def test_code_makes_a_code_span(value: str, expected: str) -> None:
+    """code makes a code span that survives backticks and pipes."""
     assert code(value) == expected
 
 
 def test_wrap_indents_and_hangs() -> None:
+    """wrap indents the first line, hangs the rest and keeps within the width."""
     text = wrap("word " * 30, indent=2, hanging=4, width=40)
     lines = text.splitlines()
     assert lines[0].startswith("  word")
@@ -502,10 +599,12 @@ def test_wrap_indents_and_hangs() -> None:
 
 
 def test_wrap_of_nothing_is_the_bare_indent() -> None:
+    """Wrapping an empty string gives an empty string, without the indent."""
     assert wrap("", indent=4) == ""
 
 
 def test_table_aligns_columns_and_wraps_the_last() -> None:
+    """table aligns its columns and wraps the last one within the width."""
     rows = [["id", "text"], ["a", "short"], ["long-id", "word " * 30]]
     lines = table(rows, indent=0, width=40).splitlines()
     assert lines[:2] == ["id       text", "a        short"]

@@ -30,11 +30,12 @@ def problems_after(change: Callable[[dict[str, Any]], None]) -> list[str]:
     change(data)
     with pytest.raises(ScaleError) as exc:
         qualscale.Scale.from_dict(data)
-    return [f"{p.path}: {p.message}" for p in exc.value.problems]
+    return [f"{p.key}: {p.message}" for p in exc.value.problems]
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
 def test_shipped_scale_loads_and_checks_clean(path: Any) -> None:
+    """Every shipped scale loads with no check problems and is monotone."""
     scale = qualscale.load_scale(path)
     assert check_scale(scale) == []
     assert scale.monotone
@@ -42,12 +43,14 @@ def test_shipped_scale_loads_and_checks_clean(path: Any) -> None:
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
 def test_shipped_scale_every_standard_requires_a_test(path: Any) -> None:
+    """Every standard of every shipped scale has at least one required test."""
     scale = qualscale.load_scale(path)
     for standard in scale.standards:
         assert any(r.obligation == "required" for r in scale.requires(standard.id)), standard.id
 
 
 def test_billing_saas_follows_its_principles() -> None:
+    """The billing-saas scale keeps performance tests off minor changes and deepens them upwards."""
     scale = qualscale.load_scale("billing-saas")
     assert len(scale.standards) >= 5
     assert {k.id for k in scale.kinds} >= {
@@ -85,6 +88,7 @@ def test_billing_saas_follows_its_principles() -> None:
 
 
 def test_gates_are_the_seven_of_the_gating_policy() -> None:
+    """The default scale has the seven gates of the policy, each fully described."""
     gates = qualscale.load_scale().gates
     assert len(gates) == 7
     assert all(g.name and g.objectives and g.review_team and g.artifacts for g in gates)
@@ -125,10 +129,12 @@ def matrix_goes_down(data: dict[str, Any]) -> None:
 def test_non_monotone_scale_is_rejected(
     change: Callable[[dict[str, Any]], None], expected: str
 ) -> None:
+    """A scale whose requirements or matrix go down as the standard rises is rejected."""
     assert expected in problems_after(change)
 
 
 def test_monotone_false_lets_a_scale_go_down() -> None:
+    """A scale declaring monotone: false may have a matrix that goes down."""
     data = base_data()
     matrix_goes_down(data)
     data["monotone"] = False
@@ -237,6 +243,7 @@ def test_monotone_false_lets_a_scale_go_down() -> None:
 def test_unresolved_references_are_rejected(
     change: Callable[[dict[str, Any]], None], expected: str
 ) -> None:
+    """A scale naming unknown or duplicate ids, or non-monotone modifiers, is rejected."""
     found = problems_after(change)
     assert any(p.startswith(expected) for p in found), found
 
@@ -248,11 +255,13 @@ def test_structural_errors_use_key_paths() -> None:
 
 
 def test_ids_must_be_identifiers() -> None:
+    """A standard id with a space is rejected as not an identifier."""
     found = problems_after(lambda d: d["standards"][0].update(id="S 1"))
     assert found[0].startswith("$.standards[0].id: expected an identifier")
 
 
 def test_scale_lookup_helpers(scale: qualscale.Scale) -> None:
+    """A scale looks up ranks, standards and kinds by id and has a SHA-256 digest."""
     assert scale.rank("S1") == 1
     assert scale.standard("S3").name == "Extended"
     assert scale.kind("regression").depth_ids == ("smoke", "targeted", "full")
@@ -260,18 +269,21 @@ def test_scale_lookup_helpers(scale: qualscale.Scale) -> None:
 
 
 def test_sha256_changes_with_content(scale: qualscale.Scale) -> None:
+    """Changing any content of a scale changes its SHA-256 digest."""
     data = scale.to_dict()
     data["description"] += "!"
     assert qualscale.Scale.from_dict(data).sha256 != scale.sha256
 
 
 def test_shipped_files_are_plain_yaml() -> None:
+    """Every shipped standards file is plain YAML holding a mapping."""
     for path in STANDARDS.glob("*.yaml"):
         assert isinstance(yaml.safe_load(path.read_text(encoding="utf-8")), dict)
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
 def test_shipped_checklist_items_are_whole_sentences(path: Any) -> None:
+    """Every criterion and checklist item of a shipped scale starts like a whole sentence."""
     # An unquoted comma inside a YAML flow list splits one item into two;
     # the second half then starts in lower case.
     scale = qualscale.load_scale(path)

@@ -12,15 +12,15 @@ from typing import Any, Literal, NamedTuple
 import attrs
 import pytest
 import yaml
-from hypothesis import given, note, settings
+from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 import qualscale
 from qualscale import Delivery, DeliveryError, ScaleError, ValidationError
-from qualscale._loading import load_document, scale_from_data
 from qualscale._schema import SCHEMAS, _Builder, main, render
 from qualscale.delivery import DELIVERY_TYPES
+from qualscale.loading import load_document
 from tests._paths import EXAMPLES, STANDARDS
 
 KeyPath = tuple[str | int, ...]
@@ -47,18 +47,21 @@ def schema_errors(v: Draft202012Validator, doc: object) -> list[str]:
 
 @pytest.mark.parametrize("name", sorted(SCHEMAS))
 def test_shipped_schema_is_what_the_model_generates(name: str) -> None:
+    """Each shipped JSON Schema file is exactly what the model generates."""
     expected = render(SCHEMAS[name]())
     assert expected == (STANDARDS / name).read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("name", sorted(SCHEMAS))
 def test_schema_is_a_valid_draft_2020_12_schema(name: str) -> None:
+    """Each generated schema is a valid Draft 2020-12 JSON Schema."""
     Draft202012Validator.check_schema(SCHEMAS[name]())
 
 
 def test_check_fails_on_a_stale_file_and_writing_fixes_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """The schema tool's --check fails on a stale file without writing, and a write fixes it."""
     (tmp_path / "scale.schema.json").write_text("{}\n", encoding="utf-8")
     assert main(["--check", "--dir", str(tmp_path)]) == 1
     assert "scale.schema.json: differs from the model" in capsys.readouterr().err
@@ -69,6 +72,7 @@ def test_check_fails_on_a_stale_file_and_writing_fixes_it(
 
 
 def test_check_passes_on_the_shipped_files() -> None:
+    """The schema tool's --check passes on the shipped schema files."""
     assert main(["--check"]) == 0
 
 
@@ -79,16 +83,19 @@ class _Odd:
 
 
 def test_a_validator_without_a_schema_stops_the_generator() -> None:
+    """A field validator with no JSON Schema translation stops the generator."""
     with pytest.raises(TypeError, match=r"no JSON Schema for validator .* of _Odd.gate"):
         _Builder().ref(_Odd)
 
 
 def test_a_type_without_a_schema_stops_the_generator() -> None:
+    """A field type with no JSON Schema translation stops the generator."""
     with pytest.raises(TypeError, match=r"no JSON Schema for <class 'float'>"):
         _Builder().type(float)
 
 
 def test_field_descriptions_come_from_the_attributes_section() -> None:
+    """Schema descriptions come from the class docstring and its Attributes section."""
     cell = SCHEMAS["scale.schema.json"]()["$defs"]["Cell"]
     assert cell["description"].startswith(
         "What a standard asks of a kind: one cell of the requirements table."
@@ -112,10 +119,12 @@ SHIPPED_SCALES = sorted(p for p in STANDARDS.glob("*.yaml") if p.name != "gates.
 
 @pytest.mark.parametrize("path", SHIPPED_SCALES, ids=lambda p: p.name)
 def test_shipped_scale_validates(path: Path) -> None:
+    """Every shipped scale file validates against the scale schema."""
     assert schema_errors(SCALE, yaml.safe_load(path.read_text(encoding="utf-8"))) == []
 
 
 def test_shipped_gates_validate() -> None:
+    """The shipped gates file validates against the gates schema."""
     doc = yaml.safe_load((STANDARDS / "gates.yaml").read_text(encoding="utf-8"))
     assert schema_errors(GATES, doc) == []
 
@@ -139,6 +148,7 @@ def example_files() -> Iterator[tuple[Path, str]]:
     [pytest.param(p, k, id=f"{p.relative_to(EXAMPLES)}:{k}") for p, k in example_files()],
 )
 def test_example_validates_and_loads(path: Path, kind: str) -> None:
+    """Every example file validates against its schema and loads."""
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert schema_errors(validator(kind), doc) == []
     load_document(path)
@@ -283,7 +293,7 @@ SCALE_MUTATIONS: dict[str, Mutation] = {
 
 def scale_load_error(doc: Any) -> ScaleError | None:
     try:
-        scale_from_data(doc)
+        qualscale.Scale.from_dict(doc)
     except ScaleError as exc:
         return exc
     return None
@@ -299,6 +309,7 @@ def assert_agree(verdict: Verdict, errors: list[str], loader_error: ValidationEr
 
 
 def test_unmutated_documents_are_valid() -> None:
+    """The unmutated scale and delivery documents pass both the schema and the loader."""
     assert schema_errors(SCALE, SCALE_DOC) == []
     assert scale_load_error(SCALE_DOC) is None
     assert schema_errors(DELIVERY, DELIVERY_DOC) == []
@@ -307,6 +318,7 @@ def test_unmutated_documents_are_valid() -> None:
 
 @pytest.mark.parametrize("case", sorted(SCALE_MUTATIONS))
 def test_scale_schema_and_loader_agree(case: str) -> None:
+    """For each scale mutation the schema and the loader give the verdict in the table."""
     mutation = SCALE_MUTATIONS[case]
     doc = mutate(SCALE_DOC, mutation.path, mutation.value)
     assert_agree(mutation.verdict, schema_errors(SCALE, doc), scale_load_error(doc))
@@ -361,6 +373,7 @@ def delivery_load_error(doc: Any) -> DeliveryError | None:
 
 @pytest.mark.parametrize("case", sorted(DELIVERY_MUTATIONS))
 def test_delivery_schema_and_loader_agree(case: str) -> None:
+    """For each delivery mutation the schema and the loader give the verdict in the table."""
     mutation = DELIVERY_MUTATIONS[case]
     doc = mutate(DELIVERY_DOC, mutation.path, mutation.value)
     assert_agree(mutation.verdict, schema_errors(DELIVERY, doc), delivery_load_error(doc))
@@ -368,6 +381,7 @@ def test_delivery_schema_and_loader_agree(case: str) -> None:
 
 @pytest.mark.parametrize("doc", [[], "DEL-1", None, 3], ids=repr)
 def test_a_delivery_must_be_a_mapping(doc: object) -> None:
+    """A delivery that is not a mapping is rejected by both schema and loader."""
     assert_agree("invalid", schema_errors(DELIVERY, doc), delivery_load_error(doc))
 
 
@@ -422,6 +436,7 @@ FILES: dict[str, tuple[str, Verdict]] = {
 
 @pytest.mark.parametrize("case", sorted(FILES))
 def test_scale_file_schema_and_loader_agree(case: str, tmp_path: Path) -> None:
+    """For each overlay file the schema and the file loader give the verdict in the table."""
     text, verdict = FILES[case]
     write(tmp_path, "gates.yaml", (STANDARDS / "gates.yaml").read_text(encoding="utf-8"))
     path = write(tmp_path, "scale.yaml", text)
@@ -441,6 +456,7 @@ GATES_FILES: dict[str, tuple[str, Verdict]] = {
 
 @pytest.mark.parametrize("case", sorted(GATES_FILES))
 def test_gates_file_schema_and_loader_agree(case: str, tmp_path: Path) -> None:
+    """For each gates file the schema and the scale loader give the verdict in the table."""
     text, verdict = GATES_FILES[case]
     gates = write(tmp_path, "gates.yaml", text)
     scale = write(tmp_path, "scale.yaml", "extends: billing-saas\ngates: gates.yaml\n")
@@ -464,6 +480,7 @@ HISTORY_FILES: dict[str, tuple[str, Verdict]] = {
 
 @pytest.mark.parametrize("case", sorted(HISTORY_FILES))
 def test_history_schema_and_loader_agree(case: str, tmp_path: Path) -> None:
+    """For each history file the schema and the loader give the verdict in the table."""
     text, verdict = HISTORY_FILES[case]
     path = write(tmp_path, "history.yaml", text)
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -476,6 +493,7 @@ def test_history_schema_and_loader_agree(case: str, tmp_path: Path) -> None:
 
 
 def test_an_unquoted_date_is_rejected_with_a_hint(tmp_path: Path) -> None:
+    """An unquoted date in a history file is rejected with a hint to quote it."""
     # Editors read YAML 1.2, where 2026-10-01 is a string, so the schema cannot
     # flag it; the loader (YAML 1.1) sees a date and must say what to do.
     path = write(tmp_path, "history.yaml", "- {id: D1, date: 2026-10-01}\n")
@@ -544,8 +562,27 @@ json_values = st.recursive(
 @settings(max_examples=40)
 @given(value=st.sampled_from([DROP, *EDGES]) | json_values)
 def test_delivery_schema_valid_iff_loader_accepts(path: KeyPath, value: object) -> None:
+    """Any mutation of a delivery passes the schema exactly when the loader accepts it."""
     doc = mutate(DELIVERY_DOC, path, value)
     errors = schema_errors(DELIVERY, doc)
     error = delivery_load_error(doc)
     note(f"document: {doc!r}\nschema: {errors}\nloader: {error}")
     assert (errors == []) == (error is None)
+
+
+@pytest.mark.parametrize("path", DELIVERY_PATHS, ids=lambda p: ".".join(map(str, p)))
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=st.sampled_from([DROP, *EDGES]) | json_values)
+def test_delivery_file_mutation_problems_name_file_and_line(
+    tmp_path: Path, path: KeyPath, value: object
+) -> None:
+    """Every problem of any mutated delivery file names that file and a line."""
+    target = tmp_path / "delivery.yaml"
+    target.write_text(yaml.safe_dump(mutate(DELIVERY_DOC, path, value)), encoding="utf-8")
+    problems: tuple[qualscale.Problem, ...] = ()
+    try:
+        qualscale.load_delivery(target)
+    except DeliveryError as exc:
+        problems = exc.problems
+    unlocated = [p for p in problems if p.file != str(target) or p.line is None]
+    assert unlocated == []

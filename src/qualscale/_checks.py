@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from qualscale._validators import did_you_mean
+from qualscale._text import did_you_mean
+from qualscale.errors import KeyPath, Problem
 from qualscale.delivery import DELIVERY_TYPES
 from qualscale.requirements import Cell, Kind, ModifierRequirement
 from qualscale.rules import CONTENT_ORDER, Modifier
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = ["check_scale"]
 
-Path = tuple[str | int, ...]
+Path = KeyPath
 
 
 @attrs.define
@@ -50,8 +51,12 @@ class _Problems:
         self.known(gate, [g.id for g in self.scale.gates], (*path, "gate"), "gate")
 
 
-def check_scale(scale: Scale) -> list[tuple[Path, str]]:
-    """Every problem of a structurally valid scale, as ``(key path, message)``.
+def check_scale(scale: Scale) -> list[Problem]:
+    """Every problem of a structurally valid scale, each with its key path.
+
+    A :class:`~qualscale.scale.Scale` runs this when it is built and refuses to
+    exist with a problem, so callers only need it to check parts they assemble
+    themselves.
 
     Checks that references resolve (kinds, depths, environments, gates,
     standards, bands, classes, components), that every standard requires a
@@ -67,7 +72,7 @@ def check_scale(scale: Scale) -> list[tuple[Path, str]]:
         _check_modifier(problems, mod, ("rules", "modifiers", mi))
     if scale.monotone and not problems.found:
         problems.found.extend(_monotone_problems(scale))
-    return problems.found
+    return [Problem(message, path=path) for path, message in problems.found]
 
 
 def _check_ids(problems: _Problems) -> None:

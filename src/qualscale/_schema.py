@@ -106,6 +106,8 @@ def _checks(cls: type, field: attrs.Attribute[Any]) -> Schema:
         return {}
     out: Schema = {}
     for part in getattr(validator, "_validators", (validator,)):
+        if part in _validators.TYPE_CHECKS:
+            continue  # the field's type already says it
         if part not in _CHECKS:
             raise TypeError(f"no JSON Schema for validator {part!r} of {cls.__name__}.{field.name}")
         out.update(_CHECKS[part])
@@ -361,7 +363,7 @@ def render(schema: Schema) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Write the schemas, or with ``--check`` report those that differ; returns the exit code."""
-    from qualscale._loading import bundled_dir
+    from qualscale.loading import bundled_dir
 
     parser = argparse.ArgumentParser(prog="python -m qualscale._schema", description=__doc__)
     parser.add_argument("--check", action="store_true", help="exit 1 on a difference")

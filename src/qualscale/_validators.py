@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
 
-from qualscale.errors import QualscaleError
+from qualscale._text import did_you_mean
+from qualscale.errors import Problem, ValidationError
 
 #: Identifiers, as a regex that Python's ``re`` and ECMA-262 (JSON Schema's
 #: dialect, used by editors) read alike: with a bare ``$``, Python would also
@@ -20,12 +20,17 @@ ID_PATTERN = rf"^{ID_CHARS}$(?!\n)"
 _ID = re.compile(ID_PATTERN)
 
 
-class FieldInvalid(QualscaleError, ValueError):
-    """A field's value is out of range; ``field`` is the attribute's name."""
+class FieldInvalid(ValidationError):
+    """A field's value is out of range; ``field`` is the attribute's name.
+
+    Raised by constructors of the model for values built in Python; the
+    structuring layer turns it into a problem located in the file.
+    """
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
+        super().__init__([Problem(message, path=(field,))])
         self.field = field
+        self.message = message
 
 
 def nonneg(_: object, attribute: attrs.Attribute[Any], value: int | None) -> None:
@@ -53,12 +58,6 @@ def nonempty(_: object, attribute: attrs.Attribute[Any], value: str) -> None:
     """Reject empty or blank strings."""
     if not value.strip():
         raise FieldInvalid(attribute.name, "expected a non-empty string")
-
-
-def did_you_mean(value: str, choices: Iterable[str]) -> str:
-    """`` (did you mean 'x'?)`` for the closest of ``choices``, or ``""``."""
-    close = difflib.get_close_matches(value, list(choices), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 _MAX_DEPTH = 32
@@ -93,3 +92,30 @@ def _json_problem(value: Any, depth: int) -> str | None:
                 return problem
         return None
     return f"a value of type {type(value).__name__} ({value!r:.40})"
+
+
+#: Validators that repeat a check the converter's type hooks already make; the
+#: converter skips them when it looks for every bad value of an object.
+TYPE_CHECKS: set[object] = set()
+
+
+def one_of(choices: Sequence[str]) -> Callable[[object, attrs.Attribute[Any], str | None], None]:
+    """A validator accepting ``None`` or one of ``choices``, with a did-you-mean."""
+
+    def check(_: object, attribute: attrs.Attribute[Any], value: str | None) -> None:
+        if value is not None and value not in choices:
+            listed = ", ".join(repr(c) for c in choices)
+            hint = did_you_mean(value, choices) if isinstance(value, str) else ""
+            raise FieldInvalid(attribute.name, f"expected one of {listed}; found {value!r}{hint}")
+
+    TYPE_CHECKS.add(check)
+    return check
+
+
+def strings(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Accept a tuple of strings (a list in a file); refuse a bare string."""
+    if not isinstance(value, tuple) or not all(isinstance(v, str) for v in value):
+        raise FieldInvalid(attribute.name, f"expected a list of strings, found {value!r:.60}")
+
+
+TYPE_CHECKS.add(strings)

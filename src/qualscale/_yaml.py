@@ -1,9 +1,9 @@
 """Safe YAML (and JSON) reading that remembers where every value came from.
 
-Mappings and lists come back as :class:`LocDict` and :class:`LocList`, which
-are a ``dict`` and a ``list`` that also know the file and line of each of
-their entries, so errors found later (by cattrs, by the scale checks) can
-name the line. Only plain YAML is accepted: any tag outside the core schema
+Mappings and lists come back as :class:`~qualscale._located.LocDict` and
+:class:`~qualscale._located.LocList`, which also know the file and line of
+each of their entries, so errors found later (by cattrs, by the scale checks)
+can name the line. Only plain YAML is accepted: any tag outside the core schema
 (``!!python/...`` above all) is an error, and so is a document that expands
 to more than :data:`MAX_NODES` values through aliases.
 """
@@ -14,48 +14,20 @@ from typing import Any
 
 import yaml
 
-from qualscale.errors import Problem
+from qualscale._located import Loc, LocDict, LocList
+from qualscale.errors import KeyPath, Problem
 
-__all__ = ["MAX_NODES", "Loc", "LocDict", "LocList", "locate", "parse"]
+__all__ = ["MAX_NODES", "parse"]
 
 #: The most values a document may expand to; guards against alias bombs.
 MAX_NODES = 200_000
 
-Loc = tuple[str | None, int | None]
 
 # libyaml's parser is about ten times faster; the constructor stays the safe one.
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
-
-
-class LocDict(dict[str, Any]):
-    """A dict that knows where it and each of its values were written."""
-
-    def __init__(self, where: Loc) -> None:
-        super().__init__()
-        self.where = where
-        self.locs: dict[str, Loc] = {}
-
-    def put(self, key: str, value: Any, where: Loc) -> None:
-        """Set ``key`` and remember where it was written."""
-        self[key] = value
-        self.locs[key] = where
-
-
-class LocList(list[Any]):
-    """A list that knows where it and each of its items were written."""
-
-    def __init__(self, where: Loc) -> None:
-        super().__init__()
-        self.where = where
-        self.locs: list[Loc] = []
-
-    def put(self, value: Any, where: Loc) -> None:
-        """Append ``value`` and remember where it was written."""
-        self.append(value)
-        self.locs.append(where)
 
 
 class _Budget:
@@ -85,7 +57,7 @@ def parse(text: str, file: str | None) -> tuple[Any, list[Problem]]:
             return None, []
         problems: list[Problem] = []
         try:
-            value = _build(loader, node, file, problems, _Budget(), "$")
+            value = _build(loader, node, file, problems, _Budget(), ())
         except _TooBig as exc:
             return None, [exc.problem]
         return value, problems
@@ -99,7 +71,7 @@ def _build(
     file: str | None,
     problems: list[Problem],
     budget: _Budget,
-    path: str,
+    path: KeyPath,
 ) -> Any:
     budget.left -= 1
     if budget.left < 0:
@@ -125,7 +97,7 @@ def _build(
         out_list = LocList(where)
         for i, item in enumerate(node.value):
             out_list.put(
-                _build(loader, item, file, problems, budget, f"{path}[{i}]"),
+                _build(loader, item, file, problems, budget, (*path, i)),
                 (file, item.start_mark.line + 1),
             )
         return out_list
@@ -150,7 +122,7 @@ def _build(
             shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else "a collection"
             problems.append(Problem(f"expected a string key, found {shown!r}", *key_where, path))
             continue
-        child = f"{path}.{key}"
+        child = (*path, key)
         if key in out:
             problems.append(Problem(f"duplicate key {key!r}", *key_where, child))
         out.put(key, _build(loader, value_node, file, problems, budget, child), key_where)
@@ -167,19 +139,3 @@ def _tag_message(node: yaml.Node, exc: yaml.YAMLError) -> str:
     if node.tag.startswith("tag:yaml.org,2002:python/") or not node.tag.startswith("tag:yaml.org"):
         return f"unsupported tag {node.tag!r}: only plain YAML is read"
     return f"invalid value {node.value!r} for {node.tag.rsplit(':', 1)[-1]}: {exc}"
-
-
-def locate(root: Any, path: tuple[str | int, ...]) -> Loc:
-    """Where the value at ``path`` (or its closest existing parent) was written."""
-    where: Loc = getattr(root, "where", (None, None))
-    node = root
-    for step in path:
-        if isinstance(node, LocDict) and isinstance(step, str) and step in node:
-            where = node.locs[step]
-            node = node[step]
-        elif isinstance(node, LocList) and isinstance(step, int) and 0 <= step < len(node):
-            where = node.locs[step]
-            node = node[step]
-        else:
-            break
-    return where

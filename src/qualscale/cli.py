@@ -30,36 +30,31 @@ import re
 import sys
 import textwrap
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import attrs
-
 from qualscale import __version__
-from qualscale._loading import (
-    MAX_BYTES,
-    bundled_scales,
-    load_document,
-    load_history,
-    load_scale,
-    parse_bytes,
-    read_document,
-    structure_located,
+from qualscale._sources import (
+    Source,
+    batch_sources,
+    delivery_source,
+    plan_source,
+    scale_and_history,
 )
-from qualscale._yaml import locate
-from qualscale.classify import Classification, classify
+from qualscale._text import TEXT_WIDTH, count, one_line
+from qualscale.classification import Classification, classify
 from qualscale.delivery import Delivery, History
 from qualscale.errors import (
     DeliveryError,
-    Problem,
     QualscaleError,
     RenderError,
     ScaleError,
     UsageError,
     ValidationError,
 )
-from qualscale.plan import TestPlan, plan
+from qualscale.loading import bundled_scales, load_document, load_scale, read_document
+from qualscale.planning import TestPlan
 from qualscale.scale import GatePolicy, Scale
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "main"]
@@ -76,8 +71,6 @@ _EXIT_BROKEN_PIPE = 141  # what a shell reports for a process killed by SIGPIPE
 PLAN_FORMATS = ("markdown", "text", "html", "json", "yaml")
 SCALE_FORMATS = ("markdown", "text", "html")
 _SUFFIXES = {"markdown": ".md", "text": ".txt", "html": ".html", "json": ".json", "yaml": ".yaml"}
-_STDIN = "<stdin>"
-_WIDTH = 100
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -253,15 +246,15 @@ def _output_option(sub: argparse.ArgumentParser) -> None:
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
-    source = _delivery_source(args)
-    scale, history = _scale_and_history(args)
-    the_plan = _plan(source, scale, history)
+    scale, history = scale_and_history(args)
+    source = delivery_source(args, scale)
+    the_plan = plan_source(source, scale, history)
     return _emit(_render(the_plan, scale, args.format, args.template), args.output)
 
 
 def _cmd_classify(args: argparse.Namespace) -> int:
-    source = _delivery_source(args)
-    scale, history = _scale_and_history(args)
+    scale, history = scale_and_history(args)
+    source = delivery_source(args, scale)
     try:
         result = classify(source.delivery, scale, history)
     except DeliveryError as exc:
@@ -321,7 +314,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         parser.error("--format and --template need --output-dir (without it: JSON Lines)")
     if args.inputs.count("-") > 1:
         parser.error("'-' (standard input) can be given once")
-    scale, history = _scale_and_history(args)
+    scale, history = scale_and_history(args)
     fmt: str = args.format or "json"
     out_dir = Path(args.output_dir) if args.output_dir is not None else None
     if out_dir is not None:
@@ -332,11 +325,11 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         suffix = _template_suffix(args.template) if args.template else _SUFFIXES[fmt]
     written: dict[str, str] = {}
     bad = planned = 0
-    for source in _batch_sources(args.inputs):
+    for source in batch_sources(args.inputs):
         try:
             if isinstance(source, QualscaleError):
                 raise source
-            the_plan = _plan(source, scale, history)
+            the_plan = plan_source(source, scale, history)
             if out_dir is None:
                 line = json.dumps(the_plan.to_dict(), ensure_ascii=False, separators=(",", ":"))
                 _out(line + "\n")
@@ -348,7 +341,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
                         DeliveryError.single(
                             f"delivery id {the_plan.delivery.id!r} gives the same file name "
                             f"{name!r} as {other}",
-                            path="$.id",
+                            path=("id",),
                         )
                     )
                 text = _render(the_plan, scale, fmt, args.template)
@@ -361,146 +354,12 @@ def _cmd_batch(args: argparse.Namespace) -> int:
             _report(exc)
             bad += 1
     if out_dir is not None:
-        summary = f"qualscale: {_count(planned, 'plan')} written to {out_dir}"
-        _err(summary + (f"; {_count(bad, 'delivery', 'deliveries')} failed" if bad else ""))
+        summary = f"qualscale: {count(planned, 'plan')} written to {out_dir}"
+        _err(summary + (f"; {count(bad, 'delivery', 'deliveries')} failed" if bad else ""))
     elif planned + bad == 0:
         _err("qualscale: no deliveries given")
         return EXIT_BAD_INPUT
     return EXIT_BAD_INPUT if bad else EXIT_OK
-
-
-# ----------------------------------------------------------- deliveries in
-
-
-@attrs.frozen
-class _Source:
-    """A delivery and where it came from, to put a place on later errors."""
-
-    delivery: Delivery
-    name: str
-    data: Any = None
-    line: int | None = None
-
-    def relocate(self, exc: ValidationError) -> ValidationError:
-        """``exc`` with every problem that has no place placed in this source."""
-        return _relocate(exc, self.name, self.data, self.line)
-
-
-def _relocate(
-    exc: ValidationError, name: str, data: Any = None, line: int | None = None
-) -> ValidationError:
-    # Problems found after loading (an unknown flag, found by classify) carry only a
-    # key path; the loaded document knows the line.
-    problems = []
-    for p in exc.problems:
-        if p.file is None:
-            file, at = name, line
-            if at is None and data is not None:
-                found, at = locate(data, _parse_path(p.path))
-                file = found or file
-            p = Problem(p.message, file, at, p.path)
-        problems.append(p)
-    return type(exc)(problems)
-
-
-def _delivery_source(args: argparse.Namespace) -> _Source:
-    parser: argparse.ArgumentParser = args.parser
-    if args.git is not None and args.delivery is not None:
-        parser.error("give a DELIVERY file or --git RANGE, not both")
-    if args.git is not None:
-        from qualscale.git import read_git_delivery
-
-        data = read_git_delivery(args.git, args.repo)
-        name = f"git {args.git}"
-        return _Source(_structure(data, name), name)
-    if args.delivery is None:
-        parser.error("give a DELIVERY file, '-' for standard input, or --git RANGE")
-    if args.delivery == "-":
-        data = _parse_stdin()
-        return _Source(_structure(data, _STDIN), _STDIN, data)
-    data = read_document(args.delivery, DeliveryError)
-    return _Source(_structure(data, args.delivery), args.delivery, data)
-
-
-def _structure(data: Any, name: str) -> Delivery:
-    return structure_located(data, Delivery, file=name, error=DeliveryError)
-
-
-def _parse_stdin() -> Any:
-    return parse_bytes(sys.stdin.buffer.read(MAX_BYTES + 1), _STDIN, DeliveryError)
-
-
-def _scale_and_history(args: argparse.Namespace) -> tuple[Scale, History | None]:
-    scale = load_scale(args.scale)
-    history = load_history(args.history) if args.history else None
-    return scale, history
-
-
-def _plan(source: _Source, scale: Scale, history: History | None) -> TestPlan:
-    try:
-        return plan(source.delivery, scale, history)
-    except DeliveryError as exc:
-        raise source.relocate(exc) from None
-
-
-def _batch_sources(inputs: Sequence[str]) -> Iterator[_Source | QualscaleError]:
-    for item in inputs:
-        if item == "-":
-            yield from _jsonl_sources()
-            continue
-        path = Path(item)
-        if path.is_dir():
-            files = sorted(
-                p for p in path.iterdir() if p.suffix in (".yaml", ".yml", ".json") and p.is_file()
-            )
-            if not files:
-                yield UsageError(f"{item}: no .yaml, .yml or .json files in this folder")
-            for file in files:
-                yield _file_source(os.fspath(file))
-        else:
-            yield _file_source(item)
-
-
-def _file_source(name: str) -> _Source | QualscaleError:
-    try:
-        data = read_document(name, DeliveryError)
-        return _Source(_structure(data, name), name, data)
-    except DeliveryError as exc:
-        return exc
-
-
-def _jsonl_sources() -> Iterator[_Source | QualscaleError]:
-    for number, raw in enumerate(sys.stdin.buffer, start=1):
-        if not raw.strip():
-            continue
-        try:
-            data = json.loads(raw.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            message = f"not UTF-8 text (byte {exc.start})"
-            yield DeliveryError.single(message, file=_STDIN, line=number)
-            continue
-        except (ValueError, RecursionError) as exc:
-            message = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
-            yield DeliveryError.single(f"invalid JSON: {message}", file=_STDIN, line=number)
-            continue
-        try:
-            delivery = Delivery.from_dict(data)
-        except DeliveryError as exc:
-            yield _relocate(exc, _STDIN, line=number)
-            continue
-        yield _Source(delivery, _STDIN, line=number)
-
-
-_PATH_STEP = re.compile(r"\.([^.\[]+)|\[(\d+)\]|\['((?:[^'\\]|\\.)*)'\]")
-
-
-def _parse_path(path: str) -> tuple[str | int, ...]:
-    """``$.flags[0]`` as ``("flags", 0)`` (the inverse of ``format_path``)."""
-    steps: list[str | int] = []
-    for match in _PATH_STEP.finditer(path.removeprefix("$")):
-        name, index, quoted = match.groups()
-        steps.append(int(index) if index is not None else name if name is not None else quoted)
-    return tuple(steps)
 
 
 # ------------------------------------------------------------------ validate
@@ -509,17 +368,17 @@ def _parse_path(path: str) -> tuple[str | int, ...]:
 def _validate_file(name: str, scale: Scale | None) -> str:
     doc = load_document(name)
     if isinstance(doc, GatePolicy):
-        return f"gates, {_count(len(doc.gates), 'gate')}"
+        return f"gates, {count(len(doc.gates), 'gate')}"
     if isinstance(doc, Scale):
         return f"scale {doc.name} {doc.version}"
     if isinstance(doc, History):
-        return f"history, {_count(len(doc.deliveries), 'delivery', 'deliveries')}"
+        return f"history, {count(len(doc.deliveries), 'delivery', 'deliveries')}"
     if scale is not None:
         try:
             classify(doc, scale)
         except DeliveryError as exc:
             data = read_document(name, DeliveryError)
-            raise _Source(doc, name, data).relocate(exc) from None
+            raise Source(doc, name, data).relocate(exc) from None
     return f"delivery {doc.id}"
 
 
@@ -547,17 +406,16 @@ def _classification_text(delivery: Delivery, result: Classification, scale: Scal
 
 
 def _wrap(text: str, first: str, rest: str) -> str:
-    clean = re.sub(r"[\x00-\x1f\x7f-\x9f]", " ", text)
     return (
         textwrap.fill(
-            clean, _WIDTH, initial_indent=first, subsequent_indent=rest, break_on_hyphens=False
+            one_line(text),
+            TEXT_WIDTH,
+            initial_indent=first,
+            subsequent_indent=rest,
+            break_on_hyphens=False,
         )
         or first.rstrip()
     )
-
-
-def _count(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else many or one + 's'}"
 
 
 def _template_suffix(template: str) -> str:
@@ -633,7 +491,7 @@ def _report(exc: QualscaleError) -> None:
     if isinstance(exc, ValidationError):
         for p in exc.problems:
             if p.file is None and p.line is None:
-                where = "" if p.path == "$" else f"{p.path}: "
+                where = f"{p.key}: " if p.path else ""
                 _err(f"qualscale: {where}{p.message}")
             else:
                 _err(str(p))

@@ -3,27 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import attrs
 
-from qualscale._validators import json_data, nonempty, nonneg
+from qualscale._validators import json_data, nonempty, nonneg, one_of, strings
+from qualscale.errors import DeliveryError
 
 __all__ = ["DELIVERY_TYPES", "Changes", "Delivery", "DeliveryType", "History", "PastDelivery"]
 
 DeliveryType = Literal[
     "feature", "bugfix", "hotfix", "refactor", "config", "docs", "data-migration", "release"
 ]
-DELIVERY_TYPES: tuple[DeliveryType, ...] = (
-    "feature",
-    "bugfix",
-    "hotfix",
-    "refactor",
-    "config",
-    "docs",
-    "data-migration",
-    "release",
-)
+#: Every delivery type, in the order the docs list them.
+DELIVERY_TYPES: tuple[DeliveryType, ...] = get_args(DeliveryType)
 
 
 @attrs.frozen
@@ -42,9 +35,12 @@ class Changes:
         return (self.lines_added or 0) + (self.lines_removed or 0)
 
 
-def _unique(values: Sequence[str]) -> tuple[str, ...]:
+def _unique(values: Sequence[str]) -> tuple[str, ...] | str:
     # The user's order is kept (errors then point at the right list item);
-    # repeats are dropped.
+    # repeats are dropped. A bare string is left for the validator to refuse:
+    # spelt out, "money" would become the flags m, o, n, e, y.
+    if isinstance(values, str):
+        return values
     return tuple(dict.fromkeys(values))
 
 
@@ -66,11 +62,11 @@ class Delivery:
 
     id: str = attrs.field(validator=nonempty)
     title: str = ""
-    type: DeliveryType | None = None
+    type: DeliveryType | None = attrs.field(default=None, validator=one_of(DELIVERY_TYPES))
     changes: Changes = Changes()
-    paths: tuple[str, ...] = attrs.field(default=(), converter=_unique)
-    components: tuple[str, ...] = attrs.field(default=(), converter=_unique)
-    flags: tuple[str, ...] = attrs.field(default=(), converter=_unique)
+    paths: tuple[str, ...] = attrs.field(default=(), converter=_unique, validator=strings)
+    components: tuple[str, ...] = attrs.field(default=(), converter=_unique, validator=strings)
+    flags: tuple[str, ...] = attrs.field(default=(), converter=_unique, validator=strings)
     project: str | None = None
     source: Mapping[str, Any] = attrs.field(factory=dict, hash=False, validator=json_data)
 
@@ -88,13 +84,13 @@ class Delivery:
         Raises:
             DeliveryError: naming the key path of every problem.
         """
-        from qualscale._loading import structure_located
+        from qualscale._structure import structure_located
 
-        return structure_located(data, cls, file=file)
+        return structure_located(data, cls, DeliveryError, file=file)
 
     def to_dict(self) -> dict[str, Any]:
         """The delivery as plain data; :meth:`from_dict` reads it back."""
-        from qualscale._convert import unstructure
+        from qualscale._structure import unstructure
 
         return unstructure(self)
 
@@ -129,12 +125,12 @@ class History:
         Raises:
             DeliveryError: naming the key path of every problem.
         """
-        from qualscale._loading import structure_located
+        from qualscale._structure import structure_located
 
-        return structure_located(data, cls, file=file)
+        return structure_located(data, cls, DeliveryError, file=file)
 
     def to_dict(self) -> dict[str, Any]:
         """The history as plain data."""
-        from qualscale._convert import unstructure
+        from qualscale._structure import unstructure
 
         return unstructure(self)

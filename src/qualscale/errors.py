@@ -8,19 +8,38 @@ not know qualscale.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TypeAlias
 
 import attrs
 
 __all__ = [
     "DeliveryError",
     "GitError",
+    "KeyPath",
     "Problem",
     "QualscaleError",
     "RenderError",
     "ScaleError",
     "UsageError",
     "ValidationError",
+    "format_path",
 ]
+
+#: Where a value sits inside a document: mapping keys and list indexes from the root.
+KeyPath: TypeAlias = tuple[str | int, ...]
+
+
+def format_path(path: KeyPath) -> str:
+    """``("standards", 2, "kind")`` as ``$.standards[2].kind``, the way every message shows it."""
+    out = "$"
+    for step in path:
+        if isinstance(step, int):
+            out += f"[{step}]"
+        elif step.replace("-", "").replace("_", "").isalnum() and step[:1].isalpha():
+            out += f".{step}"
+        else:
+            out += f"[{step!r}]"
+    return out
 
 
 @attrs.frozen
@@ -31,20 +50,25 @@ class Problem:
         message: What was expected and what was found.
         file: The file the problem is in, or ``None`` for data given in memory.
         line: The 1-based line, when known.
-        path: The key path inside the document, such as
-            ``$.standards[2].requires[0].kind``.
+        path: The key path inside the document, such as ``("rules", "modifiers", 2)``;
+            :attr:`key` shows it as ``$.rules.modifiers[2]``.
     """
 
     message: str
     file: str | None = None
     line: int | None = None
-    path: str = "$"
+    path: KeyPath = ()
+
+    @property
+    def key(self) -> str:
+        """The key path as written in messages: ``$.rules.modifiers[2]``."""
+        return format_path(self.path)
 
     def __str__(self) -> str:
         where = self.file or "<data>"
         if self.line is not None:
             where = f"{where}:{self.line}"
-        return f"{where}: {self.path}: {self.message}"
+        return f"{where}: {self.key}: {self.message}"
 
 
 class QualscaleError(Exception):
@@ -68,7 +92,7 @@ class ValidationError(QualscaleError, ValueError):
         *,
         file: str | None = None,
         line: int | None = None,
-        path: str = "$",
+        path: KeyPath = (),
     ) -> ValidationError:
         """Build an error with a single problem."""
         return cls([Problem(message, file, line, path)])

@@ -24,14 +24,20 @@ import re
 import subprocess
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import attrs
 
 from qualscale.errors import GitError
 
-__all__ = ["RISK_ORDER", "guess_type", "read_git_delivery"]
+if TYPE_CHECKING:
+    from qualscale.scale import Scale
 
-#: Delivery types from lowest to highest risk; a range takes the riskiest of its commits.
+__all__ = ["RISK_ORDER", "guess_type", "read_git_delivery", "riskiest_type"]
+
+#: Delivery types from lowest to highest risk, for ranges read without a scale and to
+#: break ties between types a scale puts in the same risk class: a range takes the
+#: riskiest type of its commits.
 RISK_ORDER: tuple[str, ...] = (
     "docs",
     "config",
@@ -140,7 +146,9 @@ class _Range:
     separator: str  # "..", "..." or "" for a single revision
 
 
-def read_git_delivery(revision: str, repo: str | os.PathLike[str] = ".") -> dict[str, object]:
+def read_git_delivery(
+    revision: str, repo: str | os.PathLike[str] = ".", *, scale: Scale | None = None
+) -> dict[str, object]:
     """Read the delivery that *revision* of the repository *repo* describes.
 
     Args:
@@ -149,6 +157,9 @@ def read_git_delivery(revision: str, repo: str | os.PathLike[str] = ".") -> dict
             meaning ``REV^..REV`` (a root commit is compared with the empty tree). An
             empty side means ``HEAD``, as in git.
         repo: Any directory inside the working tree, or a bare repository.
+        scale: The scale the delivery will be classified on: a range takes the type of
+            its commits that the scale's ``rules.risk.types`` rate riskiest
+            (:func:`riskiest_type`); without one, the riskiest in :data:`RISK_ORDER`.
 
     Returns:
         A JSON-able mapping with keys in this order: ``id`` (short hashes, ``abc1234`` or
@@ -188,7 +199,7 @@ def read_git_delivery(revision: str, repo: str | os.PathLike[str] = ".") -> dict
         delivery_id = f"{base.short}{spec.separator}{head.short}"
 
     files = _diff(where, base_sha, head.sha)
-    return _delivery(delivery_id, base_sha, head, commits, files)
+    return _delivery(delivery_id, base_sha, head, commits, files, scale)
 
 
 def guess_type(subject: str) -> str | None:
@@ -237,6 +248,7 @@ def _delivery(
     head: _Commit,
     commits: Sequence[_Commit],
     files: Sequence[_FileChange],
+    scale: Scale | None,
 ) -> dict[str, object]:
     types = Counter(t for t in (guess_type(c.subject) for c in commits) if t is not None)
     more = len(commits) - 1
@@ -248,7 +260,7 @@ def _delivery(
 
     delivery: dict[str, object] = {"id": delivery_id, "title": title}
     if types:
-        delivery["type"] = max(types, key=RISK_ORDER.index)
+        delivery["type"] = riskiest_type(types, scale)
     delivery["changes"] = {
         "lines_added": sum(f.added or 0 for f in files),
         "lines_removed": sum(f.removed or 0 for f in files),
@@ -268,6 +280,24 @@ def _delivery(
         }
     }
     return delivery
+
+
+def riskiest_type(types: Iterable[str], scale: Scale | None = None) -> str:
+    """The riskiest of ``types``: by the scale's risk class of each type, then :data:`RISK_ORDER`.
+
+    A type the scale gives no risk class counts below every class, as it does when
+    the delivery is classified.
+    """
+    if scale is None:
+        return max(types, key=RISK_ORDER.index)
+    risk = scale.rules.risk
+    rank = {risk_class: i for i, risk_class in enumerate(risk.classes)}
+
+    def key(type_: str) -> tuple[int, int]:
+        risk_class = risk.types.get(type_)
+        return (rank[risk_class] if risk_class is not None else -1, RISK_ORDER.index(type_))
+
+    return max(types, key=key)
 
 
 def _is_breaking(commit: _Commit) -> bool:

@@ -82,8 +82,6 @@ columns, the last one wrapped).
 from __future__ import annotations
 
 import os
-import re
-import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -92,29 +90,32 @@ import jinja2
 import jinja2.sandbox
 import yaml
 
-from qualscale._convert import unstructure
+from qualscale._structure import unstructure
+from qualscale._text import code, md, one_line, table, wrap
 from qualscale.errors import RenderError, UsageError
-from qualscale.plan import TestPlan
+from qualscale.planning import TestPlan
 from qualscale.rules import Modifier
 from qualscale.scale import Scale
+from qualscale.verification import KindVerdict, Verdict
 
 __all__ = [
     "FORMATS",
     "SCALE_FORMATS",
-    "TEXT_WIDTH",
+    "VERDICT_FORMATS",
     "plan_context",
     "render_plan",
     "render_scale",
+    "render_verdict",
     "scale_context",
+    "verdict_problems",
 ]
 
 #: The formats :func:`render_plan` knows.
 FORMATS: tuple[str, ...] = ("markdown", "text", "html", "json", "yaml")
 #: The formats :func:`render_scale` knows.
 SCALE_FORMATS: tuple[str, ...] = ("markdown", "text", "html")
-#: The widest line of the ``text`` format.
-TEXT_WIDTH = 100
-
+#: The formats :func:`render_verdict` knows.
+VERDICT_FORMATS: tuple[str, ...] = ("markdown", "text")
 _PLAN_TEMPLATES = {"markdown": "plan.md.j2", "text": "plan.txt.j2", "html": "plan.html.j2"}
 _SCALE_TEMPLATES = {"markdown": "scale.md.j2", "text": "scale.txt.j2", "html": "scale.html.j2"}
 _MARKS = {"required": "++", "recommended": "+", "optional": "o", "discouraged": "NR"}
@@ -173,6 +174,41 @@ def render_scale(scale: Scale, format: str = "markdown") -> str:
     if name is None:
         raise UsageError(_unknown_format(format, SCALE_FORMATS))
     return _render_shipped(name, scale_context(scale))
+
+
+def render_verdict(
+    plan: TestPlan, verdict: Verdict, format: str = "markdown", note: str = ""
+) -> str:
+    """Render the ``verdict`` on ``plan``: per kind the obligation, the counts and the status.
+
+    Args:
+        plan: The plan the verdict judges.
+        verdict: The outcome of :func:`qualscale.verify.verify` for ``plan``.
+        format: One of :data:`VERDICT_FORMATS`: ``markdown`` is a whole report for a CI
+            job summary (heading, verdict, problems, table, rationale); ``text`` is the
+            table for a terminal, under a line naming delivery and standard.
+        note: A line to show after the table, such as why tests were deselected.
+
+    Returns:
+        The text, ending with a newline.
+
+    Raises:
+        UsageError: ``format`` is unknown.
+    """
+    if format == "markdown":
+        return _verdict_markdown(plan, verdict, note)
+    if format == "text":
+        return _verdict_text(plan, verdict, note)
+    raise UsageError(_unknown_format(format, VERDICT_FORMATS))
+
+
+def verdict_problems(verdict: Verdict) -> tuple[str, ...]:
+    """Why ``verdict`` is not met: one phrase per failed or missing required kind.
+
+    ``regression failed (1 failed)``, ``performance missing (no passing test)``; empty
+    when the verdict is met.
+    """
+    return tuple(_problem(k) for k in verdict.problems)
 
 
 def plan_context(plan: TestPlan, scale: Scale) -> dict[str, Any]:
@@ -399,75 +435,77 @@ def _effect(mod: Modifier) -> str:
     return "; ".join(parts)
 
 
+def _problem(entry: KindVerdict) -> str:
+    if entry.status == "failed":
+        return f"{entry.kind} failed ({entry.evidence.failed} failed)"
+    return f"{entry.kind} missing (no passing test)"
+
+
+def _verdict_cells(entry: KindVerdict) -> list[str]:
+    e = entry.evidence
+    return [
+        entry.kind,
+        entry.obligation or "-",
+        str(e.passed),
+        str(e.failed),
+        str(e.skipped),
+        str(e.deselected),
+    ]
+
+
+def _verdict_text(plan: TestPlan, verdict: Verdict, note: str) -> str:
+    p = plan
+    head = ("kind", "obligation", "passed", "failed", "skipped", "deselected", "verdict")
+    rows = [head, *([*_verdict_cells(k), k.status] for k in verdict.kinds)]
+    lines = [
+        f"delivery {p.delivery.id!r}: standard {p.standard.id} ({p.standard.name}) "
+        f"of {p.scale.name} {p.scale.version}",
+        table(rows, indent=0, right=range(2, 6)),
+    ]
+    if note:
+        lines.append(one_line(note))
+    return "\n".join(lines) + "\n"
+
+
+def _md_row(cells: Iterable[str]) -> str:
+    """A row of a Markdown table; the cells are Markdown already."""
+    return "| " + " | ".join(cells) + " |"
+
+
+def _verdict_markdown(plan: TestPlan, verdict: Verdict, note: str) -> str:
+    p = plan
+    status = "met" if verdict.ok else "NOT met"
+    lines = [
+        f"## qualscale: {md(p.delivery.id)} - {md(p.standard.id)} {md(p.standard.name)}",
+        "",
+        f"**Verdict: {status}.** Scale {md(p.scale.name)} {md(p.scale.version)}, "
+        f"size {md(p.size)}, risk {md(p.risk)}.",
+    ]
+    if p.delivery.title:
+        lines += ["", f"> {md(p.delivery.title)}"]
+    if not verdict.ok:
+        lines += ["", *(f"- {md(problem)}" for problem in verdict_problems(verdict))]
+    head = ["Kind", "Obligation", "Depth", "Environment", "Gate"]
+    head += ["Passed", "Failed", "Skipped", "Deselected", "Verdict"]
+    lines += ["", _md_row(head), "|---|---|---|---|---|--:|--:|--:|--:|---|"]
+    for k in verdict.kinds:
+        cells = [*_verdict_cells(k)]
+        cells[2:2] = [k.depth or "-", k.environment or "-", k.gate or "-"]
+        status_cell = md(k.status) if k.ok else f"**{md(k.status)}**"
+        lines.append(_md_row([*(md(c) for c in cells), status_cell]))
+    if note:
+        lines += ["", md(note)]
+    if p.rationale:
+        lines += ["", "### Why this standard", ""]
+        lines += [f"- {code(r.rule)}: {md(r.message)}" for r in p.rationale]
+    return "\n".join(lines) + "\n"
+
+
 def _unknown_format(format: str, choices: Iterable[str]) -> str:
     return f"unknown format {format!r}; expected one of: {', '.join(choices)}"
 
 
 # ------------------------------------------------------------- filters
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<|~])")
-
-
-def _one_line(value: object) -> str:
-    # Newlines in a title would break the document's structure; escape sequences
-    # in text output would reach the terminal.
-    return _CONTROL.sub("", re.sub(r"\r\n|[\n\t]", " ", str(value)))
-
-
-def md(value: object) -> str:
-    """``value`` as one line of inline Markdown text: markup characters escaped."""
-    return _MD_SPECIAL.sub(r"\\\1", _one_line(value))
-
-
-def wrap(
-    value: object, indent: int = 0, hanging: int | None = None, width: int = TEXT_WIDTH
-) -> str:
-    """``value`` wrapped to ``width`` columns; first line indented ``indent``, then ``hanging``."""
-    first = " " * indent
-    rest = " " * (indent if hanging is None else hanging)
-    text = _one_line(value)
-    if not text.strip():
-        return first.rstrip()
-    return textwrap.fill(
-        text, width=width, initial_indent=first, subsequent_indent=rest, break_on_hyphens=False
-    )
-
-
-def code(value: object) -> str:
-    """``value`` as a Markdown code span (safe in table cells too)."""
-    text = _one_line(value).replace("|", "\\|")
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * (longest + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
-
-
-def table(rows: Iterable[Sequence[object]], indent: int = 2, width: int = TEXT_WIDTH) -> str:
-    """Rows as aligned plain-text columns; the last column wraps to keep within ``width``."""
-    cells = [[_one_line(c) for c in row] for row in rows]
-    if not cells:
-        return ""
-    n = max(len(row) for row in cells)
-    cells = [row + [""] * (n - len(row)) for row in cells]
-    widths = [max(len(row[i]) for row in cells) for i in range(n - 1)]
-    lead = indent + sum(w + 2 for w in widths)
-    if lead > width - 20:  # too wide to align: one cell a line instead
-        return "\n\n".join(
-            "\n".join(wrap(c, indent + (2 if i else 0)) for i, c in enumerate(row) if c)
-            for row in cells
-        )
-    lines = []
-    for row in cells:
-        head = " " * indent + "".join(c.ljust(w + 2) for c, w in zip(row, widths, strict=False))
-        if not row[-1]:
-            lines.append(head.rstrip())
-            continue
-        body = textwrap.wrap(row[-1], width=width - lead, break_on_hyphens=False) or [""]
-        lines.append(head + body[0])
-        lines.extend(" " * lead + more for more in body[1:])
-    return "\n".join(lines)
-
 
 # --------------------------------------------------------- environments
 

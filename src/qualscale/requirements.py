@@ -15,7 +15,8 @@ from typing import Literal
 
 import attrs
 
-from qualscale._validators import ID_CHARS, did_you_mean, ident
+from qualscale._text import did_you_mean
+from qualscale._validators import ID_CHARS, ident
 
 __all__ = [
     "CELL_PATTERN",

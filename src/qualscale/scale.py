@@ -17,6 +17,7 @@ import attrs
 
 from qualscale._checks import check_scale
 from qualscale._validators import ident
+from qualscale.errors import Problem, ScaleError
 from qualscale.requirements import Cell, Kind, Requirement, resolve
 from qualscale.rules import Rules
 
@@ -58,6 +59,27 @@ class GatePolicy:
     gates: tuple[Gate, ...]
     policy: str = ""
     description: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        seen: set[str] = set()
+        problems = []
+        for i, gate in enumerate(self.gates):
+            if gate.id in seen:
+                problems.append(Problem(f"duplicate gate id {gate.id!r}", path=("gates", i, "id")))
+            seen.add(gate.id)
+        if problems:
+            raise ScaleError(problems)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, file: str | None = None) -> GatePolicy:
+        """Build a gating policy from plain data (the gates file format).
+
+        Raises:
+            ScaleError: naming the key path of every problem.
+        """
+        from qualscale._structure import structure_located
+
+        return structure_located(data, cls, ScaleError, file=file)
 
 
 @attrs.frozen
@@ -152,19 +174,27 @@ class Scale:
         text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
 
+    def __attrs_post_init__(self) -> None:
+        # A scale is checked when it is built, from a file or in Python: classify
+        # and plan can then rely on every reference resolving.
+        problems = check_scale(self)
+        if problems:
+            raise ScaleError(problems)
+
     def to_dict(self) -> dict[str, Any]:
-        """The scale as plain data; :func:`qualscale.load_scale` reads it back."""
-        from qualscale._convert import unstructure
+        """The scale as plain data; :meth:`from_dict` and :func:`qualscale.load_scale` read it."""
+        from qualscale._structure import unstructure
 
         return unstructure(self)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Scale:
+    def from_dict(cls, data: Mapping[str, Any], *, file: str | None = None) -> Scale:
         """Build and check a scale from plain data (no ``extends`` or gate files).
 
         Raises:
-            ScaleError: naming the key path of every problem.
+            ScaleError: naming the key path (and, for data read from a file, the
+                file and line) of every problem.
         """
-        from qualscale._loading import scale_from_data
+        from qualscale._structure import structure_located
 
-        return scale_from_data(data)
+        return structure_located(data, cls, ScaleError, file=file)

@@ -1,9 +1,10 @@
-"""The cattrs converter: strict structuring of plain data into the model, and back.
+"""Structuring: plain data into the model's objects, and back, with located problems.
 
-Strict means no silent coercion: ``3`` is not a string, ``"12"`` is not an
-integer, a string is not a list. Every hook raises :class:`Invalid` with what
-was expected and what was found; :func:`iter_errors` flattens cattrs'
-exception groups into ``(key path, message)`` pairs.
+Pure: nothing here reads a file. The converter is strict - no silent coercion:
+``3`` is not a string, ``"12"`` is not an integer, a string is not a list.
+Every hook raises :class:`Invalid` with what was expected and what was found;
+:func:`structure_located` gathers every problem of a document at once and puts
+the file and line on each (when the data came from the YAML reader).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import datetime
 import functools
 import typing
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Literal, TypeVar, get_args, get_origin
 
 import attrs
@@ -25,10 +26,12 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
-from qualscale._validators import FieldInvalid, did_you_mean
+from qualscale._located import locate
+from qualscale._text import did_you_mean
+from qualscale._validators import TYPE_CHECKS, FieldInvalid
+from qualscale.errors import KeyPath, Problem, ValidationError
 
 T = TypeVar("T")
-Path = tuple[str | int, ...]
 
 
 class Invalid(ValueError):
@@ -138,7 +141,9 @@ def converter() -> cattrs.Converter:
 
     def attrs_factory(t: Any) -> Any:
         inner = make_dict_structure_fn(t, conv, _cattrs_forbid_extra_keys=True)
-        checked = [f for f in attrs.fields(t) if f.validator is not None]
+        checked = [
+            f for f in attrs.fields(t) if f.validator is not None and f.validator not in TYPE_CHECKS
+        ]
         # A class with ``from_shorthand`` may also be written as a string.
         shorthand = getattr(t, "from_shorthand", None)
         expected = "a string or a mapping" if shorthand is not None else "a mapping"
@@ -224,7 +229,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def iter_errors(exc: BaseException, path: Path = ()) -> Iterator[tuple[Path, str]]:
+def iter_errors(exc: BaseException, path: KeyPath = ()) -> Iterator[tuple[KeyPath, str]]:
     """Flatten a cattrs structuring error into ``(key path, message)`` pairs."""
     if isinstance(exc, (ClassValidationError, IterableValidationError)):
         with_notes, without = exc.group_exceptions()
@@ -239,7 +244,10 @@ def iter_errors(exc: BaseException, path: Path = ()) -> Iterator[tuple[Path, str
             message = f"unknown key {key!r}; expected one of: {', '.join(allowed)}"
             yield (*path, key), message + did_you_mean(key, allowed)
     elif isinstance(exc, FieldInvalid):
-        yield (*path, exc.field), str(exc)
+        yield (*path, exc.field), exc.message
+    elif isinstance(exc, ValidationError):  # a constructor's check of a whole object
+        for problem in exc.problems:
+            yield (*path, *problem.path), problem.message
     elif isinstance(exc, KeyError):
         yield path, "required key missing"
     elif isinstance(exc, (Invalid, ValueError, TypeError)):
@@ -248,14 +256,25 @@ def iter_errors(exc: BaseException, path: Path = ()) -> Iterator[tuple[Path, str
         yield path, f"{type(exc).__name__}: {exc}"
 
 
-def format_path(path: Path) -> str:
-    """``("standards", 2, "kind")`` as ``$.standards[2].kind``."""
-    out = "$"
-    for step in path:
-        if isinstance(step, int):
-            out += f"[{step}]"
-        elif step.replace("-", "").replace("_", "").isalnum() and step[:1].isalpha():
-            out += f".{step}"
-        else:
-            out += f"[{step!r}]"
+def structure_located(
+    data: Any, cls: type[T], error: type[ValidationError], *, file: str | None = None
+) -> T:
+    """Structure ``data`` into ``cls``, raising ``error`` with every problem, located.
+
+    ``file`` names data that did not come from the YAML reader (which records
+    the file of every value itself).
+    """
+    try:
+        return structure(data, cls)
+    except (ClassValidationError, IterableValidationError, ValueError, TypeError, KeyError) as exc:
+        found = [Problem(message, path=path) for path, message in iter_errors(exc)]
+        raise error(locate_problems(data, found, file)) from None
+
+
+def locate_problems(root: Any, problems: Iterable[Problem], file: str | None) -> list[Problem]:
+    """``problems`` about ``root``, each given the file and line its key path points at."""
+    out = []
+    for problem in problems:
+        where_file, line = locate(root, problem.path)
+        out.append(Problem(problem.message, problem.file or where_file or file, line, problem.path))
     return out

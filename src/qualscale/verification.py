@@ -13,7 +13,7 @@ from typing import Any, Literal
 import attrs
 
 from qualscale._validators import nonneg
-from qualscale.plan import TestPlan
+from qualscale.planning import TestPlan
 from qualscale.requirements import Obligation
 
 __all__ = ["STATUSES", "Evidence", "KindVerdict", "Status", "Verdict", "verify"]

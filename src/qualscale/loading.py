@@ -1,25 +1,25 @@
-"""Reading scales, deliveries and histories from files, with located errors."""
+"""Reading scales, gates, deliveries and histories from files, with located errors.
+
+The shell around the pure core: this module opens files, resolves ``extends``
+overlays and ``gates:`` files, and finds the bundled scales; the model's
+``from_dict`` methods do the structuring.
+"""
 
 from __future__ import annotations
 
 import functools
 import os
 from collections.abc import Mapping
-from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import attrs
-from cattrs.errors import BaseValidationError
 
-from qualscale._convert import format_path, iter_errors, structure
-from qualscale._yaml import Loc, LocDict, LocList, locate, parse
+from qualscale._located import Loc, LocDict, LocList
 from qualscale.delivery import Delivery, History
-from qualscale.errors import DeliveryError, Problem, ScaleError, ValidationError
+from qualscale.errors import DeliveryError, ScaleError, ValidationError
 from qualscale.requirements import parse_cell
-from qualscale.scale import GatePolicy, Scale, check_scale
-
-T = TypeVar("T")
+from qualscale.scale import GatePolicy, Scale
 
 #: The scale used when none is named.
 DEFAULT_SCALE = "billing-saas"
@@ -29,6 +29,8 @@ MAX_BYTES = 5 * 1024 * 1024
 
 def bundled_dir() -> Path:
     """The folder of the shipped scales (in the wheel, or the checkout's ``standards/``)."""
+    from importlib import resources
+
     packaged = resources.files("qualscale") / "standards"
     if packaged.is_dir():
         return Path(str(packaged))
@@ -103,46 +105,15 @@ def parse_bytes(raw: bytes, name: str, error: type[ValidationError]) -> Any:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise error.single(f"not UTF-8 text (byte {exc.start})", file=name) from None
+    from qualscale._yaml import parse  # PyYAML is imported only when a document is read
+
     value, problems = parse(text, name)
     if problems:
         raise error(problems)
     return value
 
 
-def structure_located(
-    data: Any, cls: type[T], *, file: str | None = None, error: type[ValidationError] | None = None
-) -> T:
-    """Structure ``data`` into ``cls``, raising ``error`` with every located problem."""
-    try:
-        return structure(data, cls)
-    except (BaseValidationError, ValueError, TypeError, KeyError) as exc:
-        problems = [_problem(data, path, message, file) for path, message in iter_errors(exc)]
-        raise (error or _error_for(cls))(problems) from None
-
-
-def _error_for(cls: type[Any]) -> type[ValidationError]:
-    return ScaleError if cls is Scale else DeliveryError
-
-
-def _problem(root: Any, path: tuple[str | int, ...], message: str, file: str | None) -> Problem:
-    where_file, line = locate(root, path)
-    return Problem(message, where_file or file, line, format_path(path))
-
-
 # ------------------------------------------------------------------ scales
-
-
-def scale_from_data(data: Mapping[str, Any], file: str | None = None) -> Scale:
-    """Structure and check a resolved scale document.
-
-    Raises:
-        ScaleError: every problem, located when ``data`` came from a file.
-    """
-    scale = structure_located(data, Scale, file=file, error=ScaleError)
-    problems = [_problem(data, path, message, file) for path, message in check_scale(scale)]
-    if problems:
-        raise ScaleError(problems)
-    return scale
 
 
 def load_scale(source: str | os.PathLike[str] | None = None) -> Scale:
@@ -169,7 +140,7 @@ def _load_bundled(path: Path) -> Scale:
 
 def _load_scale_file(path: Path) -> Scale:
     raw = _raw_scale(path, ())
-    return scale_from_data(raw, file=os.fspath(path))
+    return Scale.from_dict(raw, file=os.fspath(path))
 
 
 def _raw_scale(path: Path, chain: tuple[Path, ...]) -> LocDict:
@@ -190,18 +161,18 @@ def _raw_scale(path: Path, chain: tuple[Path, ...]) -> LocDict:
             "expected a bundled scale name or a path",
             file=where[0],
             line=where[1],
-            path="$.extends",
+            path=("extends",),
         )
     try:
         base_path = resolve_scale(base_ref, here)
     except ScaleError as exc:
         raise ScaleError.single(
-            exc.problems[0].message, file=where[0], line=where[1], path="$.extends"
+            exc.problems[0].message, file=where[0], line=where[1], path=("extends",)
         ) from None
     resolved = base_path.resolve()
     if resolved in chain or resolved == path.resolve():
         raise ScaleError.single(
-            f"extends {base_ref!r} makes a cycle", file=where[0], line=where[1], path="$.extends"
+            f"extends {base_ref!r} makes a cycle", file=where[0], line=where[1], path=("extends",)
         )
     base = _raw_scale(base_path, (*chain, path.resolve()))
     merged = merge(base, doc)
@@ -219,7 +190,7 @@ def _gates_from(ref: str, doc: LocDict, here: Path) -> Any:
             f"gates file {ref!r} not found (looked for {os.fspath(path)!r})",
             file=where[0],
             line=where[1],
-            path="$.gates",
+            path=("gates",),
         )
     data = read_document(path, ScaleError)
     if not isinstance(data, LocDict) or "gates" not in data:
@@ -227,9 +198,9 @@ def _gates_from(ref: str, doc: LocDict, here: Path) -> Any:
             f"expected a mapping with a 'gates' list in {os.fspath(path)!r}",
             file=where[0],
             line=where[1],
-            path="$.gates",
+            path=("gates",),
         )
-    structure_located(data, GatePolicy, file=os.fspath(path), error=ScaleError)
+    GatePolicy.from_dict(data, file=os.fspath(path))
     # The scale keeps the located list, so later errors still point into the gates file.
     return data["gates"]
 
@@ -241,18 +212,7 @@ def load_gates(path: str | os.PathLike[str]) -> GatePolicy:
         ScaleError: naming file, line and key path of every problem.
     """
     data = read_document(path, ScaleError)
-    policy = structure_located(data, GatePolicy, file=os.fspath(path), error=ScaleError)
-    seen: set[str] = set()
-    problems = []
-    for i, gate in enumerate(policy.gates):
-        if gate.id in seen:
-            problems.append(
-                _problem(data, ("gates", i, "id"), f"duplicate gate id {gate.id!r}", None)
-            )
-        seen.add(gate.id)
-    if problems:
-        raise ScaleError(problems)
-    return policy
+    return GatePolicy.from_dict(data, file=os.fspath(path))
 
 
 def _merge_key(items: list[Any]) -> str | None:
@@ -348,8 +308,8 @@ def load_delivery(path: str | os.PathLike[str]) -> Delivery:
     Raises:
         DeliveryError: naming file, line and key path of every problem.
     """
-    data = read_document(path, DeliveryError)
-    return structure_located(data, Delivery, file=os.fspath(path), error=DeliveryError)
+    data = _collection(read_document(path, DeliveryError), path, "a mapping", DeliveryError)
+    return Delivery.from_dict(data, file=os.fspath(path))
 
 
 def load_history(path: str | os.PathLike[str]) -> History:
@@ -359,11 +319,25 @@ def load_history(path: str | os.PathLike[str]) -> History:
         DeliveryError: naming file, line and key path of every problem.
     """
     data = read_document(path, DeliveryError)
+    _collection(data, path, "a mapping or a list", DeliveryError)
     if isinstance(data, LocList):
         wrapped = LocDict(data.where)
         wrapped.put("deliveries", data, data.where)
         data = wrapped
-    return structure_located(data, History, file=os.fspath(path), error=DeliveryError)
+    return History.from_dict(data, file=os.fspath(path))
+
+
+def _collection(
+    data: Any, path: str | os.PathLike[str], expected: str, error: type[ValidationError]
+) -> Any:
+    """``data`` when the document is a mapping or list; else a problem at its top line."""
+    if isinstance(data, (LocDict, LocList)):
+        return data
+    from qualscale._structure import describe
+
+    # An empty file or a lone value has no key to point at: the top of the file is
+    # where a reader looks for the missing mapping.
+    raise error.single(f"expected {expected}, found {describe(data)}", file=os.fspath(path), line=1)
 
 
 def load_document(path: str | os.PathLike[str]) -> Scale | GatePolicy | Delivery | History:

@@ -11,8 +11,9 @@ from typing import Any, ClassVar
 
 import attrs
 
-from qualscale.classify import Classification, Reason, classify
+from qualscale.classification import Classification, Reason, classify
 from qualscale.delivery import Delivery, History
+from qualscale.errors import DeliveryError
 from qualscale.requirements import OBLIGATIONS, Obligation, Requirement
 from qualscale.scale import Scale
 
@@ -89,7 +90,7 @@ class TestPlan:
 
     def to_dict(self) -> dict[str, Any]:
         """The plan as plain data, keys in a fixed order (the ``--format json`` document)."""
-        from qualscale._convert import unstructure
+        from qualscale._structure import unstructure
 
         return {
             "delivery": self.delivery.to_dict(),
@@ -115,9 +116,9 @@ class TestPlan:
         Raises:
             DeliveryError: naming the key path of every problem.
         """
-        from qualscale._loading import structure_located
+        from qualscale._structure import structure_located
 
-        return structure_located(data, cls)
+        return structure_located(data, cls, DeliveryError)
 
 
 def _stronger(a: Obligation, b: Obligation) -> Obligation:
@@ -135,7 +136,7 @@ def _deeper(scale: Scale, kind: str, a: str | None, b: str | None) -> str | None
 
 def plan(
     delivery: Delivery,
-    scale: Scale | None = None,
+    scale: Scale,
     history: History | None = None,
     *,
     classification: Classification | None = None,
@@ -144,23 +145,19 @@ def plan(
 
     Args:
         delivery: What changes.
-        scale: The scale; ``None`` loads the default bundled scale.
+        scale: The scale (:func:`qualscale.load_scale` gives the default one).
         history: The project's past deliveries (history rules can raise the standard).
         classification: A classification already made for the same inputs.
 
     Raises:
         DeliveryError: the delivery names a flag or component the scale does not know.
     """
-    if scale is None:
-        from qualscale._loading import load_scale
-
-        scale = load_scale()
-    cls = classification or classify(delivery, scale, history)
-    std = cls.standard
+    found = classification or classify(delivery, scale, history)
+    std = found.standard
     items: dict[str, PlannedRequirement] = {}
     for req in scale.requires(std.id):
         items[req.kind] = _planned(req, f"{std.id} {_verb(req.obligation)} {_what(req)}")
-    for adj in cls.adjustments:
+    for adj in found.adjustments:
         old = items.get(adj.requirement.kind)
         items[adj.requirement.kind] = (
             _planned(adj.requirement, adj.because)
@@ -170,14 +167,14 @@ def plan(
     return TestPlan(
         delivery=delivery,
         scale=ScaleRef(scale.name, scale.version, scale.sha256),
-        standard=StandardRef(std.id, std.name, cls.rank),
-        size=cls.size,
-        risk=cls.risk,
-        rationale=cls.rationale,
+        standard=StandardRef(std.id, std.name, found.rank),
+        size=found.size,
+        risk=found.risk,
+        rationale=found.rationale,
         requirements=_ordered(scale, items.values()),
-        components=cls.components,
-        flags=cls.flags,
-        content=cls.content,
+        components=found.components,
+        flags=found.flags,
+        content=found.content,
     )
 
 

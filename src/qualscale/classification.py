@@ -5,15 +5,13 @@ Pure functions over the model; no I/O.
 
 from __future__ import annotations
 
-import functools
-import re
 from collections.abc import Sequence
 from typing import Any
 
 import attrs
 
-from qualscale._convert import format_path
-from qualscale._validators import did_you_mean
+from qualscale._globs import compile_globs
+from qualscale._text import did_you_mean
 from qualscale.delivery import Delivery, History
 from qualscale.errors import DeliveryError, Problem
 from qualscale.requirements import Requirement
@@ -84,39 +82,6 @@ class Classification:
         }
 
 
-def _glob_regex(pattern: str) -> str:
-    # "**" crosses folders, "*" does not; a pattern without "/" matches a file name anywhere.
-    if "/" not in pattern:
-        pattern = "**/" + pattern
-    out = ""
-    i = 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out += "(?:.*/)?"
-            i += 3
-        elif pattern.startswith("**", i):
-            out += ".*"
-            i += 2
-        elif pattern[i] == "*":
-            out += "[^/]*"
-            i += 1
-        elif pattern[i] == "?":
-            out += "[^/]"
-            i += 1
-        else:
-            out += re.escape(pattern[i])
-            i += 1
-    return out
-
-
-@functools.lru_cache(maxsize=1024)
-def _globs(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
-    # One regex for all of a component's globs: one match per path and component.
-    if not patterns:
-        return None
-    return re.compile("(?:" + "|".join(_glob_regex(p) for p in patterns) + r")\Z")
-
-
 def match_path(path: str, rules: Sequence[ComponentRule]) -> ComponentRule | None:
     """The component ``path`` belongs to: the first match, higher ``priority`` first."""
     return _match(path, _by_priority(rules))
@@ -129,7 +94,7 @@ def _by_priority(rules: Sequence[ComponentRule]) -> list[ComponentRule]:
 def _match(path: str, ordered: Sequence[ComponentRule]) -> ComponentRule | None:
     path = path.removeprefix("./")
     for rule in ordered:
-        regex = _globs(rule.paths)
+        regex = compile_globs(rule.paths)
         if regex is not None and regex.match(path):
             return rule
     return None
@@ -140,7 +105,7 @@ def _unknown_names(values: Sequence[str], known: Sequence[str], key: str) -> lis
         Problem(
             f"unknown {key[:-1]} {value!r}; the scale knows: {', '.join(known)}"
             + did_you_mean(value, known),
-            path=format_path((key, i)),
+            path=(key, i),
         )
         for i, value in enumerate(values)
         if value not in known

@@ -1,0 +1,223 @@
+"""The front door of the qualscale pytest plugin (the ``pytest11`` entry point ``qualscale``).
+
+It is a top-level module so that pytest, which imports it in every session, imports
+nothing of qualscale for it: only pytest and the standard library are used here until
+a delivery activates the plugin. It holds the hook specs, the options and ini keys,
+and the decision at configure time:
+
+* a project that does not configure qualscale (no ``qualscale_*`` ini key, no
+  ``--qualscale-*`` option, no qualscale hook implemented) gets nothing more - not
+  even markers, so ``--strict-markers`` still catches an undeclared ``unit`` marker;
+* a configured project gets the markers of the default scale's kinds and
+  ``qualscale_kind``;
+* a delivery (``--qualscale-delivery``, ``--qualscale-git`` or the
+  ``pytest_qualscale_delivery`` hook) activates the plugin, which then imports
+  ``qualscale._pytest`` and the core. See ``docs/pytest-plugin.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Final
+
+import pytest
+
+if TYPE_CHECKING:
+    from qualscale.delivery import Delivery
+    from qualscale.planning import TestPlan
+
+#: The kinds of the default scale, whose markers a configured project gets even while
+#: the plugin is idle (a test keeps this list and the bundled scale in step).
+DEFAULT_KINDS: Final = (
+    "unit",
+    "integration",
+    "regression",
+    "performance",
+    "security",
+    "acceptance",
+    "data-validation",
+)
+
+#: The marker that names a test's kind, and the user property every test report
+#: carries when the plugin is active (so the kind reaches xdist's controller and JUnit XML).
+KIND_MARKER: Final = "qualscale_kind"
+
+#: The key of the plan an xdist controller hands to its workers.
+WORKER_PLAN: Final = "qualscale_plan"
+
+_OPTIONS: Final = ("delivery", "git", "scale", "history", "select", "enforce", "report")
+_INI_KEYS: Final = (
+    "qualscale_kinds",
+    "qualscale_default_kind",
+    "qualscale_scale",
+    "qualscale_history",
+    "qualscale_select",
+    "qualscale_enforce",
+)
+_HOOKS: Final = ("pytest_qualscale_delivery", "pytest_qualscale_plan")
+
+
+def marker_name(kind: str) -> str:
+    """The marker that gives a test the kind ``kind``: ``data-validation`` -> ``data_validation``.
+
+    Marker names are Python identifiers, so ``-`` and ``.`` become ``_``.
+    """
+    return kind.replace("-", "_").replace(".", "_")
+
+
+def register_kind_markers(config: pytest.Config, kinds: tuple[str, ...]) -> None:
+    """Declare the markers of ``kinds`` (for ``--strict-markers`` and ``pytest --markers``)."""
+    for kind in kinds:
+        config.addinivalue_line(
+            "markers", f"{marker_name(kind)}: a test of the kind {kind!r} (qualscale)"
+        )
+
+
+class QualscaleHookSpecs:
+    """The hooks the plugin adds; implement them in a ``conftest.py`` or a plugin."""
+
+    @pytest.hookspec(firstresult=True)
+    def pytest_qualscale_delivery(self, config: pytest.Config) -> Delivery | None:
+        """Supply the delivery when no ``--qualscale-delivery`` or ``--qualscale-git`` is given.
+
+        Called once, at configure time, from the root ``conftest.py`` files and
+        plugins. Return a :class:`qualscale.Delivery` to activate the plugin for
+        the session, or ``None`` to leave it idle. The first non-``None`` result wins.
+        """
+
+    @pytest.hookspec(firstresult=True)
+    def pytest_qualscale_plan(self, config: pytest.Config, plan: TestPlan) -> TestPlan | None:
+        """Adjust the plan before the session uses it.
+
+        Return a new :class:`qualscale.TestPlan` (plans are frozen: use
+        ``attrs.evolve``) or ``None`` to keep ``plan``. The first non-``None``
+        result wins, so combine adjustments in one implementation.
+        """
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    """Register :class:`QualscaleHookSpecs`."""
+    pluginmanager.add_hookspecs(QualscaleHookSpecs)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Add the ``--qualscale-*`` options and the ``qualscale_*`` ini keys."""
+    group = parser.getgroup("qualscale", "qualscale: test plans by change size and risk")
+    group.addoption(
+        "--qualscale-delivery",
+        metavar="FILE",
+        help="plan the session for the delivery in this YAML/JSON file (activates the plugin)",
+    )
+    group.addoption(
+        "--qualscale-git",
+        metavar="RANGE",
+        help="plan the session for a git range: BASE..HEAD, BASE...HEAD or REV",
+    )
+    group.addoption(
+        "--qualscale-scale",
+        metavar="NAME|PATH",
+        help="the scale: a bundled name or a file (default: ini qualscale_scale, billing-saas)",
+    )
+    group.addoption(
+        "--qualscale-history",
+        metavar="FILE",
+        help="the project's past deliveries (default: ini qualscale_history)",
+    )
+    group.addoption(
+        "--qualscale-select",
+        action="store_true",
+        default=None,
+        help="deselect tests of kinds the plan neither requires nor recommends",
+    )
+    group.addoption(
+        "--qualscale-enforce",
+        action="store_true",
+        default=None,
+        help="fail the session when a required kind has no passing test or has failures",
+    )
+    group.addoption(
+        "--qualscale-report",
+        metavar="FILE",
+        help="write the plan and the verdict per kind: Markdown if FILE ends in .md, else JSON",
+    )
+    # Every key defaults to None, so "set in the ini file" can be told from "not set".
+    parser.addini(
+        "qualscale_kinds",
+        type="linelist",
+        default=None,
+        help="kinds of tests, one 'kind: marker expression' or 'kind: path glob' a line",
+    )
+    parser.addini(
+        "qualscale_default_kind", default=None, help="the kind of tests no rule matches (unit)"
+    )
+    parser.addini("qualscale_scale", default=None, help="the scale: a bundled name or a file")
+    parser.addini("qualscale_history", default=None, help="the file of past deliveries")
+    parser.addini(
+        "qualscale_select", type="bool", default=None, help="as --qualscale-select when active"
+    )
+    parser.addini(
+        "qualscale_enforce", type="bool", default=None, help="as --qualscale-enforce when active"
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the kind markers of a configured project; activate the plugin on a delivery.
+
+    Raises:
+        pytest.UsageError: an option or ini value is bad; the message names it.
+    """
+    if is_configured(config):
+        register_kind_markers(config, DEFAULT_KINDS)
+        config.addinivalue_line(
+            "markers", f"{KIND_MARKER}(kind): the test is of this kind of the qualscale scale"
+        )
+    workerinput: Mapping[str, Any] | None = getattr(config, "workerinput", None)
+    if workerinput is not None:
+        # An xdist worker takes the plan the controller made, so all agree.
+        if WORKER_PLAN in workerinput:
+            from qualscale._pytest.activate import activate_worker
+
+            activate_worker(config, workerinput[WORKER_PLAN])
+        return
+    option = config.option
+    supplied = None
+    if option.qualscale_delivery is None and option.qualscale_git is None:
+        supplied = config.hook.pytest_qualscale_delivery(config=config)
+        if supplied is None:
+            _refuse_orphans(config)
+            return
+    from qualscale._pytest.activate import activate
+
+    activate(config, supplied)
+
+
+def is_configured(config: pytest.Config) -> bool:
+    """Whether the project uses qualscale: an ini key, an option or a hook of it is set.
+
+    Merely having qualscale installed does not count: the markers it registers would
+    hide a project's undeclared markers from ``--strict-markers``.
+    """
+    if any(getattr(config.option, f"qualscale_{name}") is not None for name in _OPTIONS):
+        return True
+    # Unset keys are None; before pytest 8.4 an unset key with default None is "" or [].
+    if any(ini_value(config, key) not in (None, "", []) for key in _INI_KEYS):
+        return True
+    hooks = config.pluginmanager.hook
+    return any(getattr(hooks, name).get_hookimpls() for name in _HOOKS)
+
+
+def ini_value(config: pytest.Config, key: str) -> object:
+    """The value of the ini key ``key``; a bad value is a usage error naming it."""
+    try:
+        return config.getini(key)
+    except (ValueError, pytest.UsageError) as exc:  # a bad boolean; pytest does not name it
+        raise pytest.UsageError(f"{key} (in {config.inipath}): {exc}") from None
+
+
+def _refuse_orphans(config: pytest.Config) -> None:
+    for name in ("scale", "history", "select", "enforce", "report"):
+        if getattr(config.option, f"qualscale_{name}") is not None:
+            raise pytest.UsageError(
+                f"--qualscale-{name} needs a delivery: give --qualscale-delivery FILE or "
+                "--qualscale-git RANGE (or implement the pytest_qualscale_delivery hook)"
+            )

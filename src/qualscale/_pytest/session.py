@@ -1,0 +1,262 @@
+"""The active plugin's session: kinds of the collected tests, outcomes, verdict, summary.
+
+One :class:`Session` per pytest session, kept in ``config.stash[ACTIVE]`` and registered
+as the plugin ``qualscale-active``. Under pytest-xdist the controller makes the plan and
+hands it to the workers; the workers tag every report with its kind and send their
+deselection counts back; the controller counts the outcomes and judges.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Final
+
+import pytest
+
+from _qualscale_pytestplugin import KIND_MARKER, WORKER_PLAN
+from qualscale._atomic import write_text
+from qualscale._pytest.kinds import KindRules
+from qualscale.planning import TestPlan
+from qualscale.render import render_verdict, verdict_problems
+from qualscale.verification import Evidence, Verdict, verify
+
+__all__ = ["ACTIVE", "KIND_PROPERTY", "Session"]
+
+#: The user property every test report carries: the test's kind.
+KIND_PROPERTY: Final = KIND_MARKER
+
+_WORKER_DESELECTED: Final = "qualscale_deselected"
+# A test counts once, with its worst outcome over setup, call and teardown.
+_RANK: Final = {"passed": 0, "skipped": 1, "failed": 2}
+
+
+class Session:
+    """The plugin while a delivery is given: one per session, kept in ``config.stash``."""
+
+    def __init__(
+        self,
+        config: pytest.Config,
+        plan: TestPlan,
+        rules: KindRules,
+        *,
+        origin: str,
+        select: bool,
+        enforce: bool,
+        report: Path | None,
+    ) -> None:
+        self.config = config
+        self.plan = plan
+        self.rules = rules
+        self.origin = origin
+        self.select = select
+        self.enforce = enforce
+        self.report = report
+        self.is_worker = hasattr(config, "workerinput")
+        self.wanted = {
+            r.kind for r in plan.requirements if r.obligation in ("required", "recommended")
+        }
+        self.kind_of_node: dict[str, str] = {}
+        self.outcomes: dict[str, tuple[str, str]] = {}
+        self.deselected: dict[str, int] = {}
+        self.deselected_by_us: dict[str, int] = {}
+        self.worker_deselected: dict[str, dict[str, int]] | None = None
+        self.bad_markers: list[str] = []
+        self.verdict: Verdict | None = None
+        self.report_error = ""
+
+    # -- kinds
+
+    def kind_of(self, item: pytest.Item) -> str:
+        """The kind of ``item`` (see :meth:`KindRules.kind_of`), found once per test."""
+        known = self.kind_of_node.get(item.nodeid)
+        if known is not None:
+            return known
+        try:
+            kind = self.rules.kind_of(item, self.config.rootpath)
+        except ValueError as exc:
+            self.bad_markers.append(f"{item.nodeid}: {exc}")
+            kind = self.rules.default
+        self.kind_of_node[item.nodeid] = kind
+        return kind
+
+    # -- collection
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection_modifyitems(
+        self, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        """Give every test its kind (as a user property) and deselect unwanted kinds."""
+        keep: list[pytest.Item] = []
+        drop: list[pytest.Item] = []
+        for item in items:
+            kind = self.kind_of(item)
+            item.user_properties.append((KIND_PROPERTY, kind))
+            (keep if not self.select or kind in self.wanted else drop).append(item)
+        if self.bad_markers:
+            raise pytest.UsageError("\n".join(self.bad_markers))
+        if drop:
+            for item in drop:
+                kind = self.kind_of(item)
+                self.deselected_by_us[kind] = self.deselected_by_us.get(kind, 0) + 1
+            config.hook.pytest_deselected(items=drop)
+            items[:] = keep
+
+    def pytest_deselected(self, items: Sequence[pytest.Item]) -> None:
+        """Count deselected tests per kind, whoever deselects them."""
+        for item in items:
+            kind = self.kind_of(item)
+            self.deselected[kind] = self.deselected.get(kind, 0) + 1
+
+    # -- xdist
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        """Send the plan to an xdist worker, so every worker selects the same tests."""
+        node.workerinput[WORKER_PLAN] = {
+            "plan": self.plan.to_dict(),
+            "kinds": list(self.rules.kinds),
+            "select": self.select,
+        }
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: object) -> None:
+        """Take the per-kind deselection counts of a worker (all workers deselect alike)."""
+        output: Mapping[str, Any] = getattr(node, "workeroutput", None) or {}
+        counts = output.get(_WORKER_DESELECTED)
+        if counts is not None and self.worker_deselected is None:
+            self.worker_deselected = {
+                which: {str(k): int(v) for k, v in counts[which].items()}
+                for which in ("all", "select")
+            }
+
+    # -- outcomes
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Record the outcome of a test per kind; setup and teardown errors are failures."""
+        outcome = report.outcome
+        if self.is_worker or (outcome == "passed" and report.when != "call"):
+            return  # most reports: a setup or teardown that went well
+        if outcome not in _RANK:
+            return  # an outcome of another plugin, such as "rerun"
+        kind = None
+        for name, value in report.user_properties:
+            if name == KIND_PROPERTY:
+                kind = str(value)
+                break
+        else:
+            kind = self.kind_of_node.get(report.nodeid)
+            if kind is None:
+                return
+        old = self.outcomes.get(report.nodeid)
+        if old is None or _RANK[outcome] > _RANK[old[1]]:
+            self.outcomes[report.nodeid] = (kind, outcome)
+
+    def evidence(self) -> dict[str, Evidence]:
+        """The outcome counts of the session by kind."""
+        counts: dict[str, dict[str, int]] = {}
+        for kind, outcome in self.outcomes.values():
+            per_kind = counts.setdefault(kind, {})
+            per_kind[outcome] = per_kind.get(outcome, 0) + 1
+        for kind, number in self._deselected("all").items():
+            counts.setdefault(kind, {})["deselected"] = number
+        return {kind: Evidence(**c) for kind, c in counts.items()}
+
+    # -- end of session
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """Judge the evidence, write the report and, when enforcing, fail the session."""
+        if self.is_worker:
+            self.config.workeroutput[_WORKER_DESELECTED] = {  # type: ignore[attr-defined]
+                "all": dict(self.deselected),
+                "select": dict(self.deselected_by_us),
+            }
+            return
+        self.verdict = verify(self.plan, self.evidence())
+        if self.report is not None:
+            try:
+                write_text(self.report, self._report_text(self.report, self.verdict))
+            except OSError as exc:
+                self.report_error = f"cannot write --qualscale-report {self.report}: {exc}"
+                session.exitstatus = pytest.ExitCode.USAGE_ERROR
+        if (
+            self.enforce
+            and not self.verdict.ok
+            and not self.config.option.collectonly
+            and session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED)
+        ):
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def _report_text(self, path: Path, verdict: Verdict) -> str:
+        if path.suffix.lower() in (".md", ".markdown"):
+            return render_verdict(self.plan, verdict, "markdown", note=self._deselect_reason())
+        document = {"plan": self.plan.to_dict(), "verdict": verdict.to_dict()}
+        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+    def _deselected(self, which: str) -> dict[str, int]:
+        """Deselected tests per kind: ``all`` of them, or those ``select``-ed away by us."""
+        if self.worker_deselected is not None:
+            return self.worker_deselected[which]
+        return self.deselected if which == "all" else self.deselected_by_us
+
+    def _deselect_reason(self) -> str:
+        selected_away = self._deselected("select")
+        if not selected_away:
+            return ""
+        parts = []
+        for kind, number in sorted(selected_away.items()):
+            req = self.plan.requirement(kind)
+            why = (
+                f"{req.obligation} in {self.plan.standard.id}"
+                if req is not None
+                else f"not in {self.plan.standard.id}"
+            )
+            parts.append(f"{number} {kind} ({why})")
+        return "--qualscale-select deselected " + ", ".join(parts)
+
+    # -- terminal
+
+    def pytest_report_header(self, config: pytest.Config) -> list[str]:
+        """Name the delivery, the standard and where the plan came from."""
+        p = self.plan
+        required = ", ".join(p.required_kinds) or "none"
+        settings = [f"select {'on' if self.select else 'off'}"]
+        settings.append(f"enforce {'on' if self.enforce else 'off'}")
+        if self.report is not None:
+            settings.append(f"report {self.report.name}")
+        return [
+            f"qualscale: delivery {p.delivery.id!r}: standard {p.standard.id} "
+            f"({p.standard.name}) of {p.scale.name} {p.scale.version}; "
+            f"size {p.size}, risk {p.risk}",
+            f"qualscale: {self.origin}",
+            f"qualscale: requires {required}; {', '.join(settings)}",
+        ]
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        """The ``qualscale`` section: per kind, the obligation, the counts and the verdict."""
+        verdict = self.verdict
+        if verdict is None:  # the session ended before sessionfinish (internal error)
+            return
+        tr = terminalreporter
+        tr.write_sep("=", "qualscale")
+        text = render_verdict(self.plan, verdict, "text", note=self._deselect_reason())
+        for line in text.splitlines():
+            tr.write_line(line)
+        if self.report_error:
+            tr.write_line(f"qualscale: {self.report_error}", red=True, bold=True)
+        if verdict.ok:
+            tr.write_line("qualscale: every required kind passed", green=True)
+            return
+        problems = "; ".join(verdict_problems(verdict))
+        if self.enforce:
+            tr.write_line(
+                f"qualscale: FAILED by --qualscale-enforce: {problems}", red=True, bold=True
+            )
+        else:
+            tr.write_line(f"qualscale: not met: {problems}", yellow=True)
+
+
+#: Where the active session lives: ``config.stash[ACTIVE]``.
+ACTIVE: Final = pytest.StashKey[Session]()

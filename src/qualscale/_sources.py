@@ -1,0 +1,161 @@
+"""Where the CLI's deliveries come from: a file, standard input, JSON Lines, or git.
+
+Each delivery keeps its source, so a problem found later (an unknown flag, found
+by classify) is reported at the file and line the user wrote.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from qualscale._located import locate
+from qualscale.delivery import Delivery, History
+from qualscale.errors import DeliveryError, Problem, QualscaleError, UsageError, ValidationError
+from qualscale.loading import MAX_BYTES, load_history, load_scale, parse_bytes, read_document
+from qualscale.planning import TestPlan, plan
+from qualscale.scale import Scale
+
+__all__ = [
+    "STDIN",
+    "Source",
+    "batch_sources",
+    "delivery_source",
+    "parse_stdin",
+    "plan_source",
+    "relocate",
+    "scale_and_history",
+]
+
+#: The name standard input goes by in messages.
+STDIN = "<stdin>"
+
+
+@attrs.frozen
+class Source:
+    """A delivery and where it came from, to put a place on later errors."""
+
+    delivery: Delivery
+    name: str
+    data: Any = None
+    line: int | None = None
+
+    def relocate(self, exc: ValidationError) -> ValidationError:
+        """``exc`` with every problem that has no place placed in this source."""
+        return relocate(exc, self.name, self.data, self.line)
+
+
+def relocate(
+    exc: ValidationError, name: str, data: Any = None, line: int | None = None
+) -> ValidationError:
+    # Problems found after loading (an unknown flag, found by classify) carry only a
+    # key path; the loaded document knows the line.
+    problems = []
+    for p in exc.problems:
+        if p.file is None:
+            file, at = name, line
+            if at is None and data is not None:
+                found, at = locate(data, p.path)
+                file = found or file
+            p = Problem(p.message, file, at, p.path)
+        problems.append(p)
+    return type(exc)(problems)
+
+
+def delivery_source(args: argparse.Namespace, scale: Scale) -> Source:
+    """The delivery the command line names: a file, ``-`` for standard input, or ``--git``.
+
+    ``scale`` decides which commit type of a git range is the riskiest.
+    """
+    parser: argparse.ArgumentParser = args.parser
+    if args.git is not None and args.delivery is not None:
+        parser.error("give a DELIVERY file or --git RANGE, not both")
+    if args.git is not None:
+        from qualscale.git import read_git_delivery
+
+        data = read_git_delivery(args.git, args.repo, scale=scale)
+        name = f"git {args.git}"
+        return Source(_structure_delivery(data, name), name)
+    if args.delivery is None:
+        parser.error("give a DELIVERY file, '-' for standard input, or --git RANGE")
+    if args.delivery == "-":
+        data = parse_stdin()
+        return Source(_structure_delivery(data, STDIN), STDIN, data)
+    data = read_document(args.delivery, DeliveryError)
+    return Source(_structure_delivery(data, args.delivery), args.delivery, data)
+
+
+def _structure_delivery(data: Any, name: str) -> Delivery:
+    return Delivery.from_dict(data, file=name)
+
+
+def parse_stdin() -> Any:
+    return parse_bytes(sys.stdin.buffer.read(MAX_BYTES + 1), STDIN, DeliveryError)
+
+
+def scale_and_history(args: argparse.Namespace) -> tuple[Scale, History | None]:
+    scale = load_scale(args.scale)
+    history = load_history(args.history) if args.history else None
+    return scale, history
+
+
+def plan_source(source: Source, scale: Scale, history: History | None) -> TestPlan:
+    try:
+        return plan(source.delivery, scale, history)
+    except DeliveryError as exc:
+        raise source.relocate(exc) from None
+
+
+def batch_sources(inputs: Sequence[str]) -> Iterator[Source | QualscaleError]:
+    for item in inputs:
+        if item == "-":
+            yield from _jsonl_sources()
+            continue
+        path = Path(item)
+        if path.is_dir():
+            files = sorted(
+                p for p in path.iterdir() if p.suffix in (".yaml", ".yml", ".json") and p.is_file()
+            )
+            if not files:
+                yield UsageError(f"{item}: no .yaml, .yml or .json files in this folder")
+            for file in files:
+                yield _file_source(os.fspath(file))
+        else:
+            yield _file_source(item)
+
+
+def _file_source(name: str) -> Source | QualscaleError:
+    try:
+        data = read_document(name, DeliveryError)
+        return Source(_structure_delivery(data, name), name, data)
+    except DeliveryError as exc:
+        return exc
+
+
+def _jsonl_sources() -> Iterator[Source | QualscaleError]:
+    for number, raw in enumerate(sys.stdin.buffer, start=1):
+        if not raw.strip():
+            continue
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            message = f"not UTF-8 text (byte {exc.start})"
+            yield DeliveryError.single(message, file=STDIN, line=number)
+            continue
+        except (ValueError, RecursionError) as exc:
+            message = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+            yield DeliveryError.single(f"invalid JSON: {message}", file=STDIN, line=number)
+            continue
+        try:
+            delivery = Delivery.from_dict(data)
+        except DeliveryError as exc:
+            yield relocate(exc, STDIN, line=number)
+            continue
+        yield Source(delivery, STDIN, line=number)

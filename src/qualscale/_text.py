@@ -1,0 +1,102 @@
+"""Text for people: did-you-mean, plurals, one-line cleaning, Markdown escaping, wrapping.
+
+One home for each: the renderer, the CLI and the pytest plugin all write through
+these, so a title cannot escape its Markdown cell in one place and not another.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import textwrap
+from collections.abc import Iterable, Sequence
+
+#: The width of plain-text output.
+TEXT_WIDTH = 100
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<|~])")
+
+
+def did_you_mean(value: str, choices: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest of ``choices``, or ``""``."""
+    close = difflib.get_close_matches(value, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def count(n: int, one: str, many: str | None = None) -> str:
+    """``1 path``, ``2 paths``: ``n`` with the noun in the right number."""
+    return f"{n} {one if n == 1 else many or one + 's'}"
+
+
+def one_line(value: object) -> str:
+    """``value`` as one line: newlines and tabs become spaces, control characters go."""
+    # Newlines in a title would break the document's structure; escape sequences
+    # in text output would reach the terminal.
+    return _CONTROL.sub("", re.sub(r"\r\n|[\r\n\t]", " ", str(value)))
+
+
+def md(value: object) -> str:
+    """``value`` as one line of inline Markdown text: markup characters escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", one_line(value))
+
+
+def code(value: object) -> str:
+    """``value`` as a Markdown code span (safe in table cells too)."""
+    text = one_line(value).replace("|", "\\|")
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def wrap(
+    value: object, indent: int = 0, hanging: int | None = None, width: int = TEXT_WIDTH
+) -> str:
+    """``value`` wrapped to ``width`` columns; first line indented ``indent``, then ``hanging``."""
+    first = " " * indent
+    rest = " " * (indent if hanging is None else hanging)
+    text = one_line(value)
+    if not text.strip():
+        return first.rstrip()
+    return textwrap.fill(
+        text, width=width, initial_indent=first, subsequent_indent=rest, break_on_hyphens=False
+    )
+
+
+def table(
+    rows: Iterable[Sequence[object]],
+    indent: int = 2,
+    width: int = TEXT_WIDTH,
+    right: Iterable[int] = (),
+) -> str:
+    """Rows as aligned plain-text columns; the last column wraps to keep within ``width``.
+
+    The columns numbered in ``right`` (from 0, not the last one) are right-aligned.
+    """
+    to_right = set(right)
+    cells = [[one_line(c) for c in row] for row in rows]
+    if not cells:
+        return ""
+    n = max(len(row) for row in cells)
+    cells = [row + [""] * (n - len(row)) for row in cells]
+    widths = [max(len(row[i]) for row in cells) for i in range(n - 1)]
+    lead = indent + sum(w + 2 for w in widths)
+    if lead > width - 20:  # too wide to align: one cell a line instead
+        return "\n\n".join(
+            "\n".join(wrap(c, indent + (2 if i else 0)) for i, c in enumerate(row) if c)
+            for row in cells
+        )
+    lines = []
+    for row in cells:
+        head = " " * indent + "".join(
+            (c.rjust(w) if i in to_right else c.ljust(w)) + "  "
+            for i, (c, w) in enumerate(zip(row, widths, strict=False))
+        )
+        if not row[-1]:
+            lines.append(head.rstrip())
+            continue
+        body = textwrap.wrap(row[-1], width=width - lead, break_on_hyphens=False) or [""]
+        lines.append(head + body[0])
+        lines.extend(" " * lead + more for more in body[1:])
+    return "\n".join(lines)
