@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 import attrs
 
 from qualscale._text import did_you_mean
-from qualscale.errors import KeyPath, Problem
 from qualscale.delivery import DELIVERY_TYPES
+from qualscale.errors import KeyPath, Problem
 from qualscale.requirements import Cell, Kind, ModifierRequirement
 from qualscale.rules import CONTENT_ORDER, Modifier
 

@@ -11,6 +11,7 @@
     qualscale show SCALE [--format markdown|html|text] [-o FILE]
     qualscale batch DIR|FILE|-... [--scale] [--history]
                    [--output-dir DIR [--format ... | --template PATH]]
+    qualscale convert OLD [-o NEW]
 
 ``DELIVERY`` is a YAML or JSON file, or ``-`` for one on standard input. Exit codes:
 0 ok, 2 bad input or usage, 1 reserved for failed verdicts, 130 interrupted. Every
@@ -34,7 +35,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from qualscale import __version__
+from qualscale import __version__, _convert_scale
 from qualscale._sources import (
     Source,
     batch_sources,
@@ -207,6 +208,11 @@ def _parser() -> argparse.ArgumentParser:
     style = sub.add_mutually_exclusive_group()
     style.add_argument("--format", choices=PLAN_FORMATS, help="format of the files (default: json)")
     style.add_argument("--template", metavar="PATH", help="render the files with this template")
+
+    sub = command("convert", _cmd_convert, "Convert a 0.1-format scale to the table format.")
+    sub.description = _convert_scale.DESCRIPTION
+    sub.add_argument("old", metavar="OLD", help="a scale file in the 0.1 format (YAML or JSON)")
+    _output_option(sub)
     return parser
 
 
@@ -306,6 +312,10 @@ def _cmd_show(args: argparse.Namespace) -> int:
     from qualscale.render import render_scale
 
     return _emit(render_scale(scale, args.format), args.output)
+
+
+def _cmd_convert(args: argparse.Namespace) -> int:
+    return _emit(_convert_scale.convert_file(args.old), args.output)
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
