@@ -13,13 +13,13 @@ import pytest
 
 import _qualscale_pytestplugin
 import qualscale
-from _qualscale_pytestplugin import DEFAULT_KINDS, marker_name
+from _qualscale_pytestplugin.common import DEFAULT_KINDS, marker_name
 
 # pytester's in-process runs restore sys.modules after each run, so a module first
 # imported inside a run is imported afresh by the next one - and yaml's C extension
 # keeps making the node classes of the first import. Load the core out here, once.
 from qualscale import git, loading, verification  # noqa: F401  # isort: skip
-from qualscale._pytest import activate, session  # noqa: F401  # isort: skip
+from _qualscale_pytestplugin import activate, session  # noqa: F401  # isort: skip
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestAssertRewriteWarning")
 
@@ -905,7 +905,7 @@ def test_state_lives_in_the_config_stash(project: pytest.Pytester) -> None:
     """The active plugin's state, the plan included, lives in the config stash."""
     project.makeconftest(
         """
-        from qualscale._pytest.session import ACTIVE
+        from _qualscale_pytestplugin.session import ACTIVE
 
         def pytest_sessionfinish(session):
             state = session.config.stash[ACTIVE]
@@ -924,20 +924,21 @@ def test_kind_reaches_junit_xml(project: pytest.Pytester) -> None:
 
 
 def test_plugin_module_imports_only_pytest_and_the_standard_library() -> None:
-    """The plugin module imports only pytest and the standard library at its top level."""
-    tree = ast.parse(Path(_qualscale_pytestplugin.__file__).read_text(encoding="utf-8"))
+    """The plugin's front door imports only pytest, itself and the standard library at top level."""
     imported: set[str] = set()
-    for node in tree.body:  # the top level only: TYPE_CHECKING blocks are not run
-        if isinstance(node, ast.Import):
-            imported.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            imported.add(node.module.split(".")[0])
-    assert imported - set(sys.stdlib_module_names) == {"pytest"}
+    folder = Path(_qualscale_pytestplugin.__file__).parent
+    for file in (folder / "__init__.py", folder / "common.py"):
+        tree = ast.parse(file.read_text(encoding="utf-8"))
+        for node in tree.body:  # the top level only: TYPE_CHECKING blocks are not run
+            if isinstance(node, ast.Import):
+                imported.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                imported.add(node.module.split(".")[0])
+    assert imported - set(sys.stdlib_module_names) == {"pytest", "_qualscale_pytestplugin"}
 
 
-def test_every_public_name_of_the_lazy_package_resolves() -> None:
-    """Every name in qualscale.__all__ resolves through the lazy package and is in dir()."""
-    # The package imports its names on first use, so the idle plugin stays cheap.
+def test_every_public_name_of_the_package_resolves() -> None:
+    """Every name in qualscale.__all__ resolves and is in dir()."""
     resolved = {name: getattr(qualscale, name) for name in qualscale.__all__}
     assert callable(resolved["plan"])
     assert callable(resolved["classify"])

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from qualscale._pytest.kinds import (
+from _qualscale_pytestplugin.kinds import (
     ExpressionError,
     MarkMatcher,
     compile_expression,

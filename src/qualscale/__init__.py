@@ -6,6 +6,7 @@ classified by size, risk and history (:func:`classify`) and gets a test plan
 :func:`verify` compares the evidence of a test run with the plan.
 """
 
+from qualscale._version import __version__
 from qualscale.classification import Classification, Reason, classify
 from qualscale.delivery import Changes, Delivery, History, PastDelivery
 from qualscale.errors import (
@@ -30,8 +31,6 @@ from qualscale.planning import PlannedRequirement, TestPlan, plan
 from qualscale.requirements import Kind, Requirement
 from qualscale.scale import GatePolicy, Scale, Standard
 from qualscale.verification import Evidence, KindVerdict, Verdict, verify
-
-__version__ = "0.1.0"
 
 __all__ = [
     "Changes",

@@ -27,6 +27,7 @@ import attrs
 
 from qualscale import _validators
 from qualscale.delivery import Delivery, History, PastDelivery
+from qualscale.loading import MERGE_KEYS
 from qualscale.requirements import CELL_PATTERN, Cell, Depth
 from qualscale.scale import Gate, Scale
 
@@ -130,9 +131,9 @@ def _default(field: attrs.Attribute[Any]) -> tuple[bool, object]:
 
 
 def _merge_key(cls: type) -> str | None:
-    """The key by which ``extends`` merges lists of this class (see ``_loading.merge``)."""
+    """The key by which ``extends`` merges lists of this class (see ``loading.merge``)."""
     names = [f.name for f in attrs.fields(cls)]
-    return next((key for key in ("id", "kind") if key in names), None)
+    return next((key for key in MERGE_KEYS if key in names), None)
 
 
 def _required(cls: type, overlay: bool) -> list[str]:

@@ -343,3 +343,7 @@ def _holds(cond: Condition, facts: _Facts, bands: list[str], classes: list[str])
     if cond.min_risk is not None and facts.risk < classes.index(cond.min_risk):
         return False
     return not (cond.max_risk is not None and facts.risk > classes.index(cond.max_risk))
+
+
+def __dir__() -> list[str]:
+    return list(__all__)

@@ -35,7 +35,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from qualscale import __version__, _convert_scale
+from qualscale import _convert_scale
 from qualscale._sources import (
     Source,
     batch_sources,
@@ -44,6 +44,7 @@ from qualscale._sources import (
     scale_and_history,
 )
 from qualscale._text import TEXT_WIDTH, count, one_line
+from qualscale._version import __version__
 from qualscale.classification import Classification, classify
 from qualscale.delivery import Delivery, History
 from qualscale.errors import (
@@ -511,3 +512,7 @@ def _report(exc: QualscaleError) -> None:
     else:
         for line in str(exc).splitlines() or [type(exc).__name__]:
             _err(f"qualscale: {line}")
+
+
+def __dir__() -> list[str]:
+    return list(__all__)

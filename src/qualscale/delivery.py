@@ -134,3 +134,7 @@ class History:
         from qualscale._structure import unstructure
 
         return unstructure(self)
+
+
+def __dir__() -> list[str]:
+    return list(__all__)

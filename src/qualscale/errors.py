@@ -121,3 +121,7 @@ class RenderError(QualscaleError, ValueError):
 
 class UsageError(QualscaleError, ValueError):
     """A caller passed arguments that cannot work together or an unknown name."""
+
+
+def __dir__() -> list[str]:
+    return list(__all__)

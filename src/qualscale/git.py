@@ -504,3 +504,7 @@ def _parse_diff(stdout: bytes) -> list[_FileChange]:
             raise ValueError(f"raw and numstat records disagree on {new_path!r}")
         changes.append(_FileChange(status, new_path, old_path, lines_added, lines_removed))
     return changes
+
+
+def __dir__() -> list[str]:
+    return list(__all__)

@@ -21,6 +21,23 @@ from qualscale.errors import DeliveryError, ScaleError, ValidationError
 from qualscale.requirements import parse_cell
 from qualscale.scale import GatePolicy, Scale
 
+__all__ = [
+    "DEFAULT_SCALE",
+    "MAX_BYTES",
+    "MERGE_KEYS",
+    "bundled_dir",
+    "bundled_scales",
+    "load_delivery",
+    "load_document",
+    "load_gates",
+    "load_history",
+    "load_scale",
+    "merge",
+    "parse_bytes",
+    "read_document",
+    "resolve_scale",
+]
+
 #: The scale used when none is named.
 DEFAULT_SCALE = "billing-saas"
 #: The largest document read, from a file or standard input.
@@ -215,8 +232,12 @@ def load_gates(path: str | os.PathLike[str]) -> GatePolicy:
     return GatePolicy.from_dict(data, file=os.fspath(path))
 
 
+#: The keys by which ``extends`` merges lists item by item, tried in this order.
+MERGE_KEYS = ("id", "kind")
+
+
 def _merge_key(items: list[Any]) -> str | None:
-    for key in ("id", "kind"):
+    for key in MERGE_KEYS:
         if items and all(isinstance(i, Mapping) and isinstance(i.get(key), str) for i in items):
             return key
     return None
@@ -354,3 +375,7 @@ def load_document(path: str | os.PathLike[str]) -> Scale | GatePolicy | Delivery
     if "gates" in data and set(data) <= {f.name for f in attrs.fields(GatePolicy)}:
         return load_gates(path)
     return load_scale(path)
+
+
+def __dir__() -> list[str]:
+    return list(__all__)

@@ -238,3 +238,7 @@ def _what(req: Requirement) -> str:
 
 def _planned(req: Requirement, because: str) -> PlannedRequirement:
     return PlannedRequirement(**attrs.asdict(req, recurse=False), because=because)
+
+
+def __dir__() -> list[str]:
+    return list(__all__)

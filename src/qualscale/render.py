@@ -313,7 +313,7 @@ def _common(scale: Scale) -> dict[str, Any]:
 
 
 def _build_common(scale: Scale) -> dict[str, Any]:
-    from qualscale import __version__
+    from qualscale._version import __version__
 
     data = scale.to_dict()
     return {
@@ -688,3 +688,7 @@ def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:
             found = (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
         tb = tb.tb_next
     return found
+
+
+def __dir__() -> list[str]:
+    return list(__all__)

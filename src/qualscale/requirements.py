@@ -234,3 +234,7 @@ def resolve(kind_id: str, cell: Cell, kind: Kind | None) -> Requirement:
         checklist=checklist or (),
         independent=cell.independent,
     )
+
+
+def __dir__() -> list[str]:
+    return list(__all__)

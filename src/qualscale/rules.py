@@ -166,3 +166,7 @@ class Rules:
     components: tuple[ComponentRule, ...] = ()
     modifiers: tuple[Modifier, ...] = ()
     history: tuple[HistoryRule, ...] = ()
+
+
+def __dir__() -> list[str]:
+    return list(__all__)

@@ -198,3 +198,7 @@ class Scale:
         from qualscale._structure import structure_located
 
         return structure_located(data, cls, ScaleError, file=file)
+
+
+def __dir__() -> list[str]:
+    return list(__all__)

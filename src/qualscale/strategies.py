@@ -96,3 +96,7 @@ def histories(scale: Scale | None = None) -> st.SearchStrategy[History]:
     return st.lists(past_deliveries(scale), max_size=12).map(
         lambda items: History(deliveries=tuple(items))
     )
+
+
+def __dir__() -> list[str]:
+    return list(__all__)

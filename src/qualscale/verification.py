@@ -215,3 +215,7 @@ def verify(plan: TestPlan, evidence: Mapping[str, Evidence]) -> Verdict:
         if kind not in planned and found.total
     )
     return Verdict(plan.delivery.id, plan.standard.id, tuple(entries))
+
+
+def __dir__() -> list[str]:
+    return list(__all__)

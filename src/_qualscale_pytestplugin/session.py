@@ -15,9 +15,9 @@ from typing import Any, Final
 
 import pytest
 
-from _qualscale_pytestplugin import KIND_MARKER, WORKER_PLAN
+from _qualscale_pytestplugin.common import KIND_MARKER, WORKER_PLAN
+from _qualscale_pytestplugin.kinds import KindRules
 from qualscale._atomic import write_text
-from qualscale._pytest.kinds import KindRules
 from qualscale.planning import TestPlan
 from qualscale.render import render_verdict, verdict_problems
 from qualscale.verification import Evidence, Verdict, verify

@@ -13,7 +13,7 @@ from pathlib import Path
 import attrs
 import pytest
 
-from _qualscale_pytestplugin import ini_value
+from _qualscale_pytestplugin.common import ini_value
 
 __all__ = ["KindSettings", "Settings", "Source", "read_kind_settings", "read_settings", "under"]
 

@@ -22,7 +22,7 @@ from typing import Protocol
 import attrs
 import pytest
 
-from _qualscale_pytestplugin import KIND_MARKER, marker_name
+from _qualscale_pytestplugin.common import KIND_MARKER, marker_name
 from qualscale._globs import match_path
 from qualscale._text import did_you_mean
 

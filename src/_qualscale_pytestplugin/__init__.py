@@ -1,9 +1,10 @@
 """The front door of the qualscale pytest plugin (the ``pytest11`` entry point ``qualscale``).
 
-It is a top-level module so that pytest, which imports it in every session, imports
-nothing of qualscale for it: only pytest and the standard library are used here until
-a delivery activates the plugin. It holds the hook specs, the options and ini keys,
-and the decision at configure time:
+The plugin is a top-level package, a client of the library, so that pytest, which
+imports it in every session, imports nothing of qualscale for it: this module and
+``common`` use only pytest and the standard library until a delivery activates the
+plugin. This module holds the hook specs, the options and ini keys, and the decision
+at configure time:
 
 * a project that does not configure qualscale (no ``qualscale_*`` ini key, no
   ``--qualscale-*`` option, no qualscale hook implemented) gets nothing more - not
@@ -11,8 +12,10 @@ and the decision at configure time:
 * a configured project gets the markers of the default scale's kinds and
   ``qualscale_kind``;
 * a delivery (``--qualscale-delivery``, ``--qualscale-git`` or the
-  ``pytest_qualscale_delivery`` hook) activates the plugin, which then imports
-  ``qualscale._pytest`` and the core. See ``docs/pytest-plugin.md``.
+  ``pytest_qualscale_delivery`` hook) activates the plugin, which then imports the
+  rest of this package - ``settings`` (options and ini keys read), ``kinds`` (tests
+  mapped to kinds), ``activate`` (loading and planning), ``session`` (session and
+  xdist state, evidence, verdict) - and the core. See ``docs/pytest-plugin.md``.
 """
 
 from __future__ import annotations
@@ -22,28 +25,17 @@ from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 
+from _qualscale_pytestplugin.common import (
+    DEFAULT_KINDS,
+    KIND_MARKER,
+    WORKER_PLAN,
+    ini_value,
+    register_kind_markers,
+)
+
 if TYPE_CHECKING:
     from qualscale.delivery import Delivery
     from qualscale.planning import TestPlan
-
-#: The kinds of the default scale, whose markers a configured project gets even while
-#: the plugin is idle (a test keeps this list and the bundled scale in step).
-DEFAULT_KINDS: Final = (
-    "unit",
-    "integration",
-    "regression",
-    "performance",
-    "security",
-    "acceptance",
-    "data-validation",
-)
-
-#: The marker that names a test's kind, and the user property every test report
-#: carries when the plugin is active (so the kind reaches xdist's controller and JUnit XML).
-KIND_MARKER: Final = "qualscale_kind"
-
-#: The key of the plan an xdist controller hands to its workers.
-WORKER_PLAN: Final = "qualscale_plan"
 
 _OPTIONS: Final = ("delivery", "git", "scale", "history", "select", "enforce", "report")
 _INI_KEYS: Final = (
@@ -55,22 +47,6 @@ _INI_KEYS: Final = (
     "qualscale_enforce",
 )
 _HOOKS: Final = ("pytest_qualscale_delivery", "pytest_qualscale_plan")
-
-
-def marker_name(kind: str) -> str:
-    """The marker that gives a test the kind ``kind``: ``data-validation`` -> ``data_validation``.
-
-    Marker names are Python identifiers, so ``-`` and ``.`` become ``_``.
-    """
-    return kind.replace("-", "_").replace(".", "_")
-
-
-def register_kind_markers(config: pytest.Config, kinds: tuple[str, ...]) -> None:
-    """Declare the markers of ``kinds`` (for ``--strict-markers`` and ``pytest --markers``)."""
-    for kind in kinds:
-        config.addinivalue_line(
-            "markers", f"{marker_name(kind)}: a test of the kind {kind!r} (qualscale)"
-        )
 
 
 class QualscaleHookSpecs:
@@ -175,7 +151,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if workerinput is not None:
         # An xdist worker takes the plan the controller made, so all agree.
         if WORKER_PLAN in workerinput:
-            from qualscale._pytest.activate import activate_worker
+            from _qualscale_pytestplugin.activate import activate_worker
 
             activate_worker(config, workerinput[WORKER_PLAN])
         return
@@ -186,7 +162,7 @@ def pytest_configure(config: pytest.Config) -> None:
         if supplied is None:
             _refuse_orphans(config)
             return
-    from qualscale._pytest.activate import activate
+    from _qualscale_pytestplugin.activate import activate
 
     activate(config, supplied)
 
@@ -204,14 +180,6 @@ def is_configured(config: pytest.Config) -> bool:
         return True
     hooks = config.pluginmanager.hook
     return any(getattr(hooks, name).get_hookimpls() for name in _HOOKS)
-
-
-def ini_value(config: pytest.Config, key: str) -> object:
-    """The value of the ini key ``key``; a bad value is a usage error naming it."""
-    try:
-        return config.getini(key)
-    except (ValueError, pytest.UsageError) as exc:  # a bad boolean; pytest does not name it
-        raise pytest.UsageError(f"{key} (in {config.inipath}): {exc}") from None
 
 
 def _refuse_orphans(config: pytest.Config) -> None:

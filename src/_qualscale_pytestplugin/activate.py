@@ -14,10 +14,10 @@ from typing import Any, TypeVar
 
 import pytest
 
-from _qualscale_pytestplugin import DEFAULT_KINDS, register_kind_markers
-from qualscale._pytest.kinds import KindRules, compile_rules
-from qualscale._pytest.session import ACTIVE, Session
-from qualscale._pytest.settings import (
+from _qualscale_pytestplugin.common import DEFAULT_KINDS, register_kind_markers
+from _qualscale_pytestplugin.kinds import KindRules, compile_rules
+from _qualscale_pytestplugin.session import ACTIVE, Session
+from _qualscale_pytestplugin.settings import (
     KindSettings,
     Settings,
     Source,

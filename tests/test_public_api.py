@@ -1,0 +1,141 @@
+"""The public surface: what each public module shows, and that it imports cheaply."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import qualscale
+
+SRC = Path(qualscale.__file__).parent
+
+PUBLIC_MODULES = [
+    "qualscale",
+    "qualscale.classification",
+    "qualscale.cli",
+    "qualscale.delivery",
+    "qualscale.errors",
+    "qualscale.git",
+    "qualscale.loading",
+    "qualscale.planning",
+    "qualscale.render",
+    "qualscale.requirements",
+    "qualscale.rules",
+    "qualscale.scale",
+    "qualscale.strategies",
+    "qualscale.verification",
+]
+
+
+@pytest.mark.parametrize("name", PUBLIC_MODULES)
+def test_dir_of_a_public_module_is_its_api(name: str) -> None:
+    """``dir()`` of a public module lists exactly its sorted ``__all__``, and each name exists."""
+    module = importlib.import_module(name)
+    assert dir(module) == sorted(module.__all__)
+    assert all(hasattr(module, attr) for attr in module.__all__)
+
+
+def test_package_all_is_sorted_and_plain() -> None:
+    """The package's ``__all__`` is sorted and re-exports objects, never modules."""
+    assert qualscale.__all__ == sorted(qualscale.__all__)
+    values = [getattr(qualscale, name) for name in qualscale.__all__]
+    assert not [v for v in values if type(v).__name__ == "module"]
+
+
+@pytest.mark.parametrize("name", PUBLIC_MODULES)
+def test_no_public_module_is_named_like_a_public_function(name: str) -> None:
+    """No module shares its name with a function of the package (``qualscale.plan`` is one)."""
+    leaf = name.rsplit(".", 1)[-1]
+    assert not callable(getattr(qualscale, leaf, None)) or leaf == "qualscale"
+
+
+def test_import_loads_no_heavy_dependency() -> None:
+    """``import qualscale`` leaves cattrs, PyYAML and jinja2 unimported until they are used."""
+    code = (
+        "import json, sys, qualscale; "
+        "print(json.dumps(sorted(m for m in ('cattrs', 'yaml', 'jinja2') if m in sys.modules)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert json.loads(out) == []
+
+
+CORE = [
+    "errors",
+    "_text",
+    "_validators",
+    "_located",
+    "_structure",
+    "_globs",
+    "delivery",
+    "requirements",
+    "rules",
+    "_checks",
+    "scale",
+    "classification",
+    "planning",
+    "verification",
+]
+#: What the core may import: itself, attrs and cattrs, and the standard library's pure parts.
+ALLOWED = {
+    "__future__",
+    "attrs",
+    "cattrs",
+    "collections",
+    "dataclasses",
+    "datetime",
+    "difflib",
+    "enum",
+    "functools",
+    "hashlib",
+    "itertools",
+    "json",
+    "math",
+    "operator",
+    "re",
+    "textwrap",
+    "types",
+    "typing",
+}
+
+
+def _imports(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+    return found
+
+
+@pytest.mark.parametrize("name", CORE)
+def test_the_core_imports_nothing_that_opens_files(name: str) -> None:
+    """A core module imports only the core, attrs, cattrs and pure standard modules."""
+    imported = _imports(SRC / f"{name}.py")
+    outside = sorted(
+        m
+        for m in imported
+        if m.split(".")[0] not in ALLOWED
+        and not (m.startswith("qualscale.") and m.removeprefix("qualscale.") in CORE)
+    )
+    assert outside == []
+
+
+@pytest.mark.parametrize("name", CORE)
+def test_the_core_never_calls_open(name: str) -> None:
+    """No core module calls ``open`` or touches ``os``, ``pathlib`` or ``subprocess``."""
+    tree = ast.parse((SRC / f"{name}.py").read_text(encoding="utf-8"))
+    calls = [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "open"
+    ]
+    assert calls == []
