@@ -210,10 +210,7 @@ def _parser() -> argparse.ArgumentParser:
     style.add_argument("--format", choices=PLAN_FORMATS, help="format of the files (default: json)")
     style.add_argument("--template", metavar="PATH", help="render the files with this template")
 
-    sub = command("convert", _cmd_convert, "Convert a 0.1-format scale to the table format.")
-    sub.description = _convert_scale.DESCRIPTION
-    sub.add_argument("old", metavar="OLD", help="a scale file in the 0.1 format (YAML or JSON)")
-    _output_option(sub)
+    _output_option(_convert_scale.add_command(command, _cmd_convert))
     return parser
 
 
