@@ -57,6 +57,7 @@ from qualscale.errors import (
 )
 from qualscale.loading import bundled_scales, load_document, load_scale, read_document
 from qualscale.planning import TestPlan
+from qualscale.render import FORMATS, SCALE_FORMATS, output_suffix
 from qualscale.scale import GatePolicy, Scale
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "main"]
@@ -67,12 +68,6 @@ EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
 _EXIT_BROKEN_PIPE = 141  # what a shell reports for a process killed by SIGPIPE
-
-# Kept equal to qualscale.render.FORMATS and SCALE_FORMATS by a test: importing the
-# renderers here would import jinja2 for every command.
-PLAN_FORMATS = ("markdown", "text", "html", "json", "yaml")
-SCALE_FORMATS = ("markdown", "text", "html")
-_SUFFIXES = {"markdown": ".md", "text": ".txt", "html": ".html", "json": ".json", "yaml": ".yaml"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -143,7 +138,7 @@ def _parser() -> argparse.ArgumentParser:
     style = sub.add_mutually_exclusive_group()
     style.add_argument(
         "--format",
-        choices=PLAN_FORMATS,
+        choices=FORMATS,
         default="text",
         help="output format (default: text)",
     )
@@ -207,7 +202,7 @@ def _parser() -> argparse.ArgumentParser:
         "--output-dir", metavar="DIR", help="write one file per delivery, named after its id"
     )
     style = sub.add_mutually_exclusive_group()
-    style.add_argument("--format", choices=PLAN_FORMATS, help="format of the files (default: json)")
+    style.add_argument("--format", choices=FORMATS, help="format of the files (default: json)")
     style.add_argument("--template", metavar="PATH", help="render the files with this template")
 
     _output_option(_convert_scale.add_command(command, _cmd_convert))
@@ -330,7 +325,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
             out_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise UsageError(f"cannot create {out_dir}: {exc.strerror or exc}") from None
-        suffix = _template_suffix(args.template) if args.template else _SUFFIXES[fmt]
+        suffix = output_suffix(fmt, args.template)
     written: dict[str, str] = {}
     bad = planned = 0
     for source in batch_sources(args.inputs):
@@ -424,14 +419,6 @@ def _wrap(text: str, first: str, rest: str) -> str:
         )
         or first.rstrip()
     )
-
-
-def _template_suffix(template: str) -> str:
-    name = Path(template).name
-    for suffix in (".j2", ".jinja2", ".jinja"):
-        name = name.removesuffix(suffix)
-    suffix = Path(name).suffix
-    return suffix or ".txt"
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")

@@ -82,26 +82,25 @@ columns, the last one wrapped).
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import jinja2
-import jinja2.sandbox
-import yaml
-
 from qualscale._structure import unstructure
-from qualscale._text import code, md, one_line, table, wrap
-from qualscale.errors import RenderError, UsageError
+from qualscale._verdicts import problem_phrase, verdict_markdown, verdict_text
+from qualscale.errors import UsageError
 from qualscale.planning import TestPlan
 from qualscale.rules import Modifier
 from qualscale.scale import Scale
-from qualscale.verification import KindVerdict, Verdict
+from qualscale.verification import Verdict
 
 __all__ = [
     "FORMATS",
     "SCALE_FORMATS",
+    "SUFFIXES",
     "VERDICT_FORMATS",
+    "output_suffix",
     "plan_context",
     "render_plan",
     "render_scale",
@@ -116,6 +115,14 @@ FORMATS: tuple[str, ...] = ("markdown", "text", "html", "json", "yaml")
 SCALE_FORMATS: tuple[str, ...] = ("markdown", "text", "html")
 #: The formats :func:`render_verdict` knows.
 VERDICT_FORMATS: tuple[str, ...] = ("markdown", "text")
+#: The file suffix of each format, for files written in batches.
+SUFFIXES: Mapping[str, str] = {
+    "markdown": ".md",
+    "text": ".txt",
+    "html": ".html",
+    "json": ".json",
+    "yaml": ".yaml",
+}
 _PLAN_TEMPLATES = {"markdown": "plan.md.j2", "text": "plan.txt.j2", "html": "plan.html.j2"}
 _SCALE_TEMPLATES = {"markdown": "scale.md.j2", "text": "scale.txt.j2", "html": "scale.html.j2"}
 _MARKS = {"required": "++", "recommended": "+", "optional": "o", "discouraged": "NR"}
@@ -149,15 +156,21 @@ def render_plan(
             render; the message names the file and line.
     """
     if template is not None:
-        return _render_user(Path(template), plan_context(plan, scale))
+        from qualscale._templates import render_user
+
+        return render_user(Path(template), plan_context(plan, scale), _PARTS.of(scale))
     if format == "json":
         return plan.to_json()
     if format == "yaml":
+        import yaml
+
         return yaml.safe_dump(plan.to_dict(), sort_keys=False, allow_unicode=True)
     name = _PLAN_TEMPLATES.get(format)
     if name is None:
         raise UsageError(_unknown_format(format, FORMATS))
-    return _render_shipped(name, plan_context(plan, scale))
+    from qualscale._templates import render_shipped
+
+    return render_shipped(name, plan_context(plan, scale))
 
 
 def render_scale(scale: Scale, format: str = "markdown") -> str:
@@ -173,7 +186,9 @@ def render_scale(scale: Scale, format: str = "markdown") -> str:
     name = _SCALE_TEMPLATES.get(format)
     if name is None:
         raise UsageError(_unknown_format(format, SCALE_FORMATS))
-    return _render_shipped(name, scale_context(scale))
+    from qualscale._templates import render_shipped
+
+    return render_shipped(name, scale_context(scale))
 
 
 def render_verdict(
@@ -196,10 +211,23 @@ def render_verdict(
         UsageError: ``format`` is unknown.
     """
     if format == "markdown":
-        return _verdict_markdown(plan, verdict, note)
+        return verdict_markdown(plan, verdict, note)
     if format == "text":
-        return _verdict_text(plan, verdict, note)
+        return verdict_text(plan, verdict, note)
     raise UsageError(_unknown_format(format, VERDICT_FORMATS))
+
+
+def output_suffix(format: str, template: str | os.PathLike[str] | None = None) -> str:
+    """The suffix of a file holding a plan in ``format``, or written by ``template``.
+
+    A template's own name says what it writes: ``review.md.j2`` gives ``.md``; a
+    template that does not say gives ``.txt``.
+    """
+    if template is None:
+        return SUFFIXES[format]
+    from qualscale._templates import output_name
+
+    return Path(output_name(Path(template).name)).suffix or ".txt"
 
 
 def verdict_problems(verdict: Verdict) -> tuple[str, ...]:
@@ -208,7 +236,7 @@ def verdict_problems(verdict: Verdict) -> tuple[str, ...]:
     ``regression failed (1 failed)``, ``performance missing (no passing test)``; empty
     when the verdict is met.
     """
-    return tuple(_problem(k) for k in verdict.problems)
+    return tuple(problem_phrase(k) for k in verdict.problems)
 
 
 def plan_context(plan: TestPlan, scale: Scale) -> dict[str, Any]:
@@ -297,19 +325,34 @@ def scale_context(scale: Scale) -> dict[str, Any]:
 # ----------------------------------------------------------- contexts
 
 
-# A batch renders many plans on one scale: its part of the context (plain, and
-# wrapped for error messages) is built once. Templates only read the context
-# (user templates run sandboxed and immutable), so sharing it is safe.
-_last_common: tuple[Scale, dict[str, Any], dict[str, Any]] | None = None
+class _ScaleParts:
+    """The scale's part of a template context, built once per scale.
+
+    A batch renders many plans on one scale, so the last scale's part (plain, and
+    wrapped with names for a user template's error messages) is kept - for that one
+    scale only, and only while the scale lives. Templates only read the context
+    (user templates run sandboxed and immutable), so sharing it is safe.
+    """
+
+    def __init__(self) -> None:
+        self._scale: weakref.ref[Scale] | None = None
+        self.common: dict[str, Any] = {}
+        self.named: dict[str, Any] = {}
+
+    def of(self, scale: Scale) -> _ScaleParts:
+        """These parts, rebuilt first when ``scale`` is not the last one seen."""
+        if self._scale is None or self._scale() is not scale:
+            self._scale = weakref.ref(scale)
+            self.common = _build_common(scale)
+            self.named = {}
+        return self
+
+
+_PARTS = _ScaleParts()
 
 
 def _common(scale: Scale) -> dict[str, Any]:
-    global _last_common
-    if _last_common is not None and _last_common[0] is scale:
-        return _last_common[1]
-    common = _build_common(scale)
-    _last_common = (scale, common, {})
-    return common
+    return _PARTS.of(scale).common
 
 
 def _build_common(scale: Scale) -> dict[str, Any]:
@@ -435,259 +478,8 @@ def _effect(mod: Modifier) -> str:
     return "; ".join(parts)
 
 
-def _problem(entry: KindVerdict) -> str:
-    if entry.status == "failed":
-        return f"{entry.kind} failed ({entry.evidence.failed} failed)"
-    return f"{entry.kind} missing (no passing test)"
-
-
-def _verdict_cells(entry: KindVerdict) -> list[str]:
-    e = entry.evidence
-    return [
-        entry.kind,
-        entry.obligation or "-",
-        str(e.passed),
-        str(e.failed),
-        str(e.skipped),
-        str(e.deselected),
-    ]
-
-
-def _verdict_text(plan: TestPlan, verdict: Verdict, note: str) -> str:
-    p = plan
-    head = ("kind", "obligation", "passed", "failed", "skipped", "deselected", "verdict")
-    rows = [head, *([*_verdict_cells(k), k.status] for k in verdict.kinds)]
-    lines = [
-        f"delivery {p.delivery.id!r}: standard {p.standard.id} ({p.standard.name}) "
-        f"of {p.scale.name} {p.scale.version}",
-        table(rows, indent=0, right=range(2, 6)),
-    ]
-    if note:
-        lines.append(one_line(note))
-    return "\n".join(lines) + "\n"
-
-
-def _md_row(cells: Iterable[str]) -> str:
-    """A row of a Markdown table; the cells are Markdown already."""
-    return "| " + " | ".join(cells) + " |"
-
-
-def _verdict_markdown(plan: TestPlan, verdict: Verdict, note: str) -> str:
-    p = plan
-    status = "met" if verdict.ok else "NOT met"
-    lines = [
-        f"## qualscale: {md(p.delivery.id)} - {md(p.standard.id)} {md(p.standard.name)}",
-        "",
-        f"**Verdict: {status}.** Scale {md(p.scale.name)} {md(p.scale.version)}, "
-        f"size {md(p.size)}, risk {md(p.risk)}.",
-    ]
-    if p.delivery.title:
-        lines += ["", f"> {md(p.delivery.title)}"]
-    if not verdict.ok:
-        lines += ["", *(f"- {md(problem)}" for problem in verdict_problems(verdict))]
-    head = ["Kind", "Obligation", "Depth", "Environment", "Gate"]
-    head += ["Passed", "Failed", "Skipped", "Deselected", "Verdict"]
-    lines += ["", _md_row(head), "|---|---|---|---|---|--:|--:|--:|--:|---|"]
-    for k in verdict.kinds:
-        cells = [*_verdict_cells(k)]
-        cells[2:2] = [k.depth or "-", k.environment or "-", k.gate or "-"]
-        status_cell = md(k.status) if k.ok else f"**{md(k.status)}**"
-        lines.append(_md_row([*(md(c) for c in cells), status_cell]))
-    if note:
-        lines += ["", md(note)]
-    if p.rationale:
-        lines += ["", "### Why this standard", ""]
-        lines += [f"- {code(r.rule)}: {md(r.message)}" for r in p.rationale]
-    return "\n".join(lines) + "\n"
-
-
 def _unknown_format(format: str, choices: Iterable[str]) -> str:
     return f"unknown format {format!r}; expected one of: {', '.join(choices)}"
-
-
-# ------------------------------------------------------------- filters
-
-# --------------------------------------------------------- environments
-
-
-class _Named(dict[str, Any]):
-    """A mapping of the context that knows its name, for error messages."""
-
-    __slots__ = ("_qs_name",)
-    _qs_name: str
-
-
-class _NamedList(list[Any]):
-    """A list of the context that knows its name, for error messages."""
-
-    __slots__ = ("_qs_name",)
-    _qs_name: str
-
-
-def _named(value: Any, name: str) -> Any:
-    if isinstance(value, Mapping):
-        out = _Named()
-        for key, item in value.items():
-            step = (
-                f"{name}.{key}"
-                if isinstance(key, str) and key.isidentifier()
-                else f"{name}[{key!r}]"
-            )
-            out[key] = _named(item, step)
-        out._qs_name = name
-        return out
-    if isinstance(value, list):
-        items = _NamedList(_named(item, f"{name}[{i}]") for i, item in enumerate(value))
-        items._qs_name = name
-        return items
-    return value
-
-
-class _Undefined(jinja2.StrictUndefined):
-    """StrictUndefined whose messages name the context variable (``'plan.delivery'``)."""
-
-    __slots__ = ()
-
-    @property
-    def _undefined_message(self) -> str:
-        name = getattr(self._undefined_obj, "_qs_name", None)
-        if self._undefined_hint or name is None:
-            return str(super()._undefined_message)
-        if not isinstance(self._undefined_name, str):
-            return f"{name!r} has no element {self._undefined_name!r}"
-        return f"{name!r} has no attribute {self._undefined_name!r}"
-
-
-_TEMPLATE_SUFFIXES = (".j2", ".jinja", ".jinja2")
-
-
-def _autoescape(name: str | None) -> bool:
-    if name is None:
-        return False
-    name = name.lower()
-    for suffix in _TEMPLATE_SUFFIXES:
-        name = name.removesuffix(suffix)
-    return name.endswith((".html", ".htm", ".xml"))
-
-
-def _configure(env: jinja2.Environment) -> jinja2.Environment:
-    env.filters["md"] = md
-    env.filters["wrap"] = wrap
-    env.filters["code"] = code
-    env.filters["table"] = table
-    return env
-
-
-_OPTIONS: dict[str, Any] = {
-    "undefined": _Undefined,
-    "autoescape": _autoescape,
-    "keep_trailing_newline": True,
-    "trim_blocks": True,
-    "lstrip_blocks": True,
-}
-
-_shipped_env: jinja2.Environment | None = None
-_user_envs: dict[str, jinja2.Environment] = {}
-
-
-def _package_loader() -> jinja2.BaseLoader:
-    return jinja2.PackageLoader("qualscale", "templates")
-
-
-def _shipped() -> jinja2.Environment:
-    global _shipped_env
-    if _shipped_env is None:
-        _shipped_env = _configure(jinja2.Environment(loader=_package_loader(), **_OPTIONS))
-    return _shipped_env
-
-
-def _user(folder: str) -> jinja2.Environment:
-    # One environment per folder keeps compiled templates for batch runs.
-    env = _user_envs.get(folder)
-    if env is None:
-        loader = jinja2.ChoiceLoader(
-            [
-                jinja2.FileSystemLoader(folder),
-                jinja2.PrefixLoader({"qualscale": _package_loader()}),
-            ]
-        )
-        env = _configure(jinja2.sandbox.ImmutableSandboxedEnvironment(loader=loader, **_OPTIONS))
-        _user_envs[folder] = env
-    return env
-
-
-def _render_shipped(name: str, context: Mapping[str, Any]) -> str:
-    # The shipped templates are covered by golden files; the named wrapping, which
-    # only improves error messages for a user's template, would cost most of a batch.
-    return _shipped().get_template(name).render(context)
-
-
-def _named_context(context: Mapping[str, Any]) -> dict[str, Any]:
-    common, named = (_last_common[1], _last_common[2]) if _last_common else ({}, {})
-    out = {}
-    for key, value in context.items():
-        if common.get(key) is value:
-            if key not in named:
-                named[key] = _named(value, key)
-            out[key] = named[key]
-        else:
-            out[key] = _named(value, key)
-    return out
-
-
-def _render_user(path: Path, context: Mapping[str, Any]) -> str:
-    shown = os.fspath(path)
-    if not path.is_file():
-        what = "a directory" if path.is_dir() else "no such file"
-        raise RenderError(f"{shown}: cannot read the template: {what}")
-    folder = os.fspath(path.resolve().parent)
-    env = _user(folder)
-    try:
-        template = env.get_template(path.name)
-    except jinja2.TemplateSyntaxError as exc:
-        where = _shown_file(exc.filename, path, shown)
-        raise RenderError(f"{where}:{exc.lineno}: {exc.message}") from None
-    except UnicodeDecodeError as exc:
-        raise RenderError(f"{shown}: not UTF-8 text (byte {exc.start})") from None
-    except (jinja2.TemplateError, OSError) as exc:
-        raise RenderError(f"{shown}: cannot read the template: {exc}") from None
-    try:
-        return template.render(_named_context(context))
-    except jinja2.TemplateSyntaxError as exc:  # an included template
-        where = _shown_file(exc.filename, path, shown)
-        raise RenderError(f"{where}:{exc.lineno}: {exc.message}") from None
-    except Exception as exc:
-        # A template is a program of the user's: whatever fails in it is reported
-        # where it happened, never as a traceback.
-        file, line = _template_frame(exc)
-        where = _shown_file(file, path, shown) if file else shown
-        message = exc.message if isinstance(exc, jinja2.TemplateError) else None
-        message = message or f"{type(exc).__name__}: {exc}"
-        raise RenderError(f"{where}:{line}: {message}" if line else f"{where}: {message}") from None
-
-
-def _shown_file(filename: str | None, path: Path, shown: str) -> str:
-    if filename is None:
-        return shown
-    try:
-        if Path(filename).resolve() == path.resolve():
-            return shown
-        relative = os.path.relpath(filename)
-    except (OSError, ValueError):  # pragma: no cover - another drive, a vanished folder
-        return filename
-    return filename if relative.startswith("..") else relative
-
-
-def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:
-    # Jinja rewrites tracebacks so that template frames carry the template's file and
-    # line (and mark their globals); the innermost such frame is where it failed.
-    found: tuple[str | None, int | None] = (None, None)
-    tb = exc.__traceback__
-    while tb is not None:
-        if "__jinja_exception__" in tb.tb_frame.f_globals:
-            found = (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
-        tb = tb.tb_next
-    return found
 
 
 def __dir__() -> list[str]:

@@ -1,0 +1,215 @@
+"""The Jinja2 machinery of :mod:`qualscale.render`: environments, filters, user templates.
+
+Imported only when something is rendered with a template, so that planning to JSON
+never imports jinja2. User templates run in Jinja's immutable sandbox; whatever
+fails in them becomes a :class:`~qualscale.errors.RenderError` naming the template
+file and line.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+import jinja2
+import jinja2.sandbox
+
+from qualscale._text import code, md, table, wrap
+from qualscale.errors import RenderError
+
+__all__ = ["TEMPLATE_SUFFIXES", "SharedParts", "output_name", "render_shipped", "render_user"]
+
+
+class SharedParts(Protocol):
+    """The scale's part of a context, plain (``common``) and wrapped with names (``named``)."""
+
+    common: dict[str, Any]
+    named: dict[str, Any]
+
+
+class _Named(dict[str, Any]):
+    """A mapping of the context that knows its name, for error messages."""
+
+    __slots__ = ("_qs_name",)
+    _qs_name: str
+
+
+class _NamedList(list[Any]):
+    """A list of the context that knows its name, for error messages."""
+
+    __slots__ = ("_qs_name",)
+    _qs_name: str
+
+
+def _named(value: Any, name: str) -> Any:
+    if isinstance(value, Mapping):
+        out = _Named()
+        for key, item in value.items():
+            step = (
+                f"{name}.{key}"
+                if isinstance(key, str) and key.isidentifier()
+                else f"{name}[{key!r}]"
+            )
+            out[key] = _named(item, step)
+        out._qs_name = name
+        return out
+    if isinstance(value, list):
+        items = _NamedList(_named(item, f"{name}[{i}]") for i, item in enumerate(value))
+        items._qs_name = name
+        return items
+    return value
+
+
+class _Undefined(jinja2.StrictUndefined):
+    """StrictUndefined whose messages name the context variable (``'plan.delivery'``)."""
+
+    __slots__ = ()
+
+    @property
+    def _undefined_message(self) -> str:
+        name = getattr(self._undefined_obj, "_qs_name", None)
+        if self._undefined_hint or name is None:
+            return str(super()._undefined_message)
+        if not isinstance(self._undefined_name, str):
+            return f"{name!r} has no element {self._undefined_name!r}"
+        return f"{name!r} has no attribute {self._undefined_name!r}"
+
+
+#: The suffixes that mark a file as a template; what comes before says what it writes.
+TEMPLATE_SUFFIXES = (".j2", ".jinja", ".jinja2")
+
+
+def output_name(template: str) -> str:
+    """The name of what ``template`` writes: ``report.html.j2`` -> ``report.html``."""
+    for suffix in TEMPLATE_SUFFIXES:
+        template = template.removesuffix(suffix)
+    return template
+
+
+def _autoescape(name: str | None) -> bool:
+    return name is not None and output_name(name.lower()).endswith((".html", ".htm", ".xml"))
+
+
+def _configure(env: jinja2.Environment) -> jinja2.Environment:
+    env.filters["md"] = md
+    env.filters["wrap"] = wrap
+    env.filters["code"] = code
+    env.filters["table"] = table
+    return env
+
+
+_OPTIONS: dict[str, Any] = {
+    "undefined": _Undefined,
+    "autoescape": _autoescape,
+    "keep_trailing_newline": True,
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+}
+
+
+def _package_loader() -> jinja2.BaseLoader:
+    return jinja2.PackageLoader("qualscale", "templates")
+
+
+@functools.cache
+def _shipped() -> jinja2.Environment:
+    return _configure(jinja2.Environment(loader=_package_loader(), **_OPTIONS))
+
+
+# One environment per template folder keeps compiled templates for batch runs; a
+# process rarely uses more than one folder, so a few are kept.
+@functools.lru_cache(maxsize=8)
+def _user(folder: str) -> jinja2.Environment:
+    loader = jinja2.ChoiceLoader(
+        [
+            jinja2.FileSystemLoader(folder),
+            jinja2.PrefixLoader({"qualscale": _package_loader()}),
+        ]
+    )
+    return _configure(jinja2.sandbox.ImmutableSandboxedEnvironment(loader=loader, **_OPTIONS))
+
+
+def render_shipped(name: str, context: Mapping[str, Any]) -> str:
+    """Render the shipped template ``name`` (``plan.md.j2``) with ``context``."""
+    # The shipped templates are covered by golden files; the named wrapping, which
+    # only improves error messages for a user's template, would cost most of a batch.
+    return _shipped().get_template(name).render(context)
+
+
+def _named_context(context: Mapping[str, Any], shared: SharedParts) -> dict[str, Any]:
+    common, named = shared.common, shared.named
+    out = {}
+    for key, value in context.items():
+        if common.get(key) is value:
+            if key not in named:
+                named[key] = _named(value, key)
+            out[key] = named[key]
+        else:
+            out[key] = _named(value, key)
+    return out
+
+
+def render_user(path: Path, context: Mapping[str, Any], shared: SharedParts) -> str:
+    """Render the user's template at ``path`` with ``context``, sandboxed.
+
+    ``shared`` holds the scale's part of the context and its named wrapping, kept
+    across the plans of a batch.
+
+    Raises:
+        RenderError: the template cannot be read or rendered; names file and line.
+    """
+    shown = os.fspath(path)
+    if not path.is_file():
+        what = "a directory" if path.is_dir() else "no such file"
+        raise RenderError(f"{shown}: cannot read the template: {what}")
+    folder = os.fspath(path.resolve().parent)
+    env = _user(folder)
+    try:
+        template = env.get_template(path.name)
+    except jinja2.TemplateSyntaxError as exc:
+        where = _shown_file(exc.filename, path, shown)
+        raise RenderError(f"{where}:{exc.lineno}: {exc.message}") from None
+    except UnicodeDecodeError as exc:
+        raise RenderError(f"{shown}: not UTF-8 text (byte {exc.start})") from None
+    except (jinja2.TemplateError, OSError) as exc:
+        raise RenderError(f"{shown}: cannot read the template: {exc}") from None
+    try:
+        return template.render(_named_context(context, shared))
+    except jinja2.TemplateSyntaxError as exc:  # an included template
+        where = _shown_file(exc.filename, path, shown)
+        raise RenderError(f"{where}:{exc.lineno}: {exc.message}") from None
+    except Exception as exc:
+        # A template is a program of the user's: whatever fails in it is reported
+        # where it happened, never as a traceback.
+        file, line = _template_frame(exc)
+        where = _shown_file(file, path, shown) if file else shown
+        message = exc.message if isinstance(exc, jinja2.TemplateError) else None
+        message = message or f"{type(exc).__name__}: {exc}"
+        raise RenderError(f"{where}:{line}: {message}" if line else f"{where}: {message}") from None
+
+
+def _shown_file(filename: str | None, path: Path, shown: str) -> str:
+    if filename is None:
+        return shown
+    try:
+        if Path(filename).resolve() == path.resolve():
+            return shown
+        relative = os.path.relpath(filename)
+    except (OSError, ValueError):  # pragma: no cover - another drive, a vanished folder
+        return filename
+    return filename if relative.startswith("..") else relative
+
+
+def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:
+    # Jinja rewrites tracebacks so that template frames carry the template's file and
+    # line (and mark their globals); the innermost such frame is where it failed.
+    found: tuple[str | None, int | None] = (None, None)
+    tb = exc.__traceback__
+    while tb is not None:
+        if "__jinja_exception__" in tb.tb_frame.f_globals:
+            found = (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
