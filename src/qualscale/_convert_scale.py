@@ -172,8 +172,15 @@ def dump(doc: Mapping[str, Any], source: str) -> str:
     )
 
 
-def add_command(command: Callable[..., Any], run: Callable[..., int]) -> Any:
-    """Add the ``convert`` subcommand through the CLI's ``command`` helper; returns its parser."""
+def add_command(command: Callable[..., Any], emit: Callable[[str, str | None], int]) -> Any:
+    """Add the ``convert`` subcommand through the CLI's ``command`` helper; returns its parser.
+
+    ``emit(text, output)`` is how the CLI writes a command's text (stdout or ``-o``).
+    """
+
+    def run(args: Any) -> int:
+        return emit(convert_file(args.old), args.output)
+
     sub = command("convert", run, "Convert a 0.1-format scale to the table format.")
     sub.description = DESCRIPTION
     sub.add_argument("old", metavar="OLD", help="a scale file in the 0.1 format (YAML or JSON)")

@@ -205,7 +205,7 @@ def _parser() -> argparse.ArgumentParser:
     style.add_argument("--format", choices=FORMATS, help="format of the files (default: json)")
     style.add_argument("--template", metavar="PATH", help="render the files with this template")
 
-    _output_option(_convert_scale.add_command(command, _cmd_convert))
+    _output_option(_convert_scale.add_command(command, _emit))
     return parser
 
 
@@ -305,10 +305,6 @@ def _cmd_show(args: argparse.Namespace) -> int:
     from qualscale.render import render_scale
 
     return _emit(render_scale(scale, args.format), args.output)
-
-
-def _cmd_convert(args: argparse.Namespace) -> int:
-    return _emit(_convert_scale.convert_file(args.old), args.output)
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
