@@ -115,7 +115,7 @@ def test_docs_typo_needs_only_unit_tests(
     )
     assert tuple(r.kind for r in plan.requirements) == DOCS_TYPO
     verdict = verify(plan, evidence)
-    assert (ok, problems) == (verdict.ok, [k.kind for k in verdict.problems])
+    assert (ok, problems) == (verdict.ok, [k.kind for k in verdict.unmet])
 
 
 def test_money_delivery_misses_every_kind_without_evidence() -> None:
@@ -132,7 +132,7 @@ def test_money_delivery_misses_every_kind_without_evidence() -> None:
     evidence = {kind: Evidence(passed=1) for kind in plan.required_kinds if kind != "performance"}
     verdict = verify(plan, evidence)
     assert not verdict.ok
-    assert [k.kind for k in verdict.problems] == ["performance"]
+    assert [k.kind for k in verdict.unmet] == ["performance"]
     assert verdict.kind("performance").status == "missing"  # type: ignore[union-attr]
 
 

@@ -67,10 +67,7 @@ def verdict_markdown(plan: TestPlan, verdict: Verdict, note: str) -> str:
     if p.delivery.title:
         lines += ["", f"> {md(p.delivery.title)}"]
     if not verdict.ok:
-        lines += [
-            "",
-            *(f"- {md(problem)}" for problem in (problem_phrase(k) for k in verdict.problems)),
-        ]
+        lines += ["", *(f"- {md(problem_phrase(k))}" for k in verdict.unmet)]
     head = ["Kind", "Obligation", "Depth", "Environment", "Gate"]
     head += ["Passed", "Failed", "Skipped", "Deselected", "Verdict"]
     lines += ["", _md_row(head), "|---|---|---|---|---|--:|--:|--:|--:|---|"]

@@ -30,11 +30,6 @@ _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
 
 
-class _Budget:
-    def __init__(self) -> None:
-        self.left = MAX_NODES
-
-
 def parse(text: str, file: str | None) -> tuple[Any, list[Problem]]:
     """Parse one YAML or JSON document; returns the value and every problem found.
 
@@ -55,78 +50,86 @@ def parse(text: str, file: str | None) -> tuple[Any, list[Problem]]:
             return None, [Problem(f"invalid YAML: {exc}", file, None)]
         if node is None:
             return None, []
-        problems: list[Problem] = []
+        builder = _Builder(loader, file)
         try:
-            value = _build(loader, node, file, problems, _Budget(), ())
+            value = builder.build(node, ())
         except _TooBig as exc:
             return None, [exc.problem]
-        return value, problems
+        return value, builder.problems
     finally:
         loader.dispose()
 
 
-def _build(
-    loader: yaml.SafeLoader,
-    node: yaml.Node,
-    file: str | None,
-    problems: list[Problem],
-    budget: _Budget,
-    path: KeyPath,
-) -> Any:
-    budget.left -= 1
-    if budget.left < 0:
-        raise _TooBig(
-            Problem(
-                f"the document expands to more than {MAX_NODES} values (an alias bomb?)",
-                file,
-                node.start_mark.line + 1,
-                path,
-            )
-        )
-    where: Loc = (file, node.start_mark.line + 1)
-    if isinstance(node, yaml.ScalarNode):
+class _Builder:
+    """Builds located values from one document's nodes, collecting problems as it goes."""
+
+    def __init__(self, loader: yaml.SafeLoader, file: str | None) -> None:
+        self.loader = loader
+        self.file = file
+        self.problems: list[Problem] = []
+        self.left = MAX_NODES
+
+    def build(self, node: yaml.Node, path: KeyPath) -> Any:
+        """The value of ``node`` at ``path``: a :class:`LocDict`, :class:`LocList` or scalar."""
+        self.left -= 1
+        if self.left < 0:
+            message = f"the document expands to more than {MAX_NODES} values (an alias bomb?)"
+            raise _TooBig(Problem(message, self.file, node.start_mark.line + 1, path))
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return self._sequence(node, path)
+        assert isinstance(node, yaml.MappingNode)
+        return self._mapping(node, path)
+
+    def _where(self, node: yaml.Node) -> Loc:
+        return (self.file, node.start_mark.line + 1)
+
+    def _problem(self, message: str, node: yaml.Node, path: KeyPath) -> None:
+        self.problems.append(Problem(message, *self._where(node), path))
+
+    def _scalar(self, node: yaml.ScalarNode, path: KeyPath) -> Any:
         try:
-            return loader.construct_object(node, deep=True)
+            return self.loader.construct_object(node, deep=True)
         except yaml.YAMLError as exc:
-            problems.append(Problem(_tag_message(node, exc), *where, path))
+            self._problem(_tag_message(node, exc), node, path)
             return None
-    if isinstance(node, yaml.SequenceNode):
+
+    def _sequence(self, node: yaml.SequenceNode, path: KeyPath) -> LocList | None:
         if node.tag != _SEQ:
-            problems.append(Problem(f"unsupported tag {node.tag!r}", *where, path))
+            self._problem(f"unsupported tag {node.tag!r}", node, path)
             return None
-        out_list = LocList(where)
+        out = LocList(self._where(node))
         for i, item in enumerate(node.value):
-            out_list.put(
-                _build(loader, item, file, problems, budget, (*path, i)),
-                (file, item.start_mark.line + 1),
-            )
-        return out_list
-    assert isinstance(node, yaml.MappingNode)
-    if node.tag != _MAP:
-        problems.append(Problem(f"unsupported tag {node.tag!r}", *where, path))
+            out.put(self.build(item, (*path, i)), self._where(item))
+        return out
+
+    def _mapping(self, node: yaml.MappingNode, path: KeyPath) -> LocDict | None:
+        if node.tag != _MAP:
+            self._problem(f"unsupported tag {node.tag!r}", node, path)
+            return None
+        try:
+            self.loader.flatten_mapping(node)  # resolves YAML merge keys (<<: *base)
+        except yaml.YAMLError as exc:
+            self._problem(f"invalid merge key: {exc}", node, path)
+            return None
+        out = LocDict(self._where(node))
+        for key_node, value_node in node.value:
+            key = self._key(key_node)
+            if not isinstance(key, str):
+                shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else "a collection"
+                self._problem(f"expected a string key, found {shown!r}", key_node, path)
+                continue
+            child = (*path, key)
+            if key in out:
+                self._problem(f"duplicate key {key!r}", key_node, child)
+            out.put(key, self.build(value_node, child), self._where(key_node))
+        return out
+
+    def _key(self, node: yaml.Node) -> object:
+        if isinstance(node, yaml.ScalarNode) and node.tag.startswith("tag:yaml.org"):
+            return self.loader.construct_object(node)
         return None
-    try:
-        loader.flatten_mapping(node)  # resolves YAML merge keys (<<: *base)
-    except yaml.YAMLError as exc:
-        problems.append(Problem(f"invalid merge key: {exc}", *where, path))
-        return None
-    out = LocDict(where)
-    for key_node, value_node in node.value:
-        key_where: Loc = (file, key_node.start_mark.line + 1)
-        key = (
-            loader.construct_object(key_node)
-            if isinstance(key_node, yaml.ScalarNode) and key_node.tag.startswith("tag:yaml.org")
-            else None
-        )
-        if not isinstance(key, str):
-            shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else "a collection"
-            problems.append(Problem(f"expected a string key, found {shown!r}", *key_where, path))
-            continue
-        child = (*path, key)
-        if key in out:
-            problems.append(Problem(f"duplicate key {key!r}", *key_where, child))
-        out.put(key, _build(loader, value_node, file, problems, budget, child), key_where)
-    return out
 
 
 class _TooBig(Exception):

@@ -5,7 +5,7 @@ Pure functions over the model; no I/O.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import attrs
@@ -15,7 +15,17 @@ from qualscale._text import did_you_mean
 from qualscale.delivery import Delivery, History
 from qualscale.errors import DeliveryError, Problem
 from qualscale.requirements import Requirement
-from qualscale.rules import CONTENT_ORDER, ComponentRule, Condition, Content, Modifier
+from qualscale.rules import (
+    CONTENT_ORDER,
+    ComponentRule,
+    Condition,
+    Content,
+    Modifier,
+    RiskRules,
+    Rules,
+    SizeBand,
+    SizeRules,
+)
 from qualscale.scale import Scale, Standard
 
 __all__ = ["Adjustment", "Classification", "Reason", "classify"]
@@ -100,6 +110,60 @@ def _match(path: str, ordered: Sequence[ComponentRule]) -> ComponentRule | None:
     return None
 
 
+_Reasons = tuple[Reason, ...]
+
+
+def classify(delivery: Delivery, scale: Scale, history: History | None = None) -> Classification:
+    """Classify ``delivery`` on ``scale``: size band, risk class, standard, rationale.
+
+    Each step is a named function below that returns its value and the reasons it adds:
+    :func:`_components`, :func:`_flags`, :func:`_size`, :func:`_risk`, :func:`_matrix`,
+    then the steps that move the standard, in the order of :data:`_MOVES`, then
+    :func:`_adjustments`. The rationale lists those reasons in that order.
+
+    Raises:
+        DeliveryError: the delivery names a flag or component the scale does not know
+            (a typo must not lower the standard silently).
+    """
+    rules = scale.rules
+    _refuse_unknown_names(delivery, rules)
+    touched = _components(delivery, rules)
+    flags, flag_reasons = _flags(delivery, touched.components)
+    size_index, size_reasons = _size(delivery, rules.size, touched.components)
+    risk_index, risk_reasons = _risk(delivery, rules.risk, touched, flags)
+    rank, matrix_reasons = _matrix(scale, size_index, risk_index)
+    why = [*touched.reasons, *flag_reasons, *size_reasons, *risk_reasons, *matrix_reasons]
+
+    facts = _Facts(delivery.type, flags, touched.ids, touched.content, size_index, risk_index)
+    after = _AfterMatrix(scale, _active(rules, facts), history, delivery.project)
+    for move in _MOVES:
+        rank, moved = move(rank, after)
+        why += moved
+
+    standard = scale.standards[rank - 1]
+    adjustments, adjustment_reasons = _adjustments(after.active, scale)
+    why += [*adjustment_reasons, _chosen(standard)]
+    return Classification(
+        size=rules.size.bands[size_index].id,
+        risk=rules.risk.classes[risk_index],
+        standard=standard,
+        rank=rank,
+        rationale=tuple(why),
+        components=tuple(sorted(touched.ids)),
+        flags=tuple(sorted(flags)),
+        content=touched.content,
+        adjustments=adjustments,
+    )
+
+
+def _refuse_unknown_names(delivery: Delivery, rules: Rules) -> None:
+    known_components = [c.id for c in rules.components]
+    problems = _unknown_names(delivery.flags, list(rules.risk.flags), "flags")
+    problems += _unknown_names(delivery.components, known_components, "components")
+    if problems:
+        raise DeliveryError(problems)
+
+
 def _unknown_names(values: Sequence[str], known: Sequence[str], key: str) -> list[Problem]:
     return [
         Problem(
@@ -112,26 +176,26 @@ def _unknown_names(values: Sequence[str], known: Sequence[str], key: str) -> lis
     ]
 
 
-def classify(delivery: Delivery, scale: Scale, history: History | None = None) -> Classification:
-    """Classify ``delivery`` on ``scale``: size band, risk class, standard, rationale.
+@attrs.frozen
+class _Touched:
+    """What a delivery touches: components, content and unmapped paths, and the reasons.
 
-    Raises:
-        DeliveryError: the delivery names a flag or component the scale does not know
-            (a typo must not lower the standard silently).
+    Components the delivery names come first, then those found from its paths, each once.
     """
-    rules = scale.rules
-    known_components = [c.id for c in rules.components]
-    problems = _unknown_names(delivery.flags, list(rules.risk.flags), "flags")
-    problems += _unknown_names(delivery.components, known_components, "components")
-    if problems:
-        raise DeliveryError(problems)
 
-    why: list[Reason] = []
-    note = why.append
-    bands = [b.id for b in rules.size.bands]
-    classes = list(rules.risk.classes)
+    components: tuple[ComponentRule, ...]
+    content: str
+    unmapped: tuple[str, ...]
+    reasons: _Reasons
 
-    # -- components and content, from the paths
+    @property
+    def ids(self) -> frozenset[str]:
+        """The ids of :attr:`components`."""
+        return frozenset(c.id for c in self.components)
+
+
+def _components(delivery: Delivery, rules: Rules) -> _Touched:
+    """The components and content of ``delivery``: named ones, then those its paths match."""
     by_id = {c.id: c for c in rules.components}
     touched: dict[str, ComponentRule] = {c: by_id[c] for c in delivery.components}
     contents: set[Content] = set()
@@ -141,184 +205,145 @@ def classify(delivery: Delivery, scale: Scale, history: History | None = None) -
         rule = _match(path, ordered)
         if rule is None:
             unmapped.append(path)
-            contents.add("code")
+            contents.add("code")  # an unknown file is assumed to be code: never cheaper
         else:
             touched.setdefault(rule.id, rule)
             contents.add(rule.content)
-    for comp in touched.values():
-        contents.add(comp.content)
-    content = max(contents, key=CONTENT_ORDER.index) if delivery.paths else "unknown"
+    contents.update(c.content for c in touched.values())
+    reasons: list[Reason] = []
+    content = "unknown"
     if delivery.paths:
+        content = max(contents, key=CONTENT_ORDER.index)
         n = len(delivery.paths)
-        note(Reason("content", f"content: {content} ({n} changed path{'' if n == 1 else 's'})"))
+        reasons.append(
+            Reason("content", f"content: {content} ({n} changed path{'' if n == 1 else 's'})")
+        )
     if unmapped:
         shown = ", ".join(unmapped[:3]) + (" ..." if len(unmapped) > 3 else "")
         match = "path matches" if len(unmapped) == 1 else "paths match"
-        note(Reason("components", f"{len(unmapped)} {match} no component: {shown}"))
+        reasons.append(Reason("components", f"{len(unmapped)} {match} no component: {shown}"))
+    return _Touched(tuple(touched.values()), content, tuple(unmapped), tuple(reasons))
+
+
+def _flags(
+    delivery: Delivery, components: Sequence[ComponentRule]
+) -> tuple[frozenset[str], _Reasons]:
+    """The delivery's flags plus those its components carry; a reason for each one added."""
     flags = set(delivery.flags)
-    for comp in touched.values():
+    reasons = []
+    for comp in components:
         for flag in comp.flags:
             if flag not in flags:
                 flags.add(flag)
-                note(Reason(f"component:{comp.id}", f"component {comp.id} carries flag {flag}"))
-
-    # -- size: the band of the largest figure
-    # Spread over subsystems is a risk signal; tests and docs beside a fix are not.
-    spread = sum(1 for c in touched.values() if c.content not in ("docs", "test"))
-    size_i, size_why = _size(delivery, scale, spread)
-    note(Reason("size", size_why))
-
-    # -- risk: the riskiest factor; each is (rule, class, message)
-    risk_rules = rules.risk
-    factors = [
-        (f"component:{c.id}", c.criticality, f"component {c.id} is {c.criticality} risk")
-        for c in sorted(touched.values(), key=lambda c: c.id)
-    ]
-    factors += [
-        (f"flag:{f}", risk_rules.flags[f], f"flag {f} is {risk_rules.flags[f]} risk")
-        for f in sorted(flags)
-    ]
-    if delivery.type is not None and delivery.type in risk_rules.types:
-        cls = risk_rules.types[delivery.type]
-        factors.append((f"type:{delivery.type}", cls, f"type {delivery.type} is {cls} risk"))
-    elif delivery.type is None and risk_rules.unknown_type is not None:
-        cls = risk_rules.unknown_type
-        factors.append(("type:unknown", cls, f"no change type given: assumed {cls} risk"))
-    if unmapped and risk_rules.unmapped_paths is not None:
-        cls = risk_rules.unmapped_paths
-        factors.append(("paths:unmapped", cls, f"paths outside every component: {cls} risk"))
-    risk_i = 0
-    for rule_id, cls, message in factors:
-        ci = classes.index(cls)
-        if ci > 0:
-            note(Reason(rule_id, message))
-        risk_i = max(risk_i, ci)
-    note(
-        Reason(
-            "risk",
-            f"risk class {classes[risk_i]}" + ("" if factors else " (no risk factor applies)"),
-        )
-    )
-
-    size, risk = bands[size_i], classes[risk_i]
-    std_id = rules.matrix[size][risk]
-    rank = scale.rank(std_id)
-    note(Reason("matrix", f"{size} x {risk} gives {std_id}"))
-
-    facts = _Facts(delivery.type, frozenset(flags), frozenset(touched), content, size_i, risk_i)
-    active = [m for m in rules.modifiers if _holds(m.when, facts, bands, classes)]
-
-    # Raises first (modifiers, then history), then ceilings, then floors: a
-    # ceiling caps whatever raised the standard, and a floor always wins.
-    def move(rule: str, new_rank: int, message: str) -> None:
-        nonlocal rank
-        old_id, new_id = scale.standards[rank - 1].id, scale.standards[new_rank - 1].id
-        note(Reason(rule, f"{message}: {old_id} -> {new_id}"))
-        rank = new_rank
-
-    n = len(scale.standards)
-    for mod in active:
-        if mod.raise_by and rank < n:
-            move(f"modifier:{mod.id}", min(n, rank + mod.raise_by), _said(mod, "raised"))
-    if history is not None:
-        for hrule in rules.history:
-            recent = history.recent(hrule.window, delivery.project)
-            total = sum(getattr(d, hrule.measure) for d in recent)
-            if total >= hrule.at_least and rank < n:
-                figure = (
-                    f"{total} {hrule.measure.replace('_', ' ')} in the last {len(recent)}"
-                    f" deliveries (threshold {hrule.at_least})"
+                reasons.append(
+                    Reason(f"component:{comp.id}", f"component {comp.id} carries flag {flag}")
                 )
-                message = f"{hrule.message}: {figure}" if hrule.message else figure
-                move(f"history:{hrule.id}", min(n, rank + hrule.raise_by), message)
-    for mod in active:
-        if mod.ceiling is not None and rank > scale.rank(mod.ceiling):
-            move(
-                f"modifier:{mod.id}", scale.rank(mod.ceiling), _said(mod, f"at most {mod.ceiling}")
-            )
-    for mod in active:
-        if mod.floor is not None and rank < scale.rank(mod.floor):
-            move(f"modifier:{mod.id}", scale.rank(mod.floor), _said(mod, f"at least {mod.floor}"))
-
-    standard = scale.standards[rank - 1]
-    adjustments = tuple(
-        Adjustment(req, f"modifier:{mod.id}", _said(mod, _what(req)))
-        for mod in active
-        for req in (scale.resolve(ask.kind, ask) for ask in mod.requires)
-    )
-    for adj in adjustments:
-        note(Reason(adj.rule, adj.because))
-    note(
-        Reason(
-            "standard",
-            f"standard {standard.id} ({standard.name})"
-            if standard.name
-            else f"standard {standard.id}",
-        )
-    )
-    return Classification(
-        size=size,
-        risk=risk,
-        standard=standard,
-        rank=rank,
-        rationale=tuple(why),
-        components=tuple(sorted(touched)),
-        flags=tuple(sorted(flags)),
-        content=content,
-        adjustments=adjustments,
-    )
+    return frozenset(flags), tuple(reasons)
 
 
-def _said(mod: Modifier, effect: str) -> str:
-    if mod.message:
-        return f"{mod.message} ({effect})"
-    return f"{mod.id} ({mod.when.describe()}): {effect}"
+def _size(
+    delivery: Delivery, rules: SizeRules, components: Sequence[ComponentRule]
+) -> tuple[int, _Reasons]:
+    """The index of the size band: the largest band any figure falls into.
 
-
-def _what(req: Requirement) -> str:
-    what = f"{req.kind} {req.obligation}"
-    return f"{what}, at least {req.depth}" if req.depth else what
-
-
-def _size(delivery: Delivery, scale: Scale, components: int) -> tuple[int, str]:
-    rules = scale.rules.size
+    Without line counts the band is at least ``rules.unknown``: missing figures must
+    never make a delivery look smaller than it is.
+    """
     bands = rules.bands
+    # Spread over subsystems is a risk signal; tests and docs beside a fix are not.
+    spread = sum(1 for c in components if c.content not in ("docs", "test"))
     figures = {
         "lines": delivery.changes.lines,
         "files": delivery.files,
-        "components": components if (delivery.paths or delivery.components) else None,
+        "components": spread if (delivery.paths or delivery.components) else None,
     }
     chosen = 0
     parts = []
     for measure, value in figures.items():
-        if value is None:
-            continue
-        limit_of = {"lines": "max_lines", "files": "max_files", "components": "max_components"}[
-            measure
-        ]
-        i = next(
-            (
-                i
-                for i, b in enumerate(bands)
-                if getattr(b, limit_of) is None or value <= getattr(b, limit_of)
-            ),
-            len(bands) - 1,
+        if value is not None:
+            i = _band_of(value, bands, f"max_{measure}")
+            parts.append(f"{value} {measure if value != 1 else measure[:-1]} -> {bands[i].id}")
+            chosen = max(chosen, i)
+    if figures["lines"] is not None:
+        return chosen, (Reason("size", f"{', '.join(parts)}; size {bands[chosen].id}"),)
+    chosen = max(chosen, [b.id for b in bands].index(rules.unknown))
+    missing = "no size figures" if not parts else "no line counts"
+    message = f"{missing}: assumed at least {rules.unknown} (conservative)" + (
+        f"; {', '.join(parts)}" if parts else ""
+    )
+    return chosen, (Reason("size", f"{message}; size {bands[chosen].id}"),)
+
+
+def _band_of(value: int, bands: Sequence[SizeBand], limit: str) -> int:
+    """The index of the first band whose ``limit`` (``max_lines``, ...) ``value`` stays within."""
+    for i, band in enumerate(bands):
+        if getattr(band, limit) is None or value <= getattr(band, limit):
+            return i
+    return len(bands) - 1
+
+
+def _risk(
+    delivery: Delivery, rules: RiskRules, touched: _Touched, flags: frozenset[str]
+) -> tuple[int, _Reasons]:
+    """The index of the risk class: the riskiest factor, each factor above the lowest named."""
+    factors = list(_risk_factors(delivery, rules, touched, flags))
+    risk_index = 0
+    reasons = []
+    for reason, risk_class in factors:
+        index = rules.classes.index(risk_class)
+        if index > 0:  # every delivery is at least of the lowest class: not worth a line
+            reasons.append(reason)
+        risk_index = max(risk_index, index)
+    summary = f"risk class {rules.classes[risk_index]}"
+    reasons.append(Reason("risk", summary + ("" if factors else " (no risk factor applies)")))
+    return risk_index, tuple(reasons)
+
+
+def _risk_factors(
+    delivery: Delivery, rules: RiskRules, touched: _Touched, flags: frozenset[str]
+) -> Iterator[tuple[Reason, str]]:
+    """Each risk factor (components, flags, type, unmapped paths): its reason and risk class."""
+    for comp in sorted(touched.components, key=lambda c: c.id):
+        risk_class = comp.criticality
+        yield (
+            Reason(f"component:{comp.id}", f"component {comp.id} is {risk_class} risk"),
+            risk_class,
         )
-        parts.append(f"{value} {measure if value != 1 else measure[:-1]} -> {bands[i].id}")
-        chosen = max(chosen, i)
-    unknown_i = [b.id for b in bands].index(rules.unknown)
-    if figures["lines"] is None:
-        missing = "no size figures" if not parts else "no line counts"
-        if unknown_i > chosen:
-            chosen = unknown_i
-        return chosen, f"{missing}: assumed at least {rules.unknown} (conservative)" + (
-            f"; {', '.join(parts)}" if parts else ""
-        ) + f"; size {bands[chosen].id}"
-    return chosen, f"{', '.join(parts)}; size {bands[chosen].id}"
+    for flag in sorted(flags):
+        risk_class = rules.flags[flag]
+        yield Reason(f"flag:{flag}", f"flag {flag} is {risk_class} risk"), risk_class
+    if delivery.type is not None and delivery.type in rules.types:
+        risk_class = rules.types[delivery.type]
+        yield (
+            Reason(f"type:{delivery.type}", f"type {delivery.type} is {risk_class} risk"),
+            risk_class,
+        )
+    elif delivery.type is None and rules.unknown_type is not None:
+        risk_class = rules.unknown_type
+        yield Reason("type:unknown", f"no change type given: assumed {risk_class} risk"), risk_class
+    if touched.unmapped and rules.unmapped_paths is not None:
+        risk_class = rules.unmapped_paths
+        yield (
+            Reason("paths:unmapped", f"paths outside every component: {risk_class} risk"),
+            risk_class,
+        )
+
+
+def _matrix(scale: Scale, size_index: int, risk_index: int) -> tuple[int, _Reasons]:
+    """The rank of the standard the matrix names for this size band and risk class."""
+    size = scale.rules.size.bands[size_index].id
+    risk = scale.rules.risk.classes[risk_index]
+    standard_id = scale.rules.matrix[size][risk]
+    return scale.rank(standard_id), (Reason("matrix", f"{size} x {risk} gives {standard_id}"),)
 
 
 @attrs.frozen
 class _Facts:
+    """What a modifier's condition is tested against, once the matrix has been read.
+
+    ``size`` and ``risk`` index the scale's bands and classes: conditions compare in its order.
+    """
+
     type: str | None
     flags: frozenset[str]
     components: frozenset[str]
@@ -327,7 +352,14 @@ class _Facts:
     risk: int
 
 
-def _holds(cond: Condition, facts: _Facts, bands: list[str], classes: list[str]) -> bool:
+def _active(rules: Rules, facts: _Facts) -> tuple[Modifier, ...]:
+    """The modifiers whose condition holds, in the scale's order."""
+    bands = [b.id for b in rules.size.bands]
+    risk_classes = list(rules.risk.classes)
+    return tuple(m for m in rules.modifiers if _holds(m.when, facts, bands, risk_classes))
+
+
+def _holds(cond: Condition, facts: _Facts, bands: list[str], risk_classes: list[str]) -> bool:
     if cond.type and facts.type not in cond.type:
         return False
     if cond.flags and not facts.flags.intersection(cond.flags):
@@ -340,9 +372,123 @@ def _holds(cond: Condition, facts: _Facts, bands: list[str], classes: list[str])
         return False
     if cond.max_size is not None and facts.size > bands.index(cond.max_size):
         return False
-    if cond.min_risk is not None and facts.risk < classes.index(cond.min_risk):
+    if cond.min_risk is not None and facts.risk < risk_classes.index(cond.min_risk):
         return False
-    return not (cond.max_risk is not None and facts.risk > classes.index(cond.max_risk))
+    return not (cond.max_risk is not None and facts.risk > risk_classes.index(cond.max_risk))
+
+
+@attrs.frozen
+class _AfterMatrix:
+    """What the steps that move the standard read besides the rank.
+
+    The scale (standards, history rules), the modifiers that hold, the history, the project.
+    """
+
+    scale: Scale
+    active: tuple[Modifier, ...]
+    history: History | None
+    project: str | None
+
+
+def _raises(rank: int, after: _AfterMatrix) -> tuple[int, _Reasons]:
+    """Each active modifier's ``raise_by``, in the scale's order, up to the top standard."""
+    top = len(after.scale.standards)
+    reasons = []
+    for mod in after.active:
+        if mod.raise_by and rank < top:
+            new_rank, effect = min(top, rank + mod.raise_by), _said(mod, "raised")
+            reasons.append(_moved(after, f"modifier:{mod.id}", rank, new_rank, effect))
+            rank = new_rank
+    return rank, tuple(reasons)
+
+
+def _history(rank: int, after: _AfterMatrix) -> tuple[int, _Reasons]:
+    """Each history rule whose measure reached its threshold raises the standard."""
+    if after.history is None:
+        return rank, ()
+    top = len(after.scale.standards)
+    reasons = []
+    for hrule in after.scale.rules.history:
+        recent = after.history.recent(hrule.window, after.project)
+        total = sum(getattr(d, hrule.measure) for d in recent)
+        if total >= hrule.at_least and rank < top:
+            figure = (
+                f"{total} {hrule.measure.replace('_', ' ')} in the last {len(recent)}"
+                f" deliveries (threshold {hrule.at_least})"
+            )
+            message = f"{hrule.message}: {figure}" if hrule.message else figure
+            new_rank = min(top, rank + hrule.raise_by)
+            reasons.append(_moved(after, f"history:{hrule.id}", rank, new_rank, message))
+            rank = new_rank
+    return rank, tuple(reasons)
+
+
+def _ceilings(rank: int, after: _AfterMatrix) -> tuple[int, _Reasons]:
+    """Each active modifier's ``ceiling`` caps the standard reached so far."""
+    reasons = []
+    for mod in after.active:
+        if mod.ceiling is not None and rank > after.scale.rank(mod.ceiling):
+            new_rank = after.scale.rank(mod.ceiling)
+            effect = _said(mod, f"at most {mod.ceiling}")
+            reasons.append(_moved(after, f"modifier:{mod.id}", rank, new_rank, effect))
+            rank = new_rank
+    return rank, tuple(reasons)
+
+
+def _floors(rank: int, after: _AfterMatrix) -> tuple[int, _Reasons]:
+    """Each active modifier's ``floor`` lifts the standard to at least that one."""
+    reasons = []
+    for mod in after.active:
+        if mod.floor is not None and rank < after.scale.rank(mod.floor):
+            new_rank = after.scale.rank(mod.floor)
+            effect = _said(mod, f"at least {mod.floor}")
+            reasons.append(_moved(after, f"modifier:{mod.id}", rank, new_rank, effect))
+            rank = new_rank
+    return rank, tuple(reasons)
+
+
+_Move = Callable[[int, _AfterMatrix], tuple[int, _Reasons]]
+
+#: The steps that move the standard after the matrix, in the order :func:`classify`
+#: applies them; this tuple is the one statement of that order. Raises come first
+#: (modifiers, then history), so a ceiling caps whatever raised the standard; floors
+#: come last, so a floor always wins over a ceiling.
+_MOVES: tuple[_Move, ...] = (_raises, _history, _ceilings, _floors)
+
+
+def _moved(after: _AfterMatrix, rule: str, rank: int, new_rank: int, message: str) -> Reason:
+    """The reason for a move from ``rank`` to ``new_rank``, naming both standards."""
+    old_id, new_id = after.scale.standards[rank - 1].id, after.scale.standards[new_rank - 1].id
+    return Reason(rule, f"{message}: {old_id} -> {new_id}")
+
+
+def _said(mod: Modifier, effect: str) -> str:
+    if mod.message:
+        return f"{mod.message} ({effect})"
+    return f"{mod.id} ({mod.when.describe()}): {effect}"
+
+
+def _adjustments(
+    active: Sequence[Modifier], scale: Scale
+) -> tuple[tuple[Adjustment, ...], _Reasons]:
+    """The requirements the active modifiers raise (resolved on ``scale``), and why."""
+    adjustments = tuple(
+        Adjustment(req, f"modifier:{mod.id}", _said(mod, _what(req)))
+        for mod in active
+        for req in (scale.resolve(ask.kind, ask) for ask in mod.requires)
+    )
+    return adjustments, tuple(Reason(adj.rule, adj.because) for adj in adjustments)
+
+
+def _what(req: Requirement) -> str:
+    what = f"{req.kind} {req.obligation}"
+    return f"{what}, at least {req.depth}" if req.depth else what
+
+
+def _chosen(standard: Standard) -> Reason:
+    """The last line of the rationale: the standard, by id and name."""
+    name = f" ({standard.name})" if standard.name else ""
+    return Reason("standard", f"standard {standard.id}{name}")
 
 
 def __dir__() -> list[str]:

@@ -6,7 +6,7 @@ Pure functions over the model; no I/O.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import attrs
@@ -17,7 +17,7 @@ from qualscale.errors import DeliveryError
 from qualscale.requirements import OBLIGATIONS, Obligation, Requirement
 from qualscale.scale import Scale
 
-__all__ = ["PlannedRequirement", "ScaleRef", "StandardRef", "TestPlan", "plan"]
+__all__ = ["PlannedRequirement", "ScaleRef", "StandardRef", "TestPlan", "plan", "plan_order"]
 
 
 @attrs.frozen
@@ -158,12 +158,28 @@ def plan(
     for req in scale.requires(std.id):
         items[req.kind] = _planned(req, f"{std.id} {_verb(req.obligation)} {_what(req)}")
     for adj in found.adjustments:
-        old = items.get(adj.requirement.kind)
-        items[adj.requirement.kind] = (
-            _planned(adj.requirement, adj.because)
-            if old is None
-            else _adjusted(scale, old, adj.requirement, adj.because)
+        req = adj.requirement
+        old = items.get(req.kind)
+        if old is None:
+            items[req.kind] = _planned(req, adj.because)
+            continue
+        obligation = _stronger(old.obligation, req.obligation)
+        depth = _deeper(scale, req.kind, old.depth, req.depth)
+        raised = (obligation, depth) != (old.obligation, old.depth)
+        # Where and when follow the depth: a deeper depth brings its environment and gate.
+        deeper = depth != old.depth
+        items[req.kind] = attrs.evolve(
+            old,
+            obligation=obligation,
+            depth=depth,
+            environment=(req.environment or old.environment) if deeper else old.environment,
+            gate=(req.gate or old.gate) if deeper else old.gate,
+            criteria=_union(old.criteria, req.criteria),
+            checklist=_union(old.checklist, req.checklist),
+            independent=old.independent or req.independent,
+            because=f"{old.because}; {'raised' if raised else 'also'}: {adj.because}",
         )
+    ordered = sorted(items.values(), key=plan_order(scale))
     return TestPlan(
         delivery=delivery,
         scale=ScaleRef(scale.name, scale.version, scale.sha256),
@@ -171,52 +187,39 @@ def plan(
         size=found.size,
         risk=found.risk,
         rationale=found.rationale,
-        requirements=_ordered(scale, items.values()),
+        requirements=tuple(ordered),
         components=found.components,
         flags=found.flags,
         content=found.content,
     )
 
 
-def _adjusted(
-    scale: Scale, old: PlannedRequirement, req: Requirement, because: str
-) -> PlannedRequirement:
-    """``old`` made at least as strong as a modifier's ``req``."""
-    obligation = _stronger(old.obligation, req.obligation)
-    depth = _deeper(scale, req.kind, old.depth, req.depth)
-    raised = (obligation, depth) != (old.obligation, old.depth)
-    # Where and when follow the depth: a deeper depth brings its environment and gate.
-    deeper = depth != old.depth
-    return attrs.evolve(
-        old,
-        obligation=obligation,
-        depth=depth,
-        environment=(req.environment or old.environment) if deeper else old.environment,
-        gate=(req.gate or old.gate) if deeper else old.gate,
-        criteria=_union(old.criteria, req.criteria),
-        checklist=_union(old.checklist, req.checklist),
-        independent=old.independent or req.independent,
-        because=f"{old.because}; {'raised' if raised else 'also'}: {because}",
-    )
+def plan_order(scale: Scale) -> Callable[[PlannedRequirement], tuple[int, int, int, int]]:
+    """The sort key of the order plans list their requirements in, on ``scale``.
 
+    By gate (in the scale's gate order), then environment (in promotion order), then
+    obligation (required first), then kind (in the scale's kind order). A gate,
+    environment or kind the scale does not know comes after the known ones, and none
+    at all comes last - so a plan made on another scale still reads in order.
+    """
+    gates = {g.id: i for i, g in enumerate(scale.gates)}
+    environments = {e.id: i for i, e in enumerate(scale.environments)}
+    kinds = {k.id: i for i, k in enumerate(scale.kinds)}
 
-def _ordered(scale: Scale, items: Iterable[PlannedRequirement]) -> tuple[PlannedRequirement, ...]:
-    """For people: by gate, then environment (in the scale's orders), required first, by kind."""
-    gate_order = {g.id: i for i, g in enumerate(scale.gates)}
-    env_order = {e.id: i for i, e in enumerate(scale.environments)}
-    kind_order = {k.id: i for i, k in enumerate(scale.kinds)}
-    far = len(gate_order) + len(env_order) + len(kind_order) + 1
-    return tuple(
-        sorted(
-            items,
-            key=lambda r: (
-                gate_order.get(r.gate or "", far),
-                env_order.get(r.environment or "", far),
-                -OBLIGATIONS.index(r.obligation),
-                kind_order.get(r.kind, far),
-            ),
+    def position(value: str | None, index: Mapping[str, int]) -> int:
+        if value is None:
+            return len(index) + 1
+        return index.get(value, len(index))
+
+    def key(req: PlannedRequirement) -> tuple[int, int, int, int]:
+        return (
+            position(req.gate, gates),
+            position(req.environment, environments),
+            -OBLIGATIONS.index(req.obligation),
+            position(req.kind, kinds),
         )
-    )
+
+    return key
 
 
 def _union(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:

@@ -90,7 +90,7 @@ from typing import Any
 from qualscale._structure import unstructure
 from qualscale._verdicts import problem_phrase, verdict_markdown, verdict_text
 from qualscale.errors import UsageError
-from qualscale.planning import TestPlan
+from qualscale.planning import TestPlan, plan_order
 from qualscale.rules import Modifier
 from qualscale.scale import Scale
 from qualscale.verification import Verdict
@@ -236,16 +236,19 @@ def verdict_problems(verdict: Verdict) -> tuple[str, ...]:
     ``regression failed (1 failed)``, ``performance missing (no passing test)``; empty
     when the verdict is met.
     """
-    return tuple(problem_phrase(k) for k in verdict.problems)
+    return tuple(problem_phrase(k) for k in verdict.unmet)
 
 
 def plan_context(plan: TestPlan, scale: Scale) -> dict[str, Any]:
     """The variables a plan template sees (plain data; see the module docstring)."""
     plan_dict = plan.to_dict()
+    # A plan made on another scale (read back from JSON) is put in this scale's order.
+    key = plan_order(scale)
+    order = sorted(range(len(plan.requirements)), key=lambda i: key(plan.requirements[i]))
     common = _common(scale)
     gates: list[dict[str, Any]] = common["gates"]
     envs: dict[str, dict[str, Any]] = common["environments"]
-    reqs: list[dict[str, Any]] = plan_dict["requirements"]
+    reqs: list[dict[str, Any]] = [plan_dict["requirements"][i] for i in order]
     standard = next((s for s in common["scale"]["standards"] if s["id"] == plan.standard.id), None)
     if standard is not None:
         standard = {**standard, "requires": _requires(scale, plan.standard.id)}
@@ -401,23 +404,11 @@ def _group(
     gates: Sequence[dict[str, Any]],
     envs: Mapping[str, dict[str, Any]],
 ) -> list[dict[str, Any]]:
-    # Known gates in gate order, then unknown ids in plan order, then no gate at all;
-    # the same for environments inside a gate. Plans are already in this order when
-    # made on this scale; sorting again keeps a plan made elsewhere readable.
+    # ``reqs`` come in plan order (:func:`qualscale.planning.plan_order`), so each
+    # gate's and environment's requirements are already together.
     gate_by_id = {g["id"]: g for g in gates}
-    gate_index = {g["id"]: i for i, g in enumerate(gates)}
-    env_index = {e: i for i, e in enumerate(envs)}
-
-    def position(value: str | None, index: Mapping[str, int]) -> int:
-        if value is None:
-            return len(index) + 1
-        return index.get(value, len(index))
-
-    ordered = sorted(
-        reqs, key=lambda r: (position(r["gate"], gate_index), position(r["environment"], env_index))
-    )
     groups: list[dict[str, Any]] = []
-    for req in ordered:
+    for req in reqs:
         if not groups or groups[-1]["id"] != req["gate"]:
             gate = gate_by_id.get(req["gate"]) if req["gate"] is not None else None
             if gate is None and req["gate"] is not None:

@@ -129,7 +129,7 @@ class Verdict:
         return all(k.ok for k in self.kinds)
 
     @property
-    def problems(self) -> tuple[KindVerdict, ...]:
+    def unmet(self) -> tuple[KindVerdict, ...]:
         """The required kinds that are failed or missing, in order."""
         return tuple(k for k in self.kinds if not k.ok)
 
