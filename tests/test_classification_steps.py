@@ -32,7 +32,8 @@ from qualscale.classification import (
     _size,
     _Touched,
 )
-from qualscale.scale import Condition, HistoryRule, Modifier, RiskRules, Standard
+from qualscale.rules import Condition, HistoryRule, Modifier, RiskRules
+from qualscale.scale import Standard
 from tests._paths import ROOT
 
 CONCEPTS = ROOT / "docs" / "concepts.md"
@@ -360,13 +361,17 @@ def test_concepts_page_lists_the_steps_in_the_order_of_the_code() -> None:
 def test_adjustments_are_the_active_modifiers_requirements(scale: qualscale.Scale) -> None:
     """Each requirement of an active modifier becomes an adjustment and a reason, in order."""
     schema_change = next(m for m in scale.rules.modifiers if m.id == "schema-change")
-    adjustments, reasons = _adjustments([schema_change])
+    adjustments, reasons = _adjustments([schema_change], scale)
     because = (
         "A schema change is never below S4 and needs its data validated"
         " (data-validation required, at least reconciliation)"
     )
     assert [(a.requirement, a.rule, a.because) for a in adjustments] == [
-        (schema_change.requires[0], "modifier:schema-change", because)
+        (
+            scale.resolve("data-validation", schema_change.requires[0]),
+            "modifier:schema-change",
+            because,
+        )
     ]
     assert reasons == (Reason("modifier:schema-change", because),)
 
@@ -403,6 +408,6 @@ def test_rationale_is_the_reasons_of_the_steps_in_step_order(scale: qualscale.Sc
     for move in _MOVES:
         rank, moved = move(rank, situation)
         expected += moved
-    expected += [*_adjustments(situation.active)[1], _chosen(scale.standards[rank - 1])]
+    expected += [*_adjustments(situation.active, scale)[1], _chosen(scale.standards[rank - 1])]
     assert list(result.rationale) == expected
     assert {r.rule for r in result.rationale} >= {"history:escaped-defects", "modifier:hotfix"}

@@ -9,6 +9,7 @@ import pytest
 import qualscale
 from qualscale import Delivery, DeliveryError, History, PastDelivery, classify
 from qualscale.classification import match_path
+from qualscale.rules import ComponentRule
 
 
 def delivery(**fields: Any) -> Delivery:
@@ -292,9 +293,7 @@ def test_path_globs(scale: qualscale.Scale, path: str, component: str | None) ->
 
 def test_every_glob_of_a_component_must_match_the_whole_path() -> None:
     """A component glob matches a whole path, never a prefix or a look-alike directory."""
-    rule = qualscale.scale.ComponentRule(
-        id="c", criticality="low", paths=("src/a/**", "docs/*.md", "*.sql")
-    )
+    rule = ComponentRule(id="c", criticality="low", paths=("src/a/**", "docs/*.md", "*.sql"))
     assert match_path("docs/x.md", [rule]) is rule
     assert match_path("db/m.sql", [rule]) is rule
     assert match_path("src/a/deep/x.py", [rule]) is rule

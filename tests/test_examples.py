@@ -113,7 +113,7 @@ def scope_at_least(
 ) -> bool:
     if floor is None:
         return True
-    scopes = scale.kind(kind).depths
+    scopes = scale.kind(kind).depth_ids
     return actual in scopes and scopes.index(actual) >= scopes.index(floor)
 
 

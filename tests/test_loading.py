@@ -228,23 +228,81 @@ def scale_text(**replace: str) -> str:
 
 
 def test_scale_error_names_line_and_key_path(tmp_path: Path) -> None:
-    """A misspelt kind in a scale file is reported with line, key path and a suggestion."""
-    text = scale_text(
-        **{
-            "      - kind: regression\n        obligation: recommended": (
-                "      - kind: regresion\n        obligation: recommended"
-            )
-        }
-    )
+    """A misspelt kind row is reported once, with file, line, key path and a did-you-mean."""
+    text = scale_text(**{"  regression:\n    S1:": "  regresion:\n    S1:"})
     path = write(tmp_path, "s.yaml", text)
     with pytest.raises(ScaleError) as exc:
         qualscale.load_scale(path)
-    line = text.splitlines().index("      - kind: regresion") + 1
+    line = text.splitlines().index("  regresion:") + 1
     assert problems_of(exc) == [
-        f"{path}:{line}: $.standards[0].requires[1].kind: unknown kind 'regresion'; expected "
+        f"{path}:{line}: $.requirements.regresion: unknown kind 'regresion'; expected "
         "one of: unit, integration, regression, performance, security, acceptance, "
         "data-validation (did you mean 'regression'?)"
     ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "    S4: required targeted\n",
+            "    S4: requird targeted\n",
+            "$.requirements.security.S4: unknown obligation 'requird' in 'requird targeted';"
+            " expected one of: required, recommended, optional, discouraged"
+            " (did you mean 'required'?)",
+        ),
+        (
+            "    S4: required full\n",
+            "    S4: required fll\n",
+            "$.requirements.regression.S4: unknown depth of kind 'regression' 'fll'; expected"
+            " one of: smoke, targeted, full (did you mean 'full'?)",
+        ),
+        (
+            "    S4: required full\n",
+            "    S4: required full now\n",
+            "$.requirements.regression.S4: expected 'OBLIGATION [DEPTH]', such as"
+            " 'required smoke'; found 'required full now'",
+        ),
+        (
+            "    S4: required full\n",
+            "    S44: required full\n",
+            "$.requirements.regression.S44: unknown standard 'S44'; expected one of:"
+            " S1, S2, S3, S4, S5 (did you mean 'S4'?)",
+        ),
+        (
+            "    S4: required full\n",
+            "    S4: {obligation: required, depth: full, environment: prod}\n",
+            "$.requirements.regression.S4.environment: unknown environment 'prod'",
+        ),
+        (
+            "      - {id: smoke, criteria: [Smoke scenarios pass]}\n",
+            "      - {id: smoke, gate: G9, criteria: [Smoke scenarios pass]}\n",
+            "$.kinds[2].depths[0].gate: unknown gate 'G9'",
+        ),
+        (
+            "    S4: required full\n",
+            "    S4: 4\n",
+            "$.requirements.regression.S4: expected a string or a mapping, found number 4",
+        ),
+        (
+            "        - {kind: performance, obligation: required, depth: baseline}\n",
+            "        - {kind: performance, obligation: required, depth: base}\n",
+            "$.rules.modifiers[7].requires[0].depth: unknown depth of kind 'performance' 'base'",
+        ),
+    ],
+)
+def test_table_errors_name_line_and_key_path(
+    tmp_path: Path, old: str, new: str, expected: str
+) -> None:
+    """Every mistake in the requirements table or a depth is located at its own line."""
+    text = scale_text(**{old: new})
+    path = write(tmp_path, "s.yaml", text)
+    with pytest.raises(ScaleError) as exc:
+        qualscale.load_scale(path)
+    line = text.splitlines().index(new.rstrip("\n")) + 1
+    assert any(p.startswith(f"{path}:{line}: {expected}") for p in problems_of(exc)), problems_of(
+        exc
+    )
 
 
 def test_scale_errors_in_the_gates_file_name_that_file(tmp_path: Path) -> None:
@@ -260,9 +318,7 @@ def test_scale_errors_in_the_gates_file_name_that_file(tmp_path: Path) -> None:
 def test_scale_with_unknown_gate_reference(tmp_path: Path) -> None:
     """A requirement naming an unknown gate is rejected with its key path."""
     path = write(tmp_path, "s.yaml", scale_text(**{"gate: G4": "gate: G44"}))
-    with pytest.raises(
-        ScaleError, match=r"\$\.standards\[0\]\.requires\[0\]\.gate: unknown gate 'G44'"
-    ):
+    with pytest.raises(ScaleError, match=r"\$\.kinds\[0\]\.gate: unknown gate 'G44'"):
         qualscale.load_scale(path)
 
 
@@ -275,13 +331,81 @@ def test_overlay_extends_the_bundled_scale() -> None:
     components = [c.id for c in overlay.rules.components]
     assert components[-1] == "tenant-config"
     assert len(components) == len(base.rules.components) + 1
-    s3 = overlay.standard("S3").requirement("security")
+    s3 = overlay.requirement("S3", "security")
     assert s3 is not None
     assert s3.obligation == "required"
-    assert s3.depth == "static"  # inherited from the base item, merged by kind
+    assert s3.depth == "static"
+    assert s3.environment == "ci"  # from the depth, as in the base
     history = {h.id: h for h in overlay.rules.history}
     assert (history["escaped-defects"].window, history["escaped-defects"].at_least) == (3, 1)
     assert overlay.gates == base.gates
+
+
+@pytest.mark.parametrize(
+    ("overlay", "standard", "kind", "expected"),
+    [
+        (  # a short cell over a short cell: the depth is kept
+            "requirements: {security: {S3: required}}",
+            "S3",
+            "security",
+            {"obligation": "required", "depth": "static", "environment": "ci"},
+        ),
+        (  # a mapping over a mapping: key by key, the criteria are kept
+            "requirements: {regression: {S2: {independent: true}}}",
+            "S2",
+            "regression",
+            {"independent": True, "criteria": ("Smoke scenarios (rate, invoice, pay) pass",)},
+        ),
+        (  # a mapping over a short cell
+            "requirements: {security: {S3: {gate: G3}}}",
+            "S3",
+            "security",
+            {"obligation": "recommended", "depth": "static", "gate": "G3"},
+        ),
+        (  # a new cell
+            "requirements: {acceptance: {S2: optional demo}}",
+            "S2",
+            "acceptance",
+            {"obligation": "optional", "environment": "staging", "gate": "G2"},
+        ),
+        (  # a depth written as its id merges by id, keeping the base's details
+            "kinds: [{id: performance, depths: [baseline, {id: load, environment: staging}]}]",
+            "S4",
+            "performance",
+            {
+                "depth": "load",
+                "environment": "staging",
+                "gate": "G3",
+                "checklist": (
+                    "Load profile agreed with operations",
+                    "Report attached to G3 artifacts",
+                ),
+            },
+        ),
+        (  # a kind's default changes every depth that has none of its own
+            "kinds: [{id: unit, gate: G3}]",
+            "S1",
+            "unit",
+            {"depth": "suite", "gate": "G3", "environment": "ci"},
+        ),
+    ],
+)
+def test_overlay_merges_cells_and_depths(
+    tmp_path: Path, overlay: str, standard: str, kind: str, expected: dict[str, object]
+) -> None:
+    """An overlay changes one cell or one depth and keeps what it does not mention."""
+    path = write(tmp_path, "o.yaml", f"extends: billing-saas\n{overlay}\n")
+    req = qualscale.load_scale(path).requirement(standard, kind)
+    assert req is not None
+    assert {key: getattr(req, key) for key in expected} == expected
+
+
+def test_an_overlay_depth_comes_last(tmp_path: Path) -> None:
+    """A depth an overlay adds to a kind is its deepest; the base's depths keep their order."""
+    text = "extends: billing-saas\nkinds: [{id: regression, depths: [exhaustive]}]\n"
+    kind = qualscale.load_scale(write(tmp_path, "o.yaml", text)).kind("regression")
+    assert kind.depth_ids == ("smoke", "targeted", "full", "exhaustive")
+    assert kind.depths[1].environment == "staging"
 
 
 def test_overlay_errors_point_into_the_overlay(tmp_path: Path) -> None:
@@ -292,17 +416,15 @@ def test_overlay_errors_point_into_the_overlay(tmp_path: Path) -> None:
         """\
         extends: billing-saas
         name: mine
-        standards:
-          - id: S2
-            requires:
-              - kind: unit
-                obligation: mandatory
+        requirements:
+          unit:
+            S2: {obligation: mandatory}
         """,
     )
     with pytest.raises(ScaleError) as exc:
         qualscale.load_scale(path)
     assert any(
-        p.startswith(f"{path}:7: $.standards[1].requires[0].obligation") for p in problems_of(exc)
+        p.startswith(f"{path}:5: $.requirements.unit.S2.obligation") for p in problems_of(exc)
     )
 
 

@@ -46,7 +46,7 @@ def test_shipped_scale_every_standard_requires_a_test(path: Any) -> None:
     """Every standard of every shipped scale has at least one required test."""
     scale = qualscale.load_scale(path)
     for standard in scale.standards:
-        assert any(r.obligation == "required" for r in standard.requires), standard.id
+        assert any(r.obligation == "required" for r in scale.requires(standard.id)), standard.id
 
 
 def test_billing_saas_follows_its_principles() -> None:
@@ -69,7 +69,8 @@ def test_billing_saas_follows_its_principles() -> None:
     first_perf = min(
         scale.rank(s.id)
         for s in scale.standards
-        if (req := s.requirement("performance")) is not None and req.obligation == "required"
+        if (req := scale.requirement(s.id, "performance")) is not None
+        and req.obligation == "required"
     )
     for cls, std in matrix["trivial"].items():
         assert scale.rank(std) < first_perf, ("trivial", cls)
@@ -79,9 +80,9 @@ def test_billing_saas_follows_its_principles() -> None:
     depths = [
         r.depth
         for s in scale.standards
-        if (r := s.requirement("performance")) is not None and r.obligation == "required"
+        if (r := scale.requirement(s.id, "performance")) is not None and r.obligation == "required"
     ]
-    depths_known = scale.kind("performance").depths
+    depths_known = scale.kind("performance").depth_ids
     assert [depths_known.index(d) for d in depths] == sorted(depths_known.index(d) for d in depths)
     assert len(set(depths)) > 1
 
@@ -94,14 +95,11 @@ def test_gates_are_the_seven_of_the_gating_policy() -> None:
 
 
 def drop_required_regression_from_s4(data: dict[str, Any]) -> None:
-    s4 = data["standards"][3]
-    s4["requires"] = [r for r in s4["requires"] if r["kind"] != "regression"]
+    del data["requirements"]["regression"]["S4"]
 
 
 def shallower_regression_in_s5(data: dict[str, Any]) -> None:
-    for req in data["standards"][4]["requires"]:
-        if req["kind"] == "regression":
-            req["depth"] = "smoke"
+    data["requirements"]["regression"]["S5"] = "required smoke"
 
 
 def matrix_goes_down(data: dict[str, Any]) -> None:
@@ -113,12 +111,12 @@ def matrix_goes_down(data: dict[str, Any]) -> None:
     [
         (
             drop_required_regression_from_s4,
-            "$.standards[3].requires: not monotone: S3 requires 'regression' but the higher S4 "
-            "does not",
+            "$.requirements.regression.S4: not monotone: S3 requires 'regression' but the "
+            "higher S4 does not",
         ),
         (
             shallower_regression_in_s5,
-            "$.standards[4].requires[2].depth: not monotone: S4 requires 'regression' at 'full' "
+            "$.requirements.regression.S5: not monotone: S4 requires 'regression' at 'full' "
             "but the higher S5 only at 'smoke'",
         ),
         (
@@ -147,12 +145,46 @@ def test_monotone_false_lets_a_scale_go_down() -> None:
     ("change", "expected"),
     [
         (
-            lambda d: d["standards"][0]["requires"][0].update(environment="stagin"),
-            "$.standards[0].requires[0].environment: unknown environment 'stagin'",
+            lambda d: d["requirements"]["unit"].update(
+                S1={"depth": "suite", "environment": "stagin"}
+            ),
+            "$.requirements.unit.S1.environment: unknown environment 'stagin'",
         ),
         (
-            lambda d: d["standards"][0]["requires"][0].update(depth="everything"),
-            "$.standards[0].requires[0].depth: unknown depth of kind 'unit' 'everything'",
+            lambda d: d["requirements"]["unit"].update(S1="required everything"),
+            "$.requirements.unit.S1: unknown depth of kind 'unit' 'everything'",
+        ),
+        (
+            lambda d: d["requirements"]["unit"].update(S1={"depth": "everything", "gate": "G4"}),
+            "$.requirements.unit.S1.depth: unknown depth of kind 'unit' 'everything'",
+        ),
+        (
+            lambda d: d["requirements"].update(perf={"S1": "optional"}),
+            "$.requirements.perf: unknown kind 'perf'; expected one of: unit, integration,",
+        ),
+        (
+            lambda d: d["requirements"]["unit"].update(S6="required suite"),
+            "$.requirements.unit.S6: unknown standard 'S6'; expected one of: S1, S2, S3, S4, S5",
+        ),
+        (
+            lambda d: d["kinds"][0].update(environment="cl"),
+            "$.kinds[0].environment: unknown environment 'cl'",
+        ),
+        (
+            lambda d: d["kinds"][2]["depths"][1].update(gate="G33"),
+            "$.kinds[2].depths[1].gate: unknown gate 'G33'",
+        ),
+        (
+            lambda d: d["kinds"][2]["depths"].append("smoke"),
+            "$.kinds[2].depths[3].id: duplicate depth of kind 'regression' id 'smoke'",
+        ),
+        (
+            lambda d: d["rules"]["modifiers"][3]["requires"][0].update(depth="all"),
+            "$.rules.modifiers[3].requires[0].depth: unknown depth of kind 'data-validation' 'all'",
+        ),
+        (
+            lambda d: d["rules"]["modifiers"][3]["requires"][0].update(kind="data"),
+            "$.rules.modifiers[3].requires[0].kind: unknown kind 'data'",
         ),
         (
             lambda d: d["rules"]["matrix"]["small"].update(low="S9"),
@@ -195,10 +227,8 @@ def test_monotone_false_lets_a_scale_go_down() -> None:
             "$.rules.modifiers[3].when.type[0]: unknown delivery type 'hot-fix'",
         ),
         (
-            lambda d: d["standards"][0].update(
-                requires=[r for r in d["standards"][0]["requires"] if r["obligation"] != "required"]
-            ),
-            "$.standards[0].requires: standard 'S1' requires no test",
+            lambda d: d["requirements"]["unit"].pop("S1"),
+            "$.standards[0]: standard 'S1' requires no test",
         ),
         (
             lambda d: d["kinds"].append(dict(d["kinds"][0])),
@@ -219,9 +249,9 @@ def test_unresolved_references_are_rejected(
 
 
 def test_structural_errors_use_key_paths() -> None:
-    """A structural error in a scale names the key path of the bad value."""
-    found = problems_after(lambda d: d["standards"][2]["requires"][0].update(obligation="must"))
-    assert found[0].startswith("$.standards[2].requires[0].obligation: expected one of")
+    """A bad value inside a cell written as a mapping is named by its key path."""
+    found = problems_after(lambda d: d["requirements"]["unit"].update(S3={"obligation": "must"}))
+    assert found[0].startswith("$.requirements.unit.S3.obligation: expected one of")
 
 
 def test_ids_must_be_identifiers() -> None:
@@ -234,7 +264,7 @@ def test_scale_lookup_helpers(scale: qualscale.Scale) -> None:
     """A scale looks up ranks, standards and kinds by id and has a SHA-256 digest."""
     assert scale.rank("S1") == 1
     assert scale.standard("S3").name == "Extended"
-    assert scale.kind("regression").depths == ("smoke", "targeted", "full")
+    assert scale.kind("regression").depth_ids == ("smoke", "targeted", "full")
     assert len(scale.sha256) == 64
 
 
@@ -257,8 +287,8 @@ def test_shipped_checklist_items_are_whole_sentences(path: Any) -> None:
     # An unquoted comma inside a YAML flow list splits one item into two;
     # the second half then starts in lower case.
     scale = qualscale.load_scale(path)
-    requirements = [r for s in scale.standards for r in s.requires]
-    requirements += [r for m in scale.rules.modifiers for r in m.requires]
+    requirements = [r for s in scale.standards for r in scale.requires(s.id)]
+    requirements += [scale.resolve(r.kind, r) for m in scale.rules.modifiers for r in m.requires]
     for req in requirements:
         for item in (*req.criteria, *req.checklist):
             assert item[:1].isupper() or item[:1].isdigit(), (req.kind, item)

@@ -96,10 +96,20 @@ def test_a_type_without_a_schema_stops_the_generator() -> None:
 
 def test_field_descriptions_come_from_the_attributes_section() -> None:
     """Schema descriptions come from the class docstring and its Attributes section."""
-    requirement = SCHEMAS["scale.schema.json"]()["$defs"]["Requirement"]
-    assert requirement["description"] == "One test activity a standard asks for."
+    cell = SCHEMAS["scale.schema.json"]()["$defs"]["Cell"]
+    assert cell["description"].startswith(
+        "What a standard asks of a kind: one cell of the requirements table."
+    )
     expected = "Someone other than the author must do it."
-    assert expected == requirement["properties"]["independent"]["description"]
+    assert expected == cell["properties"]["independent"]["description"]
+
+
+def test_shorthand_classes_take_a_string_or_a_mapping() -> None:
+    """A cell and a depth may be written as a string; the schema says which strings."""
+    props = SCHEMAS["scale.schema.json"]()["$defs"]["Scale"]["properties"]
+    cell = props["requirements"]["additionalProperties"]["additionalProperties"]
+    assert [alt.get("type") for alt in cell["anyOf"]] == ["string", None]
+    assert cell["anyOf"][1] == {"$ref": "#/$defs/Cell"}
 
 
 # --------------------------------------------------- shipped files validate
@@ -178,7 +188,9 @@ def scale_doc() -> dict[str, Any]:
 
 
 SCALE_DOC = scale_doc()
-REQ: KeyPath = ("standards", 0, "requires", 0)
+REQ: KeyPath = ("requirements", "regression", "S2")
+MREQ: KeyPath = ("rules", "modifiers", 2, "requires", 0)
+DEPTH: KeyPath = ("kinds", 2, "depths", 1)
 CLS: KeyPath = ("rules",)
 BAND: KeyPath = (*CLS, "size", "bands", 0)
 COMP: KeyPath = (*CLS, "components", 2)
@@ -193,6 +205,20 @@ SCALE_MUTATIONS: dict[str, Mutation] = {
     "empty when": Mutation((*MOD, "when"), {}, "valid"),
     "band without limits": Mutation((*BAND, "max_lines"), None, "valid"),
     "independent": Mutation((*REQ, "independent"), True, "valid"),
+    "cell written short": Mutation(REQ, "required smoke", "valid"),
+    "cell without a depth": Mutation(REQ, "required", "valid"),
+    "cell as an empty mapping": Mutation(REQ, {}, "valid"),
+    "depth written as its id": Mutation(DEPTH, "targeted", "valid"),
+    "criteria null": Mutation((*REQ, "criteria"), None, "valid"),
+    "misspelt shorthand": Mutation(REQ, "requird smoke", "invalid"),
+    "shorthand with three words": Mutation(REQ, "required smoke full", "invalid"),
+    "empty shorthand": Mutation(REQ, "", "invalid"),
+    "cell is a number": Mutation(REQ, 3, "invalid"),
+    "cell is a list": Mutation(REQ, ["required"], "invalid"),
+    "row is a list": Mutation(("requirements", "unit"), ["required"], "invalid"),
+    "depth id with a space": Mutation(DEPTH, "very deep", "invalid"),
+    "unknown depth key": Mutation((*DEPTH, "owner"), "qa", "invalid"),
+    "modifier requirement written short": Mutation(MREQ, "required sample", "invalid"),
     # unknown keys at several depths
     "unknown top key": Mutation(("colour",), "blue", "invalid"),
     "unknown standard key": Mutation(("standards", 1, "level"), 2, "invalid"),
@@ -233,7 +259,8 @@ SCALE_MUTATIONS: dict[str, Mutation] = {
     "no version": Mutation(("version",), DROP, "invalid"),
     "no rules": Mutation(("rules",), DROP, "invalid"),
     "no standard id": Mutation(("standards", 0, "id"), DROP, "invalid"),
-    "no requirement kind": Mutation((*REQ, "kind"), DROP, "invalid"),
+    "no modifier requirement kind": Mutation((*MREQ, "kind"), DROP, "invalid"),
+    "no depth id": Mutation((*DEPTH, "id"), DROP, "invalid"),
     "no risk classes": Mutation((*CLS, "risk", "classes"), DROP, "invalid"),
     "no unknown band": Mutation((*CLS, "size", "unknown"), DROP, "invalid"),
     "no criticality": Mutation((*COMP, "criticality"), DROP, "invalid"),
@@ -246,7 +273,12 @@ SCALE_MUTATIONS: dict[str, Mutation] = {
     "kinds is a mapping": Mutation(("kinds",), {"unit": {}}, "invalid"),
     "paths is a string": Mutation((*COMP, "paths"), "src/rating/**", "invalid"),
     # semantic problems: only the loader can see them
-    "unknown kind": Mutation((*REQ, "kind"), "perf", "loader-only"),
+    "unknown kind row": Mutation(("requirements", "perf"), {"S1": "optional"}, "loader-only"),
+    "unknown standard column": Mutation(("requirements", "unit", "S9"), "optional", "loader-only"),
+    "unknown modifier kind": Mutation((*MREQ, "kind"), "perf", "loader-only"),
+    "unknown kind environment": Mutation(("kinds", 0, "environment"), "cl", "loader-only"),
+    "unknown depth gate": Mutation((*DEPTH, "gate"), "G9", "loader-only"),
+    "unknown shorthand depth": Mutation(REQ, "required everything", "loader-only"),
     "unknown depth": Mutation((*REQ, "depth"), "everything", "loader-only"),
     "unknown gate": Mutation((*REQ, "gate"), "G9", "loader-only"),
     "matrix names no standard": Mutation((*CLS, "matrix", "small", "low"), "S9", "loader-only"),

@@ -9,7 +9,7 @@ import pytest
 
 import qualscale
 from qualscale.planning import PlannedRequirement, TestPlan
-from qualscale.scale import Obligation
+from qualscale.requirements import Obligation
 from qualscale.verification import Evidence, KindVerdict, Status, verify
 
 

@@ -28,7 +28,8 @@ from qualscale.loading import (
     load_scale,
 )
 from qualscale.planning import PlannedRequirement, TestPlan, plan
-from qualscale.scale import GatePolicy, Kind, Requirement, Scale, Standard
+from qualscale.requirements import Kind, Requirement
+from qualscale.scale import GatePolicy, Scale, Standard
 from qualscale.verification import Evidence, KindVerdict, Verdict, verify
 
 __all__ = [

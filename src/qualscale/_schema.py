@@ -28,6 +28,7 @@ import attrs
 from qualscale import _validators
 from qualscale.delivery import Delivery, History, PastDelivery
 from qualscale.loading import MERGE_KEYS
+from qualscale.requirements import CELL_PATTERN, Cell, Depth
 from qualscale.scale import Gate, Scale
 
 __all__ = ["SCHEMAS", "delivery_schema", "gates_schema", "history_schema", "main", "scale_schema"]
@@ -47,6 +48,21 @@ _CHECKS: dict[object, Schema] = {
     _validators.nonempty: {"minLength": 1, "pattern": r"\S"},
     # JSON can only write JSON; the depth limit is the loader's alone.
     _validators.json_data: {},
+}
+
+# The classes that may also be written as a string, and that string's schema
+# (the converter calls their ``from_shorthand``).
+_SHORTHANDS: dict[type, Schema] = {
+    Depth: {
+        "type": "string",
+        "description": "A depth with nothing more to say, written as its id.",
+        "pattern": _validators.ID_PATTERN,
+    },
+    Cell: {
+        "type": "string",
+        "description": "`OBLIGATION [DEPTH]`, such as `required targeted`.",
+        "pattern": CELL_PATTERN,
+    },
 }
 
 _NONE = type(None)
@@ -206,6 +222,8 @@ class _Builder:
             if values:  # an Any value takes anything: the JSON Schema default
                 mapping["additionalProperties"] = values
             return mapping
+        if tp in _SHORTHANDS:
+            return {"anyOf": [_SHORTHANDS[tp], self.ref(tp, overlay)]}
         if isinstance(tp, type) and attrs.has(tp):
             return self.ref(tp, overlay)
         raise TypeError(f"no JSON Schema for {tp!r}")
@@ -256,9 +274,10 @@ def scale_schema() -> Schema:
         }
     overlay = builder.defs["ScaleOverlay"]
     overlay["description"] = (
-        "A scale that extends another. Mappings merge key by key; lists of items with"
-        " an `id` (or `kind`) merge item by item, new items appended; other values"
-        " replace. So only `extends` is required."
+        "A scale that extends another. Mappings merge key by key (a requirement cell"
+        " written short counts as `{obligation, depth}`); lists of items with an `id`"
+        " (or `kind`) merge item by item, new items appended (a depth written as its id"
+        " counts as `{id}`); other values replace. So only `extends` is required."
     )
     overlay["properties"] = {
         "extends": {

@@ -24,7 +24,7 @@ from cattrs.errors import (
     ForbiddenExtraKeysError,
     IterableValidationError,
 )
-from cattrs.gen import make_dict_structure_fn
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
 from qualscale._located import locate
 from qualscale._text import did_you_mean
@@ -139,34 +139,60 @@ def converter() -> cattrs.Converter:
 
         return structure
 
-    def attrs_factory(t: Any) -> Any:
-        inner = make_dict_structure_fn(t, conv, _cattrs_forbid_extra_keys=True)
-        checked = [
-            f for f in attrs.fields(t) if f.validator is not None and f.validator not in TYPE_CHECKS
-        ]
-
-        def structure(value: object, _: type) -> object:
-            if not isinstance(value, Mapping):
-                raise Invalid(f"expected a mapping, found {describe(value)}")
-            try:
-                return inner(value, _)
-            except (ClassValidationError, FieldInvalid) as exc:
-                # attrs stops at the first failing validator; run them all, so
-                # every bad value of the object is reported at once.
-                if isinstance(exc, FieldInvalid):
-                    found: list[Exception] = _field_problems(checked, value) or [exc]
-                else:
-                    found = [e for e in exc.exceptions if not isinstance(e, FieldInvalid)]
-                    found += _field_problems(checked, value)
-                raise ClassValidationError(f"While structuring {t.__name__}", found, t) from None
-
-        return structure
-
     conv.register_structure_hook_factory(_is_tuple, tuple_factory)
     conv.register_structure_hook_factory(_is_mapping, mapping_factory)
-    conv.register_structure_hook_factory(_is_attrs, attrs_factory)
+    conv.register_structure_hook_factory(_is_attrs, functools.partial(_attrs_hook, conv))
     conv.register_unstructure_hook(tuple, list)
+    conv.register_unstructure_hook_factory(_has_shorthand, functools.partial(_short_hook, conv))
     return conv
+
+
+def _attrs_hook(conv: cattrs.Converter, t: Any) -> Any:
+    """Structure an attrs class strictly, reporting every bad value; also from a shorthand."""
+    inner = make_dict_structure_fn(t, conv, _cattrs_forbid_extra_keys=True)
+    checked = [
+        f for f in attrs.fields(t) if f.validator is not None and f.validator not in TYPE_CHECKS
+    ]
+    # A class with ``from_shorthand`` may also be written as a string.
+    shorthand = getattr(t, "from_shorthand", None)
+    expected = "a string or a mapping" if shorthand is not None else "a mapping"
+
+    def structure(value: object, _: type) -> object:
+        if isinstance(value, str) and shorthand is not None:
+            try:
+                return shorthand(value)
+            except FieldInvalid as exc:  # a bad id: name the value, not a field
+                raise Invalid(str(exc)) from None
+        if not isinstance(value, Mapping):
+            raise Invalid(f"expected {expected}, found {describe(value)}")
+        try:
+            return inner(value, _)
+        except (ClassValidationError, FieldInvalid) as exc:
+            # attrs stops at the first failing validator; run them all, so
+            # every bad value of the object is reported at once.
+            if isinstance(exc, FieldInvalid):
+                found: list[Exception] = _field_problems(checked, value) or [exc]
+            else:
+                found = [e for e in exc.exceptions if not isinstance(e, FieldInvalid)]
+                found += _field_problems(checked, value)
+            raise ClassValidationError(f"While structuring {t.__name__}", found, t) from None
+
+    return structure
+
+
+def _has_shorthand(t: Any) -> bool:
+    return _is_attrs(t) and hasattr(t, "to_shorthand")
+
+
+def _short_hook(conv: cattrs.Converter, t: Any) -> Any:
+    """Unstructure to the shorthand string when the object has one, else to a mapping."""
+    inner = make_dict_unstructure_fn(t, conv)
+
+    def unstructure(obj: Any) -> Any:
+        short = obj.to_shorthand()
+        return short if short is not None else inner(obj)
+
+    return unstructure
 
 
 def _field_problems(

@@ -15,7 +15,8 @@ from qualscale.errors import Problem, ValidationError
 #: Identifiers, as a regex that Python's ``re`` and ECMA-262 (JSON Schema's
 #: dialect, used by editors) read alike: with a bare ``$``, Python would also
 #: accept a trailing newline (``"S1\\n"``).
-ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$(?!\n)"
+ID_CHARS = r"[A-Za-z0-9][A-Za-z0-9_.-]*"
+ID_PATTERN = rf"^{ID_CHARS}$(?!\n)"
 _ID = re.compile(ID_PATTERN)
 
 

@@ -14,20 +14,19 @@ from qualscale._globs import compile_globs
 from qualscale._text import did_you_mean
 from qualscale.delivery import Delivery, History
 from qualscale.errors import DeliveryError, Problem
-from qualscale.scale import (
+from qualscale.requirements import Requirement
+from qualscale.rules import (
     CONTENT_ORDER,
     ComponentRule,
     Condition,
     Content,
     Modifier,
-    Requirement,
     RiskRules,
     Rules,
-    Scale,
     SizeBand,
     SizeRules,
-    Standard,
 )
+from qualscale.scale import Scale, Standard
 
 __all__ = ["Adjustment", "Classification", "Reason", "classify"]
 
@@ -142,7 +141,7 @@ def classify(delivery: Delivery, scale: Scale, history: History | None = None) -
         why += moved
 
     standard = scale.standards[rank - 1]
-    adjustments, adjustment_reasons = _adjustments(after.active)
+    adjustments, adjustment_reasons = _adjustments(after.active, scale)
     why += [*adjustment_reasons, _chosen(standard)]
     return Classification(
         size=rules.size.bands[size_index].id,
@@ -469,12 +468,14 @@ def _said(mod: Modifier, effect: str) -> str:
     return f"{mod.id} ({mod.when.describe()}): {effect}"
 
 
-def _adjustments(active: Sequence[Modifier]) -> tuple[tuple[Adjustment, ...], _Reasons]:
-    """The requirements the active modifiers raise, whatever the standard, and why."""
+def _adjustments(
+    active: Sequence[Modifier], scale: Scale
+) -> tuple[tuple[Adjustment, ...], _Reasons]:
+    """The requirements the active modifiers raise (resolved on ``scale``), and why."""
     adjustments = tuple(
         Adjustment(req, f"modifier:{mod.id}", _said(mod, _what(req)))
         for mod in active
-        for req in mod.requires
+        for req in (scale.resolve(ask.kind, ask) for ask in mod.requires)
     )
     return adjustments, tuple(Reason(adj.rule, adj.because) for adj in adjustments)
 

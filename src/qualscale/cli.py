@@ -11,6 +11,7 @@
     qualscale show SCALE [--format markdown|html|text] [-o FILE]
     qualscale batch DIR|FILE|-... [--scale] [--history]
                    [--output-dir DIR [--format ... | --template PATH]]
+    qualscale convert OLD [-o NEW]
 
 ``DELIVERY`` is a YAML or JSON file, or ``-`` for one on standard input. Exit codes:
 0 ok, 2 bad input or usage, 1 reserved for failed verdicts, 130 interrupted. Every
@@ -34,6 +35,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from qualscale import _convert_scale
 from qualscale._sources import (
     Source,
     batch_sources,
@@ -202,6 +204,8 @@ def _parser() -> argparse.ArgumentParser:
     style = sub.add_mutually_exclusive_group()
     style.add_argument("--format", choices=FORMATS, help="format of the files (default: json)")
     style.add_argument("--template", metavar="PATH", help="render the files with this template")
+
+    _output_option(_convert_scale.add_command(command, _emit))
     return parser
 
 

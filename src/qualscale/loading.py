@@ -15,9 +15,10 @@ from typing import Any
 
 import attrs
 
-from qualscale._located import LocDict, LocList
+from qualscale._located import Loc, LocDict, LocList
 from qualscale.delivery import Delivery, History
 from qualscale.errors import DeliveryError, ScaleError, ValidationError
+from qualscale.requirements import parse_cell
 from qualscale.scale import GatePolicy, Scale
 
 __all__ = [
@@ -242,38 +243,81 @@ def _merge_key(items: list[Any]) -> str | None:
     return None
 
 
-def merge(base: Any, over: Any) -> Any:
-    """Overlay ``over`` on ``base`` (``extends``).
+def merge(base: Any, over: Any, path: tuple[str, ...] = ()) -> Any:
+    """Overlay ``over`` on ``base`` (``extends``); ``path`` is where they are in the scale.
 
     Mappings merge key by key; lists of mappings with ``id`` (or ``kind``) merge
-    item by item, new items appended; anything else in ``over`` replaces.
+    item by item, new items appended; anything else in ``over`` replaces. Two
+    shorthands count as the mappings they stand for: a cell of the requirements
+    table (``"required static"`` is ``{obligation: required, depth: static}``, so
+    an overlay's ``S3: required`` keeps the base's depth and criteria), and a
+    depth written as its bare id (``smoke`` is ``{id: smoke}``).
     """
     if isinstance(base, LocDict) and isinstance(over, LocDict):
+        cells = len(path) == 2 and path[0] == "requirements"
         out = LocDict(over.where)
         for key, value in base.items():
             out.put(key, value, base.locs[key])
         for key, value in over.items():
-            out.put(key, merge(out[key], value) if key in out else value, over.locs[key])
+            where = over.locs[key]
+            if key in out:
+                old = out[key]
+                if cells:
+                    old, value = _cell_mapping(old, out.locs[key]), _cell_mapping(value, where)
+                value = merge(old, value, (*path, key))
+            out.put(key, value, where)
         return out
     if isinstance(base, LocList) and isinstance(over, LocList):
-        by = _merge_key([*base, *over])
-        if by is None:
-            return over
-        merged = LocList(over.where)
-        index: dict[Any, int] = {}
-        for item, where in zip(base, base.locs, strict=True):
+        if path[-1:] == ("depths",):
+            base, over = _depth_mappings(base), _depth_mappings(over)
+        return _merge_lists(base, over, path)
+    return over
+
+
+def _merge_lists(base: LocList, over: LocList, path: tuple[str, ...]) -> Any:
+    by = _merge_key([*base, *over])
+    if by is None:
+        return over
+    merged = LocList(over.where)
+    index: dict[Any, int] = {}
+    for item, where in zip(base, base.locs, strict=True):
+        index[item[by]] = len(merged)
+        merged.put(item, where)
+    for item, where in zip(over, over.locs, strict=True):
+        if item[by] in index:
+            i = index[item[by]]
+            merged[i] = merge(merged[i], item, path)
+            merged.locs[i] = where
+        else:
             index[item[by]] = len(merged)
             merged.put(item, where)
-        for item, where in zip(over, over.locs, strict=True):
-            if item[by] in index:
-                i = index[item[by]]
-                merged[i] = merge(merged[i], item)
-                merged.locs[i] = where
-            else:
-                index[item[by]] = len(merged)
-                merged.put(item, where)
-        return merged
-    return over
+    return merged
+
+
+def _cell_mapping(value: Any, where: Loc) -> Any:
+    """A shorthand cell written at ``where`` as the mapping it stands for; else unchanged."""
+    if not isinstance(value, str):
+        return value
+    try:
+        obligation, depth = parse_cell(value)
+    except ValueError:
+        return value  # structuring reports it, located
+    out = LocDict(where)
+    out.put("obligation", obligation, where)
+    if depth is not None:
+        out.put("depth", depth, where)
+    return out
+
+
+def _depth_mappings(depths: LocList) -> LocList:
+    out = LocList(depths.where)
+    for item, where in zip(depths, depths.locs, strict=True):
+        if isinstance(item, str):
+            mapping = LocDict(where)
+            mapping.put("id", item, where)
+            item = mapping
+        out.put(item, where)
+    return out
 
 
 # ------------------------------------------------------ deliveries, history

@@ -14,7 +14,8 @@ import attrs
 from qualscale.classification import Classification, Reason, classify
 from qualscale.delivery import Delivery, History
 from qualscale.errors import DeliveryError
-from qualscale.scale import OBLIGATIONS, Obligation, Requirement, Scale
+from qualscale.requirements import OBLIGATIONS, Obligation, Requirement
+from qualscale.scale import Scale
 
 __all__ = ["PlannedRequirement", "ScaleRef", "StandardRef", "TestPlan", "plan", "plan_order"]
 
@@ -127,7 +128,7 @@ def _stronger(a: Obligation, b: Obligation) -> Obligation:
 def _deeper(scale: Scale, kind: str, a: str | None, b: str | None) -> str | None:
     if a is None or b is None:
         return a or b
-    depths = scale.kind(kind).depths
+    depths = scale.kind(kind).depth_ids
     if a in depths and b in depths:
         return a if depths.index(a) >= depths.index(b) else b
     return a
@@ -154,7 +155,7 @@ def plan(
     found = classification or classify(delivery, scale, history)
     std = found.standard
     items: dict[str, PlannedRequirement] = {}
-    for req in std.requires:
+    for req in scale.requires(std.id):
         items[req.kind] = _planned(req, f"{std.id} {_verb(req.obligation)} {_what(req)}")
     for adj in found.adjustments:
         req = adj.requirement

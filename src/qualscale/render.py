@@ -34,14 +34,16 @@ Plan template context
 ``scale``
     :meth:`Scale.to_dict`, the whole scale.
 ``standard``
-    The scale's standard the plan applies (``id``, ``name``, ``intent``, ``requires``),
-    or ``None`` when the scale does not have it.
+    The scale's standard the plan applies (``id``, ``name``, ``intent``, and ``requires``:
+    its requirements resolved, as in :meth:`Scale.requires`), or ``None`` when the scale
+    does not have it.
 ``gates``
     The scale's gates in gate order; each gate mapping also has ``label``
     (``"G4 · Start of validation"``).
 ``environments``, ``kinds``
     Mappings from id to the environment or kind (in the scale's order), each with
-    ``label`` (its name, or its id when it has none).
+    ``label`` (its name, or its id when it has none); a kind's ``depths`` are their ids,
+    shallowest first (the depths' details are in ``scale``).
 ``groups``
     Every requirement of the plan, grouped by gate in gate order, then by environment
     in environment order: a list of ``{"gate": gate or None, "label": str,
@@ -59,7 +61,8 @@ Plan template context
 Scale template context
 ----------------------
 ``scale``, ``gates``, ``environments``, ``kinds`` and ``version`` as above, and:
-``standards`` (the scale's standards, each with ``rank``); ``matrix`` (one row per kind:
+``standards`` (the scale's standards, each with ``rank`` and ``requires``, its resolved
+requirements in kind order); ``matrix`` (one row per kind:
 ``{"kind": kind, "cells": [{"standard": id, "requirement": requirement or None,
 "text": "required · targeted" or an en dash, "mark": "++", "+", "o", "NR" or an en
 dash}]}``);
@@ -67,7 +70,8 @@ dash}]}``);
 1 component"``); ``risk_factors`` (``{"factor", "value", "class"}`` rows: flags, change
 types, unknown type, unmapped paths); ``components``; ``risk_matrix`` (one row per band:
 ``{"band": id, "cells": [standard id, ...]}`` in risk class order); ``modifiers`` and
-``history`` (each rule's mapping with ``condition`` and ``effect`` as text).
+``history`` (each rule's mapping with ``condition`` and ``effect`` as text; a modifier's
+``requires`` resolved).
 
 Filters: ``md`` (escape text for inline Markdown), ``code`` (a Markdown code span),
 ``wrap(indent=0, hanging=indent, width=100)`` (wrap text to lines of at most ``width``
@@ -83,10 +87,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from qualscale._structure import unstructure
 from qualscale._verdicts import problem_phrase, verdict_markdown, verdict_text
 from qualscale.errors import UsageError
 from qualscale.planning import TestPlan, plan_order
-from qualscale.scale import Modifier, Scale
+from qualscale.rules import Modifier
+from qualscale.scale import Scale
 from qualscale.verification import Verdict
 
 __all__ = [
@@ -244,6 +250,8 @@ def plan_context(plan: TestPlan, scale: Scale) -> dict[str, Any]:
     envs: dict[str, dict[str, Any]] = common["environments"]
     reqs: list[dict[str, Any]] = [plan_dict["requirements"][i] for i in order]
     standard = next((s for s in common["scale"]["standards"] if s["id"] == plan.standard.id), None)
+    if standard is not None:
+        standard = {**standard, "requires": _requires(scale, plan.standard.id)}
     return {
         "plan": plan_dict,
         **common,
@@ -262,30 +270,14 @@ def scale_context(scale: Scale) -> dict[str, Any]:
     common = _common(scale)
     data: dict[str, Any] = common["scale"]
     rules = scale.rules
-    standards = [{**s, "rank": i} for i, s in enumerate(data["standards"], start=1)]
-    matrix = []
-    for kind in common["kinds"].values():
-        cells = []
-        for std in scale.standards:
-            req = std.requirement(kind["id"])
-            if req is None:
-                cells.append(
-                    {"standard": std.id, "requirement": None, "text": _EMPTY, "mark": _EMPTY}
-                )
-                continue
-            text = f"{req.obligation} · {req.depth}" if req.depth else req.obligation
-            req_dict = next(
-                r for r in _standard_dict(data, std.id)["requires"] if r["kind"] == kind["id"]
-            )
-            cells.append(
-                {
-                    "standard": std.id,
-                    "requirement": req_dict,
-                    "text": text,
-                    "mark": _MARKS[req.obligation],
-                }
-            )
-        matrix.append({"kind": kind, "cells": cells})
+    standards = [
+        {**s, "rank": i, "requires": _requires(scale, s["id"])}
+        for i, s in enumerate(data["standards"], start=1)
+    ]
+    matrix = [
+        {"kind": kind, "cells": [_cell(std, kind["id"]) for std in standards]}
+        for kind in common["kinds"].values()
+    ]
     bands = [{**band, "limits": _limits(band)} for band in data["rules"]["size"]["bands"]]
     risk = rules.risk
     factors = [{"factor": "flag", "value": k, "class": v} for k, v in risk.flags.items()]
@@ -301,7 +293,12 @@ def scale_context(scale: Scale) -> dict[str, Any]:
         for b in rules.size.bands
     ]
     modifiers = [
-        {**raw, "condition": mod.when.describe(), "effect": _effect(mod)}
+        {
+            **raw,
+            "requires": [unstructure(scale.resolve(r.kind, r)) for r in mod.requires],
+            "condition": mod.when.describe(),
+            "effect": _effect(mod),
+        }
         for mod, raw in zip(rules.modifiers, data["rules"]["modifiers"], strict=True)
     ]
     history = [
@@ -371,13 +368,31 @@ def _build_common(scale: Scale) -> dict[str, Any]:
         "environments": {
             e["id"]: {**e, "label": e["name"] or e["id"]} for e in data["environments"]
         },
-        "kinds": {k["id"]: {**k, "label": k["name"] or k["id"]} for k in data["kinds"]},
+        # Templates list a kind's depths by id; the depths' details are in ``scale``.
+        "kinds": {
+            k.id: {**raw, "depths": list(k.depth_ids), "label": k.name or k.id}
+            for k, raw in zip(scale.kinds, data["kinds"], strict=True)
+        },
         "version": __version__,
     }
 
 
-def _standard_dict(data: Mapping[str, Any], id: str) -> dict[str, Any]:
-    return next(s for s in data["standards"] if s["id"] == id)
+def _requires(scale: Scale, standard_id: str) -> list[dict[str, Any]]:
+    return [unstructure(r) for r in scale.requires(standard_id)]
+
+
+def _cell(standard: Mapping[str, Any], kind: str) -> dict[str, Any]:
+    """A cell of the scale page's table: the standard's resolved requirement for ``kind``."""
+    req = next((r for r in standard["requires"] if r["kind"] == kind), None)
+    if req is None:
+        return {"standard": standard["id"], "requirement": None, "text": _EMPTY, "mark": _EMPTY}
+    obligation = req["obligation"]
+    return {
+        "standard": standard["id"],
+        "requirement": req,
+        "text": f"{obligation} · {req['depth']}" if req["depth"] else obligation,
+        "mark": _MARKS[obligation],
+    }
 
 
 def _gate_label(gate: Mapping[str, Any]) -> str:

@@ -14,7 +14,7 @@ import attrs
 
 from qualscale._validators import nonneg
 from qualscale.planning import TestPlan
-from qualscale.scale import Obligation
+from qualscale.requirements import Obligation
 
 __all__ = ["STATUSES", "Evidence", "KindVerdict", "Status", "Verdict", "verify"]
 

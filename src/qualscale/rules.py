@@ -1,0 +1,172 @@
+"""The classification rules of a scale: size bands, risk, components, the matrix, modifiers.
+
+Plain, immutable data; :func:`qualscale.classify` applies them to a delivery.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal
+
+import attrs
+
+from qualscale._validators import ident, nonneg, positive
+from qualscale.requirements import ModifierRequirement
+
+__all__ = [
+    "CONTENT_ORDER",
+    "ComponentRule",
+    "Condition",
+    "Content",
+    "HistoryRule",
+    "Modifier",
+    "RiskRules",
+    "Rules",
+    "SizeBand",
+    "SizeRules",
+]
+
+Content = Literal["docs", "test", "config", "data", "code"]
+#: What a changed file is, from the least to the most risky; a delivery's
+#: content is the riskiest of its files.
+CONTENT_ORDER: tuple[Content, ...] = ("docs", "test", "config", "data", "code")
+
+
+@attrs.frozen
+class SizeBand:
+    """A size band; a delivery is in the first band whose every limit it stays within.
+
+    A missing limit is no limit, so the last band usually has none.
+    """
+
+    id: str = attrs.field(validator=ident)
+    max_lines: int | None = attrs.field(default=None, validator=nonneg)
+    max_files: int | None = attrs.field(default=None, validator=nonneg)
+    max_components: int | None = attrs.field(default=None, validator=nonneg)
+    description: str = ""
+
+
+@attrs.frozen
+class SizeRules:
+    """Size bands (smallest first) and the band assumed when a delivery has no figures."""
+
+    bands: tuple[SizeBand, ...]
+    unknown: str
+
+
+@attrs.frozen
+class ComponentRule:
+    """Maps changed paths to a component with a criticality (a risk class).
+
+    ``paths`` are globs (``src/rating/**``, ``tariffs/*.csv``); ``content`` says
+    what such files are, so docs-only and config-only changes are recognised;
+    ``flags`` are risk flags every change of the component carries. A path
+    belongs to the first component that matches it, trying higher ``priority``
+    first and, at equal priority, in the order the scale lists them (so an
+    overlay's new component can win over a shipped one with a broader glob).
+    """
+
+    id: str = attrs.field(validator=ident)
+    criticality: str
+    paths: tuple[str, ...] = ()
+    content: Content = "code"
+    flags: tuple[str, ...] = ()
+    priority: int = 0
+    description: str = ""
+
+
+@attrs.frozen
+class RiskRules:
+    """Risk classes (lowest first) and what puts a delivery in each."""
+
+    classes: tuple[str, ...]
+    flags: Mapping[str, str] = attrs.field(factory=dict)
+    types: Mapping[str, str] = attrs.field(factory=dict)
+    unknown_type: str | None = None
+    unmapped_paths: str | None = None
+
+
+@attrs.frozen
+class Condition:
+    """When a modifier applies: every part given must hold (an empty one always holds).
+
+    ``type``, ``flags``, ``components`` and ``content`` hold when the delivery
+    has any of the listed values; ``min_size``/``max_size`` and
+    ``min_risk``/``max_risk`` compare with the scale's order of bands and classes.
+    """
+
+    type: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+    components: tuple[str, ...] = ()
+    content: tuple[Content, ...] = ()
+    min_size: str | None = None
+    max_size: str | None = None
+    min_risk: str | None = None
+    max_risk: str | None = None
+
+    def describe(self) -> str:
+        """A short human description, for the rationale."""
+        parts = []
+        for name in ("type", "flags", "components", "content"):
+            values: tuple[str, ...] = getattr(self, name)
+            if values:
+                parts.append(f"{name} in [{', '.join(values)}]")
+        for name in ("min_size", "max_size", "min_risk", "max_risk"):
+            value = getattr(self, name)
+            if value is not None:
+                parts.append(f"{name} {value}")
+        return " and ".join(parts) or "always"
+
+
+@attrs.frozen
+class Modifier:
+    """A rule that adjusts the standard or single requirements after the matrix.
+
+    Actions, applied in this order across all modifiers: ``raise_by`` (levels
+    up; history rules raise next), ``ceiling`` (at most that standard; only for
+    conditions that cannot grow with risk), ``floor`` (at least that standard:
+    a floor always wins), and ``requires`` (requirements made at least as strong
+    as given, whatever the standard; each resolved like a cell of the table, so
+    it takes its depth's environment, gate, criteria and checklist unless it
+    gives its own).
+    """
+
+    id: str = attrs.field(validator=ident)
+    when: Condition = Condition()
+    floor: str | None = None
+    ceiling: str | None = None
+    raise_by: int = attrs.field(default=0, validator=nonneg)
+    requires: tuple[ModifierRequirement, ...] = ()
+    message: str = ""
+
+
+@attrs.frozen
+class HistoryRule:
+    """Raises the standard when the project's recent deliveries went badly.
+
+    Fires when the ``measure`` summed over the last ``window`` past deliveries
+    (of the same project, when the delivery names one) is at least ``at_least``.
+    """
+
+    id: str = attrs.field(validator=ident)
+    measure: Literal["escaped_defects", "incidents"]
+    window: int = attrs.field(validator=positive)
+    at_least: int = attrs.field(validator=positive)
+    raise_by: int = attrs.field(default=1, validator=positive)
+    message: str = ""
+
+
+@attrs.frozen
+class Rules:
+    """The classification rules of a scale."""
+
+    size: SizeRules
+    risk: RiskRules
+    matrix: Mapping[str, Mapping[str, str]]
+    components: tuple[ComponentRule, ...] = ()
+    modifiers: tuple[Modifier, ...] = ()
+    history: tuple[HistoryRule, ...] = ()
+
+
+def __dir__() -> list[str]:
+    return list(__all__)
