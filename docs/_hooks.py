@@ -16,7 +16,8 @@ PLUGIN_PAGE = "pytest-plugin.md"
 PLUGIN_STAND_IN = """# pytest plugin
 
 The plugin's page is being written. Until then, the module docstring of
-`src/_qualscale_pytestplugin/__init__.py` describes its options (`--qualscale-*`), ini keys and hooks.
+`src/_qualscale_pytestplugin/__init__.py` describes its options (`--qualscale-*`),
+ini keys and hooks.
 """
 
 
