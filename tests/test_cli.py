@@ -11,14 +11,13 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
 
 import qualscale
 from qualscale import cli
-from qualscale._atomic import write_text
+from qualscale._files import file_stem, write_text
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -482,7 +481,7 @@ def test_batch_stops_on_a_broken_template(
 )
 def test_file_names_from_delivery_ids(delivery_id: str, stem: str) -> None:
     """Delivery ids become safe, portable file names."""
-    assert cli._file_stem(delivery_id) == stem
+    assert file_stem(delivery_id) == stem
 
 
 # ------------------------------------------------------------- help, codes
@@ -508,10 +507,10 @@ def test_interrupt_exits_130(
 ) -> None:
     """An interrupted command exits 130 with one line, not a traceback."""
 
-    def interrupted(args: Any) -> int:
+    def interrupted() -> list[str]:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "_cmd_scales", interrupted)
+    monkeypatch.setattr(cli, "bundled_scales", interrupted)
     assert run(capsys, "scales") == (130, "", "qualscale: interrupted\n")
 
 

@@ -17,7 +17,7 @@ import pytest
 
 from _qualscale_pytestplugin.common import KIND_MARKER, WORKER_PLAN
 from _qualscale_pytestplugin.kinds import KindRules
-from qualscale._atomic import write_text
+from qualscale._files import write_text
 from qualscale.planning import TestPlan
 from qualscale.render import render_verdict, verdict_problems
 from qualscale.verification import Evidence, Verdict, verify

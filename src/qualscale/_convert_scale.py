@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["DESCRIPTION", "add_command", "convert_file", "convert_scale", "dump"]
+__all__ = ["DESCRIPTION", "convert_file", "convert_scale", "dump"]
 
 DESCRIPTION = (
     "Convert a scale written in the 0.1 format (requirements listed standard by standard) "
@@ -170,21 +170,6 @@ def dump(doc: Mapping[str, Any], source: str) -> str:
         f"# Converted by `qualscale convert` from {source}; its comments are not kept.\n"
         f"{text}"
     )
-
-
-def add_command(command: Callable[..., Any], emit: Callable[[str, str | None], int]) -> Any:
-    """Add the ``convert`` subcommand through the CLI's ``command`` helper; returns its parser.
-
-    ``emit(text, output)`` is how the CLI writes a command's text (stdout or ``-o``).
-    """
-
-    def run(args: Any) -> int:
-        return emit(convert_file(args.old), args.output)
-
-    sub = command("convert", run, "Convert a 0.1-format scale to the table format.")
-    sub.description = DESCRIPTION
-    sub.add_argument("old", metavar="OLD", help="a scale file in the 0.1 format (YAML or JSON)")
-    return sub
 
 
 def convert_file(path: str | os.PathLike[str]) -> str:

@@ -50,18 +50,26 @@ def code(value: object) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def wrap(
-    value: object, indent: int = 0, hanging: int | None = None, width: int = TEXT_WIDTH
-) -> str:
-    """``value`` wrapped to ``width`` columns; first line indented ``indent``, then ``hanging``."""
-    first = " " * indent
-    rest = " " * (indent if hanging is None else hanging)
+def hang(value: object, first: str, rest: str, width: int = TEXT_WIDTH) -> str:
+    """``value`` wrapped to ``width`` columns after ``first`` on the first line, ``rest`` after.
+
+    ``hang("S3 Extended", "Standard    ", " " * 12)`` puts a label before the text and
+    lines up the continuation under it.
+    """
     text = one_line(value)
     if not text.strip():
         return first.rstrip()
     return textwrap.fill(
         text, width=width, initial_indent=first, subsequent_indent=rest, break_on_hyphens=False
     )
+
+
+def wrap(
+    value: object, indent: int = 0, hanging: int | None = None, width: int = TEXT_WIDTH
+) -> str:
+    """``value`` wrapped to ``width`` columns; first line indented ``indent``, then ``hanging``."""
+    rest = indent if hanging is None else hanging
+    return hang(value, " " * indent, " " * rest, width)
 
 
 def table(

@@ -27,15 +27,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
-import textwrap
-import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
-from qualscale import _convert_scale
+import attrs
+
+from qualscale._convert_scale import DESCRIPTION as CONVERT_DESCRIPTION
+from qualscale._convert_scale import convert_file
+from qualscale._files import file_stem, write_text
+from qualscale._reports import classification_text
 from qualscale._sources import (
     Source,
     batch_sources,
@@ -43,10 +44,10 @@ from qualscale._sources import (
     plan_source,
     scale_and_history,
 )
-from qualscale._text import TEXT_WIDTH, count, one_line
+from qualscale._text import count, hang
 from qualscale._version import __version__
-from qualscale.classification import Classification, classify
-from qualscale.delivery import Delivery, History
+from qualscale.classification import classify
+from qualscale.delivery import History
 from qualscale.errors import (
     DeliveryError,
     QualscaleError,
@@ -118,36 +119,44 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"qualscale {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for command in _COMMANDS:
+        sub = commands.add_parser(
+            command.name,
+            help=command.help,
+            description=command.description or command.help,
+            epilog=command.epilog,
+        )
+        sub.set_defaults(run=command.run, parser=sub)
+        command.arguments(sub)
+    return parser
 
-    def command(name: str, run: Callable[[argparse.Namespace], int], help: str, **kw: Any) -> Any:
-        sub = commands.add_parser(name, help=help, description=help, **kw)
-        sub.set_defaults(run=run, parser=sub)
-        return sub
 
-    sub = command(
-        "plan",
-        _cmd_plan,
-        "Classify a delivery and print its test plan.",
-        epilog=(
-            "examples: qualscale plan delivery.yaml --format markdown; "
-            "qualscale plan --git origin/main..HEAD --format json -o plan.json"
-        ),
-    )
+@attrs.frozen
+class _Command:
+    """A subcommand: its name, what runs it, its help, and what adds its arguments."""
+
+    name: str
+    run: Callable[[argparse.Namespace], int]
+    help: str
+    arguments: Callable[[argparse.ArgumentParser], None]
+    description: str | None = None
+    epilog: str | None = None
+
+
+def _plan_arguments(sub: argparse.ArgumentParser) -> None:
     _delivery_options(sub)
     _scale_options(sub)
     style = sub.add_mutually_exclusive_group()
     style.add_argument(
-        "--format",
-        choices=FORMATS,
-        default="text",
-        help="output format (default: text)",
+        "--format", choices=FORMATS, default="text", help="output format (default: text)"
     )
     style.add_argument(
         "--template", metavar="PATH", help="render with this Jinja2 template instead"
     )
     _output_option(sub)
 
-    sub = command("classify", _cmd_classify, "Print a delivery's standard, size, risk and why.")
+
+def _classify_arguments(sub: argparse.ArgumentParser) -> None:
     _delivery_options(sub)
     _scale_options(sub)
     sub.add_argument(
@@ -155,11 +164,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     _output_option(sub)
 
-    sub = command(
-        "validate",
-        _cmd_validate,
-        "Check scale, gates, delivery and history files; print 'ok: FILE (...)' for good ones.",
-    )
+
+def _validate_arguments(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("files", nargs="+", metavar="FILE", help="YAML or JSON files")
     sub.add_argument(
         "--scale",
@@ -167,27 +173,16 @@ def _parser() -> argparse.ArgumentParser:
         help="also check that deliveries name only flags and components this scale knows",
     )
 
-    command("scales", _cmd_scales, "List the bundled scales.")
 
-    sub = command("show", _cmd_show, "Show a scale: its standards, rules and gates.")
+def _show_arguments(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("scale", metavar="SCALE", help="a bundled scale name or a path")
     sub.add_argument(
-        "--format",
-        choices=SCALE_FORMATS,
-        default="text",
-        help="output format (default: text)",
+        "--format", choices=SCALE_FORMATS, default="text", help="output format (default: text)"
     )
     _output_option(sub)
 
-    sub = command(
-        "batch",
-        _cmd_batch,
-        "Plan many deliveries in one run.",
-        epilog=(
-            "Without --output-dir, prints one JSON plan per line (JSON Lines). "
-            "A bad delivery is reported and the others are planned; the exit code is then 2."
-        ),
-    )
+
+def _batch_arguments(sub: argparse.ArgumentParser) -> None:
     sub.add_argument(
         "inputs",
         nargs="+",
@@ -205,8 +200,10 @@ def _parser() -> argparse.ArgumentParser:
     style.add_argument("--format", choices=FORMATS, help="format of the files (default: json)")
     style.add_argument("--template", metavar="PATH", help="render the files with this template")
 
-    _output_option(_convert_scale.add_command(command, _emit))
-    return parser
+
+def _convert_arguments(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("old", metavar="OLD", help="a scale file in the 0.1 format (YAML or JSON)")
+    _output_option(sub)
 
 
 def _delivery_options(sub: argparse.ArgumentParser) -> None:
@@ -263,7 +260,7 @@ def _cmd_classify(args: argparse.Namespace) -> int:
             {"delivery": source.delivery.id, **result.to_dict()}, indent=2, ensure_ascii=False
         )
         return _emit(text + "\n", args.output)
-    return _emit(_classification_text(source.delivery, result, scale), args.output)
+    return _emit(classification_text(source.delivery, result, scale), args.output)
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -296,7 +293,7 @@ def _cmd_scales(args: argparse.Namespace) -> int:
         version_w = max(len(r[1]) for r in rows)
         for name, version, description in rows:
             head = f"{name.ljust(name_w)}  {version.ljust(version_w)}  "
-            _out(_wrap(description, head, " " * len(head)) + "\n")
+            _out(hang(description, head, " " * len(head)) + "\n")
     return EXIT_BAD_INPUT if bad else EXIT_OK
 
 
@@ -333,7 +330,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
                 line = json.dumps(the_plan.to_dict(), ensure_ascii=False, separators=(",", ":"))
                 _out(line + "\n")
             else:
-                name = _file_stem(the_plan.delivery.id) + suffix
+                name = file_stem(the_plan.delivery.id) + suffix
                 other = written.get(name.lower())
                 if other is not None:
                     raise source.relocate(
@@ -361,6 +358,59 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     return EXIT_BAD_INPUT if bad else EXIT_OK
 
 
+def _cmd_convert(args: argparse.Namespace) -> int:
+    return _emit(convert_file(args.old), args.output)
+
+
+def _no_arguments(sub: argparse.ArgumentParser) -> None:
+    pass
+
+
+_COMMANDS = (
+    _Command(
+        "plan",
+        _cmd_plan,
+        "Classify a delivery and print its test plan.",
+        _plan_arguments,
+        epilog=(
+            "examples: qualscale plan delivery.yaml --format markdown; "
+            "qualscale plan --git origin/main..HEAD --format json -o plan.json"
+        ),
+    ),
+    _Command(
+        "classify",
+        _cmd_classify,
+        "Print a delivery's standard, size, risk and why.",
+        _classify_arguments,
+    ),
+    _Command(
+        "validate",
+        _cmd_validate,
+        "Check scale, gates, delivery and history files; print 'ok: FILE (...)' for good ones.",
+        _validate_arguments,
+    ),
+    _Command("scales", _cmd_scales, "List the bundled scales.", _no_arguments),
+    _Command("show", _cmd_show, "Show a scale: its standards, rules and gates.", _show_arguments),
+    _Command(
+        "batch",
+        _cmd_batch,
+        "Plan many deliveries in one run.",
+        _batch_arguments,
+        epilog=(
+            "Without --output-dir, prints one JSON plan per line (JSON Lines). "
+            "A bad delivery is reported and the others are planned; the exit code is then 2."
+        ),
+    ),
+    _Command(
+        "convert",
+        _cmd_convert,
+        "Convert a 0.1-format scale to the table format.",
+        _convert_arguments,
+        description=CONVERT_DESCRIPTION,
+    ),
+)
+
+
 # ------------------------------------------------------------------ validate
 
 
@@ -382,53 +432,6 @@ def _validate_file(name: str, scale: Scale | None) -> str:
 
 
 # -------------------------------------------------------------------- output
-
-
-def _classification_text(delivery: Delivery, result: Classification, scale: Scale) -> str:
-    std = result.standard
-    title = f"{delivery.id} - {delivery.title}" if delivery.title else delivery.id
-    facts = [
-        ("Standard", f"{std.id} {std.name} (rank {result.rank} of {len(scale.standards)})"),
-        ("Size", result.size),
-        ("Risk", result.risk),
-        ("Content", result.content),
-    ]
-    if result.components:
-        facts.append(("Components", ", ".join(result.components)))
-    if result.flags:
-        facts.append(("Flags", ", ".join(result.flags)))
-    lines = [_wrap(title, "", "  "), ""]
-    lines += [_wrap(value, f"{label:<12}", " " * 12) for label, value in facts]
-    lines += ["", "WHY"]
-    lines += [_wrap(r.message, "  - ", "    ") for r in result.rationale]
-    return "\n".join(lines) + "\n"
-
-
-def _wrap(text: str, first: str, rest: str) -> str:
-    return (
-        textwrap.fill(
-            one_line(text),
-            TEXT_WIDTH,
-            initial_indent=first,
-            subsequent_indent=rest,
-            break_on_hyphens=False,
-        )
-        or first.rstrip()
-    )
-
-
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {f"{p}{i}" for p in ("COM", "LPT") for i in range(10)}
-
-
-def _file_stem(delivery_id: str) -> str:
-    """A file name made from a delivery id: safe on every platform, never a path."""
-    ascii_id = unicodedata.normalize("NFKD", delivery_id).encode("ascii", "ignore").decode()
-    stem = re.sub(r"\.{2,}", ".", _UNSAFE.sub("-", ascii_id)).strip(".-")
-    stem = stem[:100].rstrip(".-") or "delivery"
-    if stem.split(".")[0].upper() in _RESERVED:
-        stem = "_" + stem
-    return stem
 
 
 def _render(the_plan: TestPlan, scale: Scale, fmt: str, template: str | None) -> str:
@@ -454,8 +457,6 @@ def _emit(text: str, output: str | None) -> int:
 
 
 def _write(path: Path, text: str) -> None:
-    from qualscale._atomic import write_text
-
     try:
         write_text(path, text)
     except OSError as exc:

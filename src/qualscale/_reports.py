@@ -1,18 +1,22 @@
-"""Verdicts for people: the plugin's terminal table and its Markdown report.
+"""Reports written in plain Python, without templates: classifications and verdicts.
 
-Plain Python (no templates): a report is written at the end of every active pytest
-session. Every value from a delivery goes through the one Markdown escaper.
+``qualscale classify`` prints a classification; every active pytest session ends
+with a verdict table and may write a Markdown report. Every value from a delivery
+goes through the one Markdown escaper and the one wrapper of :mod:`qualscale._text`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from qualscale._text import code, md, one_line, table
+from qualscale._text import code, hang, md, one_line, table
+from qualscale.classification import Classification
+from qualscale.delivery import Delivery
 from qualscale.planning import TestPlan
+from qualscale.scale import Scale
 from qualscale.verification import KindVerdict, Verdict
 
-__all__ = ["problem_phrase", "verdict_markdown", "verdict_text"]
+__all__ = ["classification_text", "problem_phrase", "verdict_markdown", "verdict_text"]
 
 
 def problem_phrase(entry: KindVerdict) -> str:
@@ -81,4 +85,25 @@ def verdict_markdown(plan: TestPlan, verdict: Verdict, note: str) -> str:
     if p.rationale:
         lines += ["", "### Why this standard", ""]
         lines += [f"- {code(r.rule)}: {md(r.message)}" for r in p.rationale]
+    return "\n".join(lines) + "\n"
+
+
+def classification_text(delivery: Delivery, result: Classification, scale: Scale) -> str:
+    """A classification for the terminal: the facts, then every reason, in order."""
+    std = result.standard
+    title = f"{delivery.id} - {delivery.title}" if delivery.title else delivery.id
+    facts = [
+        ("Standard", f"{std.id} {std.name} (rank {result.rank} of {len(scale.standards)})"),
+        ("Size", result.size),
+        ("Risk", result.risk),
+        ("Content", result.content),
+    ]
+    if result.components:
+        facts.append(("Components", ", ".join(result.components)))
+    if result.flags:
+        facts.append(("Flags", ", ".join(result.flags)))
+    lines = [hang(title, "", "  "), ""]
+    lines += [hang(value, f"{label:<12}", " " * 12) for label, value in facts]
+    lines += ["", "WHY"]
+    lines += [hang(r.message, "  - ", "    ") for r in result.rationale]
     return "\n".join(lines) + "\n"

@@ -1,14 +1,17 @@
-"""Atomic file writes: a reader sees the old file or the new one, never half of one."""
+"""Writing files: atomically (a reader sees the old file or the new one, never half of one),
+under names that are safe on every platform."""
 
 from __future__ import annotations
 
 import contextlib
 import functools
 import os
+import re
 import stat
 import tempfile
+import unicodedata
 
-__all__ = ["write_text"]
+__all__ = ["file_stem", "write_text"]
 
 
 @functools.cache
@@ -55,3 +58,17 @@ def write_text(path: str | os.PathLike[str], text: str, encoding: str = "utf-8")
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {f"{p}{i}" for p in ("COM", "LPT") for i in range(10)}
+
+
+def file_stem(delivery_id: str) -> str:
+    """A file name made from a delivery id: safe on every platform, never a path."""
+    ascii_id = unicodedata.normalize("NFKD", delivery_id).encode("ascii", "ignore").decode()
+    stem = re.sub(r"\.{2,}", ".", _UNSAFE.sub("-", ascii_id)).strip(".-")
+    stem = stem[:100].rstrip(".-") or "delivery"
+    if stem.split(".")[0].upper() in _RESERVED:
+        stem = "_" + stem
+    return stem
