@@ -541,3 +541,22 @@ def test_a_scale_with_a_misspelt_key_is_still_checked_as_a_scale(tmp_path: Path)
     assert any(
         "unknown key 'standard'" in p and "did you mean 'standards'" in p for p in problems_of(exc)
     )
+
+
+def test_an_overlay_listing_an_id_twice_is_refused(tmp_path: Path) -> None:
+    """An overlay that lists one id twice in a list is refused at the second, not merged silently."""
+    path = write(
+        tmp_path,
+        "twice.yaml",
+        "extends: billing-saas\n"
+        "name: twice\n"
+        "version: '1'\n"
+        "kinds:\n"
+        "  - {id: performance, name: Load tests}\n"
+        "  - {id: performance, name: Timing tests}\n",
+    )
+    with pytest.raises(ScaleError) as info:
+        qualscale.load_scale(path)
+    [problem] = info.value.problems
+    assert (problem.file, problem.line, problem.key) == (str(path), 6, "$.kinds[1].id")
+    assert "'performance' is listed twice" in problem.message

@@ -112,7 +112,7 @@ def matrix_goes_down(data: dict[str, Any]) -> None:
         (
             drop_required_regression_from_s4,
             "$.requirements.regression.S4: not monotone: S3 requires 'regression' but the "
-            "higher S4 does not",
+            "higher S4 does not ask for it; require it at S4 too (or set monotone: false)",
         ),
         (
             shallower_regression_in_s5,

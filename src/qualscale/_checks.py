@@ -227,11 +227,13 @@ def _monotone_table(scale: Scale) -> list[tuple[Path, str]]:
             other = scale.requirement(higher.id, kind.id)
             path: Path = ("requirements", kind.id, higher.id)
             if other is None or other.obligation != "required":
+                higher_says = "does not ask for it" if other is None else _SAYS[other.obligation]
                 problems.append(
                     (
                         path,
-                        f"not monotone: {lower.id} requires {kind.id!r} "
-                        f"but the higher {higher.id} does not",
+                        f"not monotone: {lower.id} requires {kind.id!r} but the higher "
+                        f"{higher.id} {higher_says}; require it at {higher.id} too "
+                        "(or set monotone: false)",
                     )
                 )
                 continue
@@ -268,6 +270,13 @@ def _monotone_matrix(scale: Scale) -> list[tuple[Path, str]]:
                             )
                         )
     return problems
+
+
+_SAYS = {
+    "recommended": "only recommends it",
+    "optional": "leaves it optional",
+    "discouraged": "discourages it",
+}
 
 
 def _direction_problem(mod: Modifier) -> str | None:

@@ -283,7 +283,17 @@ def _merge_lists(base: LocList, over: LocList, path: tuple[str, ...]) -> Any:
     for item, where in zip(base, base.locs, strict=True):
         index[item[by]] = len(merged)
         merged.put(item, where)
-    for item, where in zip(over, over.locs, strict=True):
+    seen: set[Any] = set()
+    for position, (item, where) in enumerate(zip(over, over.locs, strict=True)):
+        if item[by] in seen:
+            # Merged into its namesake, a second item would silently win over the first.
+            raise ScaleError.single(
+                f"{by} {item[by]!r} is listed twice in this file",
+                file=where[0],
+                line=where[1],
+                path=(*path, position, by),
+            )
+        seen.add(item[by])
         if item[by] in index:
             i = index[item[by]]
             merged[i] = merge(merged[i], item, path)
