@@ -544,7 +544,7 @@ def test_a_scale_with_a_misspelt_key_is_still_checked_as_a_scale(tmp_path: Path)
 
 
 def test_an_overlay_listing_an_id_twice_is_refused(tmp_path: Path) -> None:
-    """An overlay that lists one id twice in a list is refused at the second, not merged silently."""
+    """An overlay listing one id twice in a list is refused at the second, not merged silently."""
     path = write(
         tmp_path,
         "twice.yaml",
