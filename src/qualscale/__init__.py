@@ -19,6 +19,7 @@ from qualscale.errors import (
     UsageError,
     ValidationError,
 )
+from qualscale.gates import GatePolicy
 from qualscale.loading import (
     bundled_scales,
     load_delivery,
@@ -29,7 +30,7 @@ from qualscale.loading import (
 )
 from qualscale.planning import PlannedRequirement, TestPlan, plan
 from qualscale.requirements import Kind, Requirement
-from qualscale.scale import GatePolicy, Scale, Standard
+from qualscale.scale import Scale, Standard
 from qualscale.verification import Evidence, KindVerdict, Verdict, verify
 
 __all__ = [

@@ -27,9 +27,10 @@ import attrs
 
 from qualscale import _validators
 from qualscale.delivery import Delivery, History, PastDelivery
+from qualscale.gates import Gate
 from qualscale.loading import MERGE_KEYS
 from qualscale.requirements import CELL_PATTERN, Cell, Depth
-from qualscale.scale import Gate, Scale
+from qualscale.scale import Scale
 
 __all__ = ["SCHEMAS", "delivery_schema", "gates_schema", "history_schema", "main", "scale_schema"]
 

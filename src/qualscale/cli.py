@@ -56,10 +56,11 @@ from qualscale.errors import (
     UsageError,
     ValidationError,
 )
+from qualscale.gates import GatePolicy
 from qualscale.loading import bundled_scales, load_document, load_scale, read_document
 from qualscale.planning import TestPlan
 from qualscale.render import FORMATS, SCALE_FORMATS, output_suffix
-from qualscale.scale import GatePolicy, Scale
+from qualscale.scale import Scale
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "main"]
 

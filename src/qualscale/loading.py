@@ -18,8 +18,9 @@ import attrs
 from qualscale._located import Loc, LocDict, LocList
 from qualscale.delivery import Delivery, History
 from qualscale.errors import DeliveryError, ScaleError, ValidationError
+from qualscale.gates import GatePolicy
 from qualscale.requirements import parse_cell
-from qualscale.scale import GatePolicy, Scale
+from qualscale.scale import Scale
 
 __all__ = [
     "DEFAULT_SCALE",

@@ -15,16 +15,16 @@ from typing import Any
 
 import attrs
 
-from qualscale._checks import check_scale
+from qualscale._text import did_you_mean
 from qualscale._validators import ident
-from qualscale.errors import Problem, ScaleError
-from qualscale.requirements import Cell, Kind, Requirement, resolve
-from qualscale.rules import Rules
+from qualscale.delivery import DELIVERY_TYPES
+from qualscale.errors import KeyPath, Problem, ScaleError
+from qualscale.gates import Gate
+from qualscale.requirements import Cell, Kind, ModifierRequirement, Requirement, resolve
+from qualscale.rules import CONTENT_ORDER, Modifier, Rules
 
 __all__ = [
     "Environment",
-    "Gate",
-    "GatePolicy",
     "Scale",
     "Standard",
     "check_scale",
@@ -38,48 +38,6 @@ class Environment:
     id: str = attrs.field(validator=ident)
     name: str = ""
     description: str = ""
-
-
-@attrs.frozen
-class Gate:
-    """A decision point of the gating policy; scales list gates in the order they are passed."""
-
-    id: str = attrs.field(validator=ident)
-    name: str = ""
-    description: str = ""
-    objectives: tuple[str, ...] = ()
-    review_team: tuple[str, ...] = ()
-    artifacts: tuple[str, ...] = ()
-
-
-@attrs.frozen
-class GatePolicy:
-    """A gates file: the gating policy's decision points, in the order a project passes them."""
-
-    gates: tuple[Gate, ...]
-    policy: str = ""
-    description: str = ""
-
-    def __attrs_post_init__(self) -> None:
-        seen: set[str] = set()
-        problems = []
-        for i, gate in enumerate(self.gates):
-            if gate.id in seen:
-                problems.append(Problem(f"duplicate gate id {gate.id!r}", path=("gates", i, "id")))
-            seen.add(gate.id)
-        if problems:
-            raise ScaleError(problems)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any], *, file: str | None = None) -> GatePolicy:
-        """Build a gating policy from plain data (the gates file format).
-
-        Raises:
-            ScaleError: naming the key path of every problem.
-        """
-        from qualscale._structure import structure_located
-
-        return structure_located(data, cls, ScaleError, file=file)
 
 
 @attrs.frozen
@@ -198,6 +156,297 @@ class Scale:
         from qualscale._structure import structure_located
 
         return structure_located(data, cls, ScaleError, file=file)
+
+
+# ------------------------------------------------------------------ checks
+
+Path = KeyPath
+
+
+@attrs.define
+class _Problems:
+    """The problems found so far, and the ids a reference may name."""
+
+    scale: Scale
+    found: list[tuple[Path, str]] = attrs.field(factory=list)
+
+    def add(self, path: Path, message: str) -> None:
+        self.found.append((path, message))
+
+    def known(self, value: str | None, choices: list[str], path: Path, what: str) -> None:
+        if value is not None and value not in choices:
+            self.add(path, _unknown(what, value, choices))
+
+    def unique(self, ids: list[str], path: Path, what: str) -> None:
+        seen: set[str] = set()
+        for i, id_ in enumerate(ids):
+            if id_ in seen:
+                self.add((*path, i, "id"), f"duplicate {what} id {id_!r}")
+            seen.add(id_)
+
+    def where(self, environment: str | None, gate: str | None, path: Path) -> None:
+        """Check an environment and a gate named at ``path`` (a kind, depth or cell)."""
+        envs = [e.id for e in self.scale.environments]
+        self.known(environment, envs, (*path, "environment"), "environment")
+        self.known(gate, [g.id for g in self.scale.gates], (*path, "gate"), "gate")
+
+
+def check_scale(scale: Scale) -> list[Problem]:
+    """Every problem of a structurally valid scale, each with its key path.
+
+    A :class:`~qualscale.scale.Scale` runs this when it is built and refuses to
+    exist with a problem, so callers only need it to check parts they assemble
+    themselves.
+
+    Checks that references resolve (kinds, depths, environments, gates,
+    standards, bands, classes, components), that every standard requires a
+    test, that ids are unique, and, unless ``scale.monotone`` is false, that
+    the scale is monotone.
+    """
+    problems = _Problems(scale)
+    _check_ids(problems)
+    _check_kinds(problems)
+    _check_table(problems)
+    _check_rules(problems)
+    for mi, mod in enumerate(scale.rules.modifiers):
+        _check_modifier(problems, mod, ("rules", "modifiers", mi))
+    if scale.monotone and not problems.found:
+        problems.found.extend(_monotone_problems(scale))
+    return [Problem(message, path=path) for path, message in problems.found]
+
+
+def _check_ids(problems: _Problems) -> None:
+    scale = problems.scale
+    rules = scale.rules
+    problems.unique([k.id for k in scale.kinds], ("kinds",), "kind")
+    problems.unique([e.id for e in scale.environments], ("environments",), "environment")
+    problems.unique([g.id for g in scale.gates], ("gates",), "gate")
+    problems.unique([s.id for s in scale.standards], ("standards",), "standard")
+    bands = [b.id for b in rules.size.bands]
+    problems.unique(bands, ("rules", "size", "bands"), "size band")
+    problems.unique([c.id for c in rules.components], ("rules", "components"), "component")
+    if not scale.standards:
+        problems.add(("standards",), "expected at least one standard, found none")
+    if not bands:
+        problems.add(("rules", "size", "bands"), "expected at least one size band")
+    classes = rules.risk.classes
+    if not classes:
+        problems.add(("rules", "risk", "classes"), "expected at least one risk class")
+    if len(set(classes)) != len(classes):
+        problems.add(("rules", "risk", "classes"), "risk classes must be unique")
+
+
+def _check_kinds(problems: _Problems) -> None:
+    for ki, kind in enumerate(problems.scale.kinds):
+        path: Path = ("kinds", ki)
+        problems.where(kind.environment, kind.gate, path)
+        problems.unique(list(kind.depth_ids), (*path, "depths"), f"depth of kind {kind.id!r}")
+        for di, depth in enumerate(kind.depths):
+            problems.where(depth.environment, depth.gate, (*path, "depths", di))
+
+
+def _check_table(problems: _Problems) -> None:
+    scale = problems.scale
+    kinds = {k.id: k for k in scale.kinds}
+    std_ids = [s.id for s in scale.standards]
+    for kind_id, row in scale.requirements.items():
+        kind = kinds.get(kind_id)
+        if kind is None:
+            problems.add(("requirements", kind_id), _unknown("kind", kind_id, list(kinds)))
+        for std_id, cell in row.items():
+            path: Path = ("requirements", kind_id, std_id)
+            if std_id not in std_ids:
+                problems.add(path, _unknown("standard", std_id, std_ids))
+            elif kind is not None:
+                _check_cell(problems, kind, cell, path)
+    for si, std in enumerate(scale.standards):
+        if not any(r.obligation == "required" for r in scale.requires(std.id)):
+            problems.add(
+                ("standards", si),
+                f"standard {std.id!r} requires no test (no 'required' cell in its column"
+                " of the requirements); every delivery must be tested",
+            )
+
+
+def _check_cell(problems: _Problems, kind: Kind, cell: Cell, path: Path) -> None:
+    """Check a cell of the table, or a modifier's requirement, of a known kind."""
+    if cell.depth is not None and kind.depths and cell.depth not in kind.depth_ids:
+        # A cell written short has no ``depth`` key to point at.
+        at = path if cell.to_shorthand() is not None else (*path, "depth")
+        what = f"depth of kind {kind.id!r}"
+        problems.add(at, _unknown(what, cell.depth, list(kind.depth_ids)))
+    problems.where(cell.environment, cell.gate, path)
+
+
+def _check_rules(problems: _Problems) -> None:
+    rules = problems.scale.rules
+    known = problems.known
+    bands = [b.id for b in rules.size.bands]
+    classes = list(rules.risk.classes)
+    std_ids = [s.id for s in problems.scale.standards]
+    base: Path = ("rules",)
+    known(rules.size.unknown, bands, (*base, "size", "unknown"), "size band")
+    for name, mapping in (("flags", rules.risk.flags), ("types", rules.risk.types)):
+        for key, cls in mapping.items():
+            known(cls, classes, (*base, "risk", name, key), "risk class")
+    for key in rules.risk.types:
+        known(key, list(DELIVERY_TYPES), (*base, "risk", "types", key), "delivery type")
+    known(rules.risk.unknown_type, classes, (*base, "risk", "unknown_type"), "risk class")
+    known(rules.risk.unmapped_paths, classes, (*base, "risk", "unmapped_paths"), "risk class")
+    for ci, comp in enumerate(rules.components):
+        known(comp.criticality, classes, (*base, "components", ci, "criticality"), "risk class")
+        for fi, flag in enumerate(comp.flags):
+            known(flag, list(rules.risk.flags), (*base, "components", ci, "flags", fi), "flag")
+    for band in bands:
+        if band not in rules.matrix:
+            problems.add((*base, "matrix"), f"size band {band!r} has no row")
+    for row, cells in rules.matrix.items():
+        known(row, bands, (*base, "matrix", row), "size band")
+        for cls in classes:
+            if cls not in cells:
+                problems.add((*base, "matrix", row), f"risk class {cls!r} has no cell")
+        for cls, std_id in cells.items():
+            known(cls, classes, (*base, "matrix", row, cls), "risk class")
+            known(std_id, std_ids, (*base, "matrix", row, cls), "standard")
+
+
+def _check_modifier(problems: _Problems, mod: Modifier, path: Path) -> None:
+    rules = problems.scale.rules
+    known = problems.known
+    bands = [b.id for b in rules.size.bands]
+    classes = list(rules.risk.classes)
+    std_ids = [s.id for s in problems.scale.standards]
+    cond = mod.when
+    for fi, flag in enumerate(cond.flags):
+        known(flag, list(rules.risk.flags), (*path, "when", "flags", fi), "flag")
+    components = [c.id for c in rules.components]
+    for ci, comp_id in enumerate(cond.components):
+        known(comp_id, components, (*path, "when", "components", ci), "component")
+    known(cond.min_size, bands, (*path, "when", "min_size"), "size band")
+    known(cond.max_size, bands, (*path, "when", "max_size"), "size band")
+    known(cond.min_risk, classes, (*path, "when", "min_risk"), "risk class")
+    known(cond.max_risk, classes, (*path, "when", "max_risk"), "risk class")
+    known(mod.floor, std_ids, (*path, "floor"), "standard")
+    known(mod.ceiling, std_ids, (*path, "ceiling"), "standard")
+    for ti, type_ in enumerate(cond.type):
+        known(type_, list(DELIVERY_TYPES), (*path, "when", "type", ti), "delivery type")
+    if mod.floor is None and mod.ceiling is None and not mod.raise_by and not mod.requires:
+        problems.add(path, "expected at least one of floor, ceiling, raise_by, requires")
+    for ri, req in enumerate(mod.requires):
+        _check_modifier_requirement(problems, req, (*path, "requires", ri))
+
+
+def _check_modifier_requirement(problems: _Problems, req: ModifierRequirement, path: Path) -> None:
+    kinds = {k.id: k for k in problems.scale.kinds}
+    kind = kinds.get(req.kind)
+    if kind is None:
+        problems.add((*path, "kind"), _unknown("kind", req.kind, list(kinds)))
+    else:
+        _check_cell(problems, kind, req, path)
+
+
+def _monotone_problems(scale: Scale) -> list[tuple[Path, str]]:
+    problems = _monotone_table(scale)
+    for mi, mod in enumerate(scale.rules.modifiers):
+        problem = _direction_problem(mod)
+        if problem:
+            problems.append((("rules", "modifiers", mi, "when"), problem))
+    problems.extend(_monotone_matrix(scale))
+    return problems
+
+
+def _monotone_table(scale: Scale) -> list[tuple[Path, str]]:
+    """A higher standard keeps every required kind of a lower one, at least as deep."""
+    problems: list[tuple[Path, str]] = []
+    pairs = list(zip(scale.standards, scale.standards[1:], strict=False))
+    for kind in scale.kinds:
+        for lower, higher in pairs:
+            req = scale.requirement(lower.id, kind.id)
+            if req is None or req.obligation != "required":
+                continue
+            other = scale.requirement(higher.id, kind.id)
+            path: Path = ("requirements", kind.id, higher.id)
+            if other is None or other.obligation != "required":
+                higher_says = "does not ask for it" if other is None else _SAYS[other.obligation]
+                problems.append(
+                    (
+                        path,
+                        f"not monotone: {lower.id} requires {kind.id!r} but the higher "
+                        f"{higher.id} {higher_says}; require it at {higher.id} too "
+                        "(or set monotone: false)",
+                    )
+                )
+                continue
+            depths = kind.depth_ids
+            if req.depth in depths and other.depth in depths:
+                if depths.index(other.depth or "") < depths.index(req.depth or ""):
+                    problems.append(
+                        (
+                            path,
+                            f"not monotone: {lower.id} requires {kind.id!r} at "
+                            f"{req.depth!r} but the higher {higher.id} only at {other.depth!r}",
+                        )
+                    )
+    return problems
+
+
+def _monotone_matrix(scale: Scale) -> list[tuple[Path, str]]:
+    problems: list[tuple[Path, str]] = []
+    matrix = scale.rules.matrix
+    bands = [b.id for b in scale.rules.size.bands]
+    classes = list(scale.rules.risk.classes)
+    for bi, band in enumerate(bands):
+        for ci, cls in enumerate(classes):
+            here = scale.rank(matrix[band][cls])
+            for nb, nc in ((bi + 1, ci), (bi, ci + 1)):
+                if nb < len(bands) and nc < len(classes):
+                    there_id = matrix[bands[nb]][classes[nc]]
+                    if scale.rank(there_id) < here:
+                        problems.append(
+                            (
+                                ("rules", "matrix", bands[nb], classes[nc]),
+                                f"not monotone: {bands[nb]}/{classes[nc]} gives {there_id}, "
+                                f"lower than {matrix[band][cls]} for {band}/{cls}",
+                            )
+                        )
+    return problems
+
+
+_SAYS = {
+    "recommended": "only recommends it",
+    "optional": "leaves it optional",
+    "discouraged": "discourages it",
+}
+
+
+def _direction_problem(mod: Modifier) -> str | None:
+    """Why ``mod`` could make more size, risk or riskier files give a lower standard."""
+    cond = mod.when
+    content = [CONTENT_ORDER.index(c) for c in cond.content]
+    if mod.ceiling is not None:
+        # A ceiling must stop applying as things grow, never start.
+        grows = [n for n in ("flags", "components", "min_size", "min_risk") if getattr(cond, n)]
+        if content and sorted(content) != list(range(max(content) + 1)):
+            grows.append("content (list every kind of file up to the riskiest you cap)")
+        if grows:
+            return (
+                f"not monotone: a ceiling may not depend on {', '.join(grows)}; it may depend "
+                "on type, max_size, max_risk and content from docs upwards"
+            )
+    if mod.floor is not None or mod.raise_by:
+        # A floor or raise must keep applying as things grow.
+        shrinks = [n for n in ("max_size", "max_risk") if getattr(cond, n)]
+        top = len(CONTENT_ORDER) - 1
+        if content and sorted(content) != list(range(min(content), top + 1)):
+            shrinks.append("content (list every kind of file from the least risky you raise)")
+        if shrinks:
+            return f"not monotone: a floor or raise may not depend on {', '.join(shrinks)}"
+    return None
+
+
+def _unknown(what: str, value: str, choices: list[str]) -> str:
+    listed = ", ".join(choices) or "(none)"
+    return f"unknown {what} {value!r}; expected one of: {listed}{did_you_mean(value, choices)}"
 
 
 def __dir__() -> list[str]:
