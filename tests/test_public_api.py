@@ -164,3 +164,39 @@ def test_bad_values_built_in_python_raise_a_validation_error(build: Callable[[],
         build()
     [problem] = info.value.problems
     assert len(problem.path) == 1
+
+
+def _module_imports() -> dict[str, set[str]]:
+    """Every qualscale module and the qualscale modules it imports anywhere in its body."""
+    graph: dict[str, set[str]] = {}
+    for root in (SRC, SRC.parent / "_qualscale_pytestplugin"):
+        for file in root.glob("*.py"):
+            name = f"{root.name}.{file.stem}".removesuffix(".__init__")
+            targets = set()
+            for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and node.module:
+                    targets.add(node.module)
+                    targets.update(f"{node.module}.{alias.name}" for alias in node.names)
+                elif isinstance(node, ast.Import):
+                    targets.update(alias.name for alias in node.names)
+            graph[name] = targets
+    return {
+        name: {t for t in targets if t in graph and t != name} for name, targets in graph.items()
+    }
+
+
+def test_the_import_graph_has_no_circle() -> None:
+    """No module imports, directly or through others, a module that imports it back."""
+    graph = _module_imports()
+    done: set[str] = set()
+
+    def visit(name: str, trail: tuple[str, ...]) -> None:
+        assert name not in trail, " -> ".join((*trail, name))
+        if name in done:
+            return
+        for target in sorted(graph[name]):
+            visit(target, (*trail, name))
+        done.add(name)
+
+    for name in sorted(graph):
+        visit(name, ())

@@ -17,9 +17,19 @@ from typing import Any
 import attrs
 
 from qualscale._located import locate
+from qualscale._text import count
+from qualscale.classification import classify
 from qualscale.delivery import Delivery, History
 from qualscale.errors import DeliveryError, Problem, QualscaleError, UsageError, ValidationError
-from qualscale.loading import MAX_BYTES, load_history, load_scale, parse_bytes, read_document
+from qualscale.gates import GatePolicy
+from qualscale.loading import (
+    MAX_BYTES,
+    load_document,
+    load_history,
+    load_scale,
+    parse_bytes,
+    read_document,
+)
 from qualscale.planning import TestPlan, plan
 from qualscale.scale import Scale
 
@@ -32,6 +42,7 @@ __all__ = [
     "plan_source",
     "relocate",
     "scale_and_history",
+    "validate_file",
 ]
 
 #: The name standard input goes by in messages.
@@ -159,3 +170,27 @@ def _jsonl_sources() -> Iterator[Source | QualscaleError]:
             yield relocate(exc, STDIN, line=number)
             continue
         yield Source(delivery, STDIN, line=number)
+
+
+def validate_file(name: str, scale: Scale | None) -> str:
+    """Load and check the file ``name``; what it is (``scale billing-saas 1.0``) when good.
+
+    With ``scale``, a delivery must name only flags and components the scale knows.
+
+    Raises:
+        ValidationError: every problem, located in the file.
+    """
+    doc = load_document(name)
+    if isinstance(doc, GatePolicy):
+        return f"gates, {count(len(doc.gates), 'gate')}"
+    if isinstance(doc, Scale):
+        return f"scale {doc.name} {doc.version}"
+    if isinstance(doc, History):
+        return f"history, {count(len(doc.deliveries), 'delivery', 'deliveries')}"
+    if scale is not None:
+        try:
+            classify(doc, scale)
+        except DeliveryError as exc:
+            data = read_document(name, DeliveryError)
+            raise Source(doc, name, data).relocate(exc) from None
+    return f"delivery {doc.id}"

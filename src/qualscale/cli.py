@@ -38,16 +38,15 @@ from qualscale._convert_scale import convert_file
 from qualscale._files import file_stem, write_text
 from qualscale._reports import classification_text
 from qualscale._sources import (
-    Source,
     batch_sources,
     delivery_source,
     plan_source,
     scale_and_history,
+    validate_file,
 )
 from qualscale._text import count, hang
 from qualscale._version import __version__
 from qualscale.classification import classify
-from qualscale.delivery import History
 from qualscale.errors import (
     DeliveryError,
     QualscaleError,
@@ -56,8 +55,7 @@ from qualscale.errors import (
     UsageError,
     ValidationError,
 )
-from qualscale.gates import GatePolicy
-from qualscale.loading import bundled_scales, load_document, load_scale, read_document
+from qualscale.loading import bundled_scales, load_scale
 from qualscale.planning import TestPlan
 from qualscale.render import FORMATS, SCALE_FORMATS, output_suffix
 from qualscale.scale import Scale
@@ -269,7 +267,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     bad = False
     for name in args.files:
         try:
-            what = _validate_file(name, scale)
+            what = validate_file(name, scale)
         except ValidationError as exc:
             _report(exc)
             bad = True
@@ -410,26 +408,6 @@ _COMMANDS = (
         description=CONVERT_DESCRIPTION,
     ),
 )
-
-
-# ------------------------------------------------------------------ validate
-
-
-def _validate_file(name: str, scale: Scale | None) -> str:
-    doc = load_document(name)
-    if isinstance(doc, GatePolicy):
-        return f"gates, {count(len(doc.gates), 'gate')}"
-    if isinstance(doc, Scale):
-        return f"scale {doc.name} {doc.version}"
-    if isinstance(doc, History):
-        return f"history, {count(len(doc.deliveries), 'delivery', 'deliveries')}"
-    if scale is not None:
-        try:
-            classify(doc, scale)
-        except DeliveryError as exc:
-            data = read_document(name, DeliveryError)
-            raise Source(doc, name, data).relocate(exc) from None
-    return f"delivery {doc.id}"
 
 
 # -------------------------------------------------------------------- output
