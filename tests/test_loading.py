@@ -541,3 +541,101 @@ def test_a_scale_with_a_misspelt_key_is_still_checked_as_a_scale(tmp_path: Path)
     assert any(
         "unknown key 'standard'" in p and "did you mean 'standards'" in p for p in problems_of(exc)
     )
+
+
+# ---------------------------------------------------------------- bounds and tags
+# Each case once ended in a traceback (a mutation fuzzer found them); now each is a
+# located problem.
+
+TAGGED_VALUES = [
+    ("id: X\ntitle: !!int x\n", ":2: $.title: not an integer: 'x'"),
+    ("id: X\ntitle: !!bool maybe\n", ":2: $.title: not true or false: 'maybe'"),
+    ("id: X\ntitle: !!timestamp x\n", ":2: $.title: not a date: 'x'"),
+    ("id: X\ntitle: !!float x\n", ":2: $.title: not a number: 'x'"),
+    ("id: X\ntitle: !!binary '!'\n", ":2: $.title: unsupported tag 'tag:yaml.org,2002:binary'"),
+    ("id: X\ntitle: 2026-02-30\n", ":2: $.title: not a date: '2026-02-30'"),
+    ("id: X\ntitle: 2026-01-01 99:00:00\n", ":2: $.title: not a date:"),
+    ("id: X\n!!int k: 1\n", ":2: $: invalid key: not an integer: 'k'"),
+    ("id: X\n!!binary 'a': 1\n", ":2: $: invalid key: unsupported tag"),
+    ("id: X\n2026-13-45: x\n", ":2: $: invalid key: not a date: '2026-13-45'"),
+    ("id: X\n!!python/object:os.system k: 1\n", ":2: $: invalid key: unsupported tag"),
+    ("id: X\n!!foo k: 1\n", ":2: $: invalid key: unsupported tag"),
+    ("id: X\nchanges: {files: 0x" + "f" * 3600 + "}\n", ":2: $.changes.files: integer out of"),
+    ("id: X\nchanges: {files: " + "9" * 4300 + "}\n", ":2: $.changes.files: integer out of"),
+    ("id: X\nchanges: {files: 9223372036854775808}\n", "integer out of range (at most 64 bits)"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), TAGGED_VALUES)
+def test_values_pyyaml_cannot_construct_are_located_problems(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    """A tagged value, impossible date or huge integer is a located problem, not a traceback."""
+    path = write(tmp_path, "bad.yaml", text)
+    with pytest.raises(DeliveryError) as exc:
+        qualscale.load_delivery(path)
+    assert any(p.startswith(str(path)) and expected in p for p in problems_of(exc)), problems_of(
+        exc
+    )
+
+
+def test_an_impossible_date_in_a_history_is_located(tmp_path: Path) -> None:
+    """``date: 2026-02-30`` in a history names the file, line and key path."""
+    path = write(tmp_path, "history.yaml", "deliveries:\n  - id: A\n    date: 2026-02-30\n")
+    with pytest.raises(DeliveryError) as exc:
+        qualscale.load_history(path)
+    assert problems_of(exc) == [f"{path}:3: $.deliveries[0].date: not a date: '2026-02-30'"]
+
+
+def test_the_largest_64_bit_integer_is_read() -> None:
+    """Integers up to 64 bits are read as they are written."""
+    from qualscale._yaml import MAX_INT, parse
+
+    assert parse(f"a: {MAX_INT}\nb: {-MAX_INT - 1}\n", None) == (
+        {"a": MAX_INT, "b": -MAX_INT - 1},
+        [],
+    )
+
+
+@pytest.mark.parametrize("levels", [101, 995, 999])
+def test_nesting_deeper_than_the_limit_is_located(tmp_path: Path, levels: int) -> None:
+    """Nesting beyond MAX_DEPTH levels is refused with a located message, not RecursionError."""
+    path = write(tmp_path, "deep.yaml", "id: X\nsource: " + "[" * levels + "]" * levels + "\n")
+    with pytest.raises(DeliveryError) as exc:
+        qualscale.load_delivery(path)
+    assert problems_of(exc) == [f"{path}:2: $: nested more than 100 levels deep"]
+
+
+def test_nesting_up_to_the_limit_is_read() -> None:
+    """A document nested exactly MAX_DEPTH levels deep is read."""
+    from qualscale._yaml import MAX_DEPTH, parse
+
+    value, problems = parse("[" * MAX_DEPTH + "]" * MAX_DEPTH, None)
+    assert problems == []
+    for _ in range(MAX_DEPTH - 1):
+        value = value[0]
+    assert value == []
+
+
+def test_aliases_cannot_nest_deeper_than_the_limit() -> None:
+    """Aliases that expand beyond MAX_DEPTH levels are refused while building."""
+    from qualscale._yaml import parse
+
+    lines = ["a0: &a0 " + "[" * 90 + "]" * 90]
+    lines += [f"a{i}: &a{i} " + "[" * 90 + f"*a{i - 1}" + "]" * 90 for i in range(1, 5)]
+    _, problems = parse("\n".join(lines) + "\n", "deep.yaml")
+    assert [p.message for p in problems] == ["nested more than 100 levels deep"]
+    assert problems[0].key.startswith("$.a1" + "[0]" * 90)
+
+
+def test_a_long_flow_list_is_refused_without_mentioning_aliases(tmp_path: Path) -> None:
+    """A 5 MB flow list is over the value budget: the message counts values, no alias guess."""
+    path = tmp_path / "flow.yaml"
+    path.write_text("[" + "1," * (2_500_000) + "1]", encoding="utf-8")
+    started = time.perf_counter()
+    with pytest.raises(DeliveryError) as exc:
+        qualscale.load_delivery(path)
+    assert problems_of(exc) == [f"{path}:1: $: more than 200000 values"]
+    # A guard against composing the whole node tree first (17 s and 800 MB before),
+    # with a wide margin for slow machines.
+    assert time.perf_counter() - started < 10
