@@ -639,3 +639,36 @@ def test_a_long_flow_list_is_refused_without_mentioning_aliases(tmp_path: Path) 
     # A guard against composing the whole node tree first (17 s and 800 MB before),
     # with a wide margin for slow machines.
     assert time.perf_counter() - started < 10
+
+
+def test_a_long_extends_chain_is_refused_at_the_extends_line(tmp_path: Path) -> None:
+    """A chain of 1,000 scales through extends stops at MAX_EXTENDS with a located problem."""
+    for i in range(1000):
+        write(tmp_path, f"s{i}.yaml", f"name: s{i}\nextends: s{i + 1}.yaml\n")
+    with pytest.raises(ScaleError) as exc:
+        qualscale.load_scale(tmp_path / "s0.yaml")
+    assert problems_of(exc) == [
+        f"{tmp_path / 's19.yaml'}:2: $.extends: the extends chain is longer than 20 scales"
+    ]
+
+
+def test_an_extends_chain_of_twenty_scales_loads(tmp_path: Path) -> None:
+    """Twenty scales in one extends chain, the last a bundled one, still load."""
+    for i in range(19):
+        base = f"s{i + 1}.yaml" if i < 18 else "billing-saas"
+        write(tmp_path, f"s{i}.yaml", f"name: s{i}\nextends: {base}\n")
+    assert qualscale.load_scale(tmp_path / "s0.yaml").name == "s0"
+
+
+def test_a_nul_character_in_extends_is_located(tmp_path: Path) -> None:
+    """``extends: "./x\\0.yaml"`` is a located problem, not a ValueError from the OS."""
+    path = write(tmp_path, "o.yaml", 'name: o\nextends: "./x\\0.yaml"\n')
+    with pytest.raises(ScaleError) as exc:
+        qualscale.load_scale(path)
+    assert problems_of(exc) == [f"{path}:2: $.extends: not a valid file name: './x\\x00.yaml'"]
+
+
+def test_a_nul_character_in_a_file_name_is_a_delivery_error() -> None:
+    """Reading a file whose name holds a NUL character is a DeliveryError, not a ValueError."""
+    with pytest.raises(DeliveryError, match="not a valid file name"):
+        qualscale.load_delivery("x\0.yaml")
