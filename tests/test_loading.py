@@ -672,3 +672,19 @@ def test_a_nul_character_in_a_file_name_is_a_delivery_error() -> None:
     """Reading a file whose name holds a NUL character is a DeliveryError, not a ValueError."""
     with pytest.raises(DeliveryError, match="not a valid file name"):
         qualscale.load_delivery("x\0.yaml")
+
+
+def test_a_delivery_path_that_climbs_above_the_root_is_located(tmp_path: Path) -> None:
+    """A delivery path such as ``../secrets.py`` is refused at the line of ``paths``."""
+    path = write(tmp_path, "d.yaml", "id: X\npaths: [src/a.py, ../secrets.py]\n")
+    with pytest.raises(DeliveryError) as exc:
+        qualscale.load_delivery(path)
+    assert problems_of(exc) == [
+        f"{path}:2: $.paths: the path climbs above the project root: '../secrets.py'"
+    ]
+
+
+def test_delivery_paths_are_stored_in_normal_form(tmp_path: Path) -> None:
+    """Paths are normalised when a delivery is read: ``./a//b/../c`` is ``a/c``."""
+    path = write(tmp_path, "d.yaml", "id: X\npaths: ['./a//b/../c', a/c, d/]\n")
+    assert qualscale.load_delivery(path).paths == ("a/c", "d")
