@@ -107,7 +107,7 @@ def test_stdin_that_is_not_utf8_is_a_located_error(
 ) -> None:
     """Non-UTF-8 stdin is a located error for plan and for the failing line of batch."""
     monkeypatch.setattr(sys, "stdin", stdin(b"id: a\xff\n"))
-    assert run(capsys, "plan", "-") == (2, "", "<stdin>: $: not UTF-8 text (byte 5)\n")
+    assert run(capsys, "plan", "-") == (2, "", "<stdin>:1: $: not UTF-8 text (byte 5)\n")
     monkeypatch.setattr(sys, "stdin", stdin(b'{"id": "A"}\n\xff\n'))
     code, out, err = run(capsys, "batch", "-")
     assert (code, err) == (2, "<stdin>:2: $: not UTF-8 text (byte 0)\n")

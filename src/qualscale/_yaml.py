@@ -81,6 +81,12 @@ def parse(text: str, file: str | None) -> tuple[Any, list[Problem]]:
                 " ".join(str(part) for part in (exc.context, exc.problem) if part) or "invalid YAML"
             )
             return None, [Problem(f"invalid YAML: {message}", file, line)]
+        except yaml.reader.ReaderError as exc:  # a character YAML does not allow
+            line = text.count("\n", 0, exc.position) + 1
+            char = exc.character
+            shown = f"U+{char:04X}" if isinstance(char, int) else repr(char)
+            message = f"invalid YAML: unacceptable character {shown}: {exc.reason}"
+            return None, [Problem(message, file, line)]
         except yaml.YAMLError as exc:
             return None, [Problem(f"invalid YAML: {exc}", file, None)]
         if node is None:

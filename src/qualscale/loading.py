@@ -126,7 +126,8 @@ def parse_bytes(raw: bytes, name: str, error: type[ValidationError]) -> Any:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise error.single(f"not UTF-8 text (byte {exc.start})", file=name) from None
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise error.single(f"not UTF-8 text (byte {exc.start})", file=name, line=line) from None
     from qualscale._yaml import parse  # PyYAML is imported only when a document is read
 
     value, problems = parse(text, name)
