@@ -688,3 +688,23 @@ def test_delivery_paths_are_stored_in_normal_form(tmp_path: Path) -> None:
     """Paths are normalised when a delivery is read: ``./a//b/../c`` is ``a/c``."""
     path = write(tmp_path, "d.yaml", "id: X\npaths: ['./a//b/../c', a/c, d/]\n")
     assert qualscale.load_delivery(path).paths == ("a/c", "d")
+
+
+def test_the_limits_table_states_the_limits_in_force() -> None:
+    """docs/file-formats.md gives the limits the code enforces, each with its value."""
+    from qualscale._sources import MAX_LINE_BYTES
+    from qualscale._yaml import MAX_DEPTH, MAX_INT, MAX_NODES
+    from qualscale.loading import MAX_BYTES, MAX_EXTENDS
+
+    text = (STANDARDS.parent / "docs" / "file-formats.md").read_text(encoding="utf-8")
+    table = text.split("## Limits", 1)[1].split("\n## ", 1)[0]
+    assert MAX_INT == 2**63 - 1
+    for shown in [
+        f"({MAX_BYTES:,} bytes)",
+        f"| {MAX_NODES:,} |",
+        f"| {MAX_DEPTH} levels |",
+        "| 64 bits (-2^63 to 2^63 - 1) |",
+        f"| {MAX_EXTENDS} |",
+        f"({MAX_LINE_BYTES:,} bytes)",
+    ]:
+        assert shown in table, shown
