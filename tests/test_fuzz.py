@@ -193,24 +193,24 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("fuzz")
 
 
-@pytest.mark.parametrize("seed", ALL_SEEDS, ids=lambda p: p.name)
-def test_mutated_files_load_or_raise_located_errors(seed: Path, workdir: Path) -> None:
-    """Mutations of each shipped file load or raise located QualscaleErrors, and validate exits."""
-    text = seed.read_bytes()
+def _seed_text(seed: Path) -> bytes:
     # Overlays name their gates and bases relative to themselves; the copies sit
     # elsewhere, so they extend the bundled scale instead.
-    text = text.replace(b"extends: ./", b"extends: ")
+    return seed.read_bytes().replace(b"extends: ./", b"extends: ")
 
-    @fuzz
-    @given(mutated(text))
-    def run(data: bytes) -> None:
-        path = workdir / seed.name
-        path.write_bytes(data)
-        for label, load in _loaders(seed):
-            check_loader(load, path, label)
-        check_cli("validate", str(path))
 
-    run()
+@pytest.mark.parametrize("seed", ALL_SEEDS, ids=lambda p: p.name)
+@fuzz
+@given(data=st.data())
+def test_mutated_files_load_or_raise_located_errors(
+    seed: Path, workdir: Path, data: st.DataObject
+) -> None:
+    """Mutations of each shipped file load or raise located QualscaleErrors, and validate exits."""
+    path = workdir / seed.name
+    path.write_bytes(data.draw(mutated(_seed_text(seed)), label="mutated"))
+    for label, load in _loaders(seed):
+        check_loader(load, path, label)
+    check_cli("validate", str(path))
 
 
 @st.composite
