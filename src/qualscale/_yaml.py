@@ -186,7 +186,7 @@ class _Builder:
         self.problems.append(Problem(message, *self._where(node), path))
 
     def _scalar(self, node: yaml.ScalarNode, path: KeyPath) -> Any:
-        value, message = scalar_value(self.loader, node)
+        value, message = _scalar_value(self.loader, node)
         if message is not None:
             self._problem(message, node, path)
         return value
@@ -228,7 +228,7 @@ class _Builder:
     def _key(self, node: yaml.Node, path: KeyPath) -> object:
         if not isinstance(node, yaml.ScalarNode):
             return None
-        value, message = scalar_value(self.loader, node)
+        value, message = _scalar_value(self.loader, node)
         if message is not None:
             self._problem(f"invalid key: {message}", node, path)
             return _BAD
@@ -238,7 +238,7 @@ class _Builder:
 _BAD = object()
 
 
-def scalar_value(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> tuple[Any, str | None]:
+def _scalar_value(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> tuple[Any, str | None]:
     """The value of a scalar node, or ``None`` and why it cannot be read.
 
     Only the core scalar tags are constructed, each within its bounds; the
