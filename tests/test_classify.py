@@ -291,6 +291,23 @@ def test_path_globs(scale: qualscale.Scale, path: str, component: str | None) ->
     assert (rule.id if rule else None) == component
 
 
+@pytest.mark.parametrize(
+    ("path", "component"),
+    [
+        ("docs/../src/rating/vat.py", "rating"),
+        ("./src//rating/./vat.py", "rating"),
+        ("src/rating/vat\n.py", "rating"),
+        ("src/rating/\nvat.py", "rating"),
+    ],
+)
+def test_delivery_paths_are_classified_in_normal_form(
+    scale: qualscale.Scale, path: str, component: str
+) -> None:
+    """A delivery path is classified as the file it names: ``..`` and newlines cannot hide it."""
+    delivery = Delivery.from_dict({"id": "X", "paths": [path]})
+    assert classify(delivery, scale).components == (component,)
+
+
 def test_every_glob_of_a_component_must_match_the_whole_path() -> None:
     """A component glob matches a whole path, never a prefix or a look-alike directory."""
     rule = ComponentRule(id="c", criticality="low", paths=("src/a/**", "docs/*.md", "*.sql"))

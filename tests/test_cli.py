@@ -107,7 +107,7 @@ def test_stdin_that_is_not_utf8_is_a_located_error(
 ) -> None:
     """Non-UTF-8 stdin is a located error for plan and for the failing line of batch."""
     monkeypatch.setattr(sys, "stdin", stdin(b"id: a\xff\n"))
-    assert run(capsys, "plan", "-") == (2, "", "<stdin>: $: not UTF-8 text (byte 5)\n")
+    assert run(capsys, "plan", "-") == (2, "", "<stdin>:1: $: not UTF-8 text (byte 5)\n")
     monkeypatch.setattr(sys, "stdin", stdin(b'{"id": "A"}\n\xff\n'))
     code, out, err = run(capsys, "batch", "-")
     assert (code, err) == (2, "<stdin>:2: $: not UTF-8 text (byte 0)\n")
@@ -768,3 +768,60 @@ def test_every_example_plans_byte_identically_under_any_hash_seed(tmp_path: Path
     assert len(outputs["0"]) == len(deliveries) * len(PLAN_FORMATS)
     for seed in HASH_SEEDS[1:]:
         assert outputs[seed] == outputs["0"], seed
+
+
+JSONL_CASES = {
+    "lone-surrogate": (
+        b'{"id": "A", "title": "\\ud800"}\n',
+        "<stdin>:1: $.title: not Unicode text",
+    ),
+    "surrogate-key": (
+        b'{"id": "A", "source": {"\\udfff": 1}}\n',
+        "<stdin>:1: $.source: not Unicode",
+    ),
+    "huge-int": (
+        b'{"id": "A", "changes": {"files": 1' + b"0" * 30 + b"}}\n",
+        "<stdin>:1: $.changes.files: integer out of range",
+    ),
+    "4300-digits": (
+        b'{"id": "A", "changes": {"files": ' + b"9" * 4400 + b"}}\n",
+        "<stdin>:1: $: invalid JSON: Exceeds",
+    ),
+    "deep": (
+        b'{"id": "A", "source": {"x": ' + b"[" * 200 + b"]" * 200 + b"}}\n",
+        "<stdin>:1: $.source.x" + "[0]" * 98 + ": nested more than 100 levels deep",
+    ),
+    "too-deep-for-json": (
+        b"[" * 100_000 + b"]" * 100_000 + b"\n",
+        "<stdin>:1: $: invalid JSON: nested too deeply",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(JSONL_CASES))
+def test_batch_refuses_json_lines_beyond_the_bounds(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    case: str,
+) -> None:
+    """A JSON line beyond the bounds is a located problem; the good line after it is planned."""
+    line, expected = JSONL_CASES[case]
+    monkeypatch.setattr(sys, "stdin", stdin(line + b'{"id": "B"}\n'))
+    code, _, err = run(capsys, "batch", "-", "--output-dir", str(tmp_path))
+    assert code == 2
+    assert err.startswith(expected), err
+    assert [p.name for p in tmp_path.iterdir()] == ["B.json"]
+
+
+def test_batch_refuses_a_line_over_the_size_limit(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A JSON line longer than MAX_LINE_BYTES is refused by its number; the next lines are read."""
+    from qualscale._sources import MAX_LINE_BYTES
+
+    long = b'{"id": "A", "title": "' + b"x" * (3 * MAX_LINE_BYTES) + b'"}\n'
+    monkeypatch.setattr(sys, "stdin", stdin(b'{"id": "Z"}\n' + long + b'{"id": "B"}\n'))
+    code, out, err = run(capsys, "batch", "-")
+    assert (code, err) == (2, "<stdin>:2: $: line longer than 1048576 bytes\n")
+    assert [json.loads(x)["delivery"]["id"] for x in out.splitlines()] == ["Z", "B"]

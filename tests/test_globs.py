@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from qualscale._globs import compile_globs, glob_regex, match_path
+from qualscale._globs import compile_globs, glob_regex, match_path, normal_path
 
 
 @pytest.mark.parametrize(
@@ -49,3 +51,66 @@ def test_several_patterns_compile_into_one_cached_regex() -> None:
 def test_glob_regex_escapes_regex_characters() -> None:
     """Dots and other regex characters in a pattern are literal."""
     assert glob_regex("a.b/c+d") == r"a\.b/c\+d"
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("./tests/a.py", "tests/a.py"),
+        ("docs/../src/rating/vat.py", "src/rating/vat.py"),
+        ("src//rating///vat.py", "src/rating/vat.py"),
+        ("src/./rating/./vat.py", "src/rating/vat.py"),
+        ("src/rating/", "src/rating"),
+        ("/abs/../x.py", "/x.py"),
+        ("src/rating/vat\n.py", "src/rating/vat\n.py"),
+        ("a/b/..", "a"),
+    ],
+)
+def test_normal_path(path: str, expected: str) -> None:
+    """normal_path drops ``.`` and empty segments and resolves ``..`` steps."""
+    assert normal_path(path) == expected
+
+
+@pytest.mark.parametrize("path", ["..", "../a.py", "a/../../b.py", "./../x", "/../x"])
+def test_a_path_that_climbs_above_the_root_is_refused(path: str) -> None:
+    """normal_path refuses a path climbing above its root, and such a path matches nothing."""
+    with pytest.raises(ValueError, match="climbs above the project root"):
+        normal_path(path)
+    assert not match_path(path, ["**"])
+
+
+@pytest.mark.parametrize(
+    ("pattern", "path"),
+    [
+        ("src/rating/**", "src/rating/vat\n.py"),
+        ("src/rating/**", "src/rating/a\n/b\r.py"),
+        ("src/rating/*.py", "src/rating/v\nat.py"),
+        ("*.py", "src/x\x00\n.py"),
+    ],
+)
+def test_names_with_control_characters_are_matched(pattern: str, path: str) -> None:
+    """A newline or other control character in a name does not let a path escape a glob."""
+    assert match_path(path, [pattern])
+
+
+def test_dot_dot_cannot_make_a_path_look_like_docs() -> None:
+    """``docs/../src/x.py`` is matched as the source file it names, not as docs."""
+    assert not match_path("docs/../src/x.py", ["docs/**"])
+    assert match_path("docs/../src/x.py", ["src/**"])
+
+
+_names = st.text(st.characters(blacklist_characters="/"), min_size=1, max_size=4)
+_paths = st.lists(st.one_of(_names, st.sampled_from([".", "..", ""])), max_size=6).map("/".join)
+
+
+@given(_paths)
+def test_normal_paths_are_fixed_points_and_match_alike(path: str) -> None:
+    """A normal path normalises to itself, and a path matches exactly as its normal form."""
+    try:
+        normal = normal_path(path)
+    except ValueError:
+        return
+    assert normal_path(normal) == normal
+    assert not {"", ".", ".."} & set(normal.removeprefix("/").split("/")) or normal in ("", "/")
+    for pattern in ("**", "a/**", "*", "**/b", "a/*/b"):
+        assert match_path(path, [pattern]) is match_path(normal, [pattern])

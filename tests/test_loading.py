@@ -560,3 +560,170 @@ def test_an_overlay_listing_an_id_twice_is_refused(tmp_path: Path) -> None:
     [problem] = info.value.problems
     assert (problem.file, problem.line, problem.key) == (str(path), 6, "$.kinds[1].id")
     assert "'performance' is listed twice" in problem.message
+
+
+# ---------------------------------------------------------------- bounds and tags
+# Each case once ended in a traceback (a mutation fuzzer found them); now each is a
+# located problem.
+
+TAGGED_VALUES = [
+    ("id: X\ntitle: !!int x\n", ":2: $.title: not an integer: 'x'"),
+    ("id: X\ntitle: !!bool maybe\n", ":2: $.title: not true or false: 'maybe'"),
+    ("id: X\ntitle: !!timestamp x\n", ":2: $.title: not a date: 'x'"),
+    ("id: X\ntitle: !!float x\n", ":2: $.title: not a number: 'x'"),
+    ("id: X\ntitle: !!binary '!'\n", ":2: $.title: unsupported tag 'tag:yaml.org,2002:binary'"),
+    ("id: X\ntitle: 2026-02-30\n", ":2: $.title: not a date: '2026-02-30'"),
+    ("id: X\ntitle: 2026-01-01 99:00:00\n", ":2: $.title: not a date:"),
+    ("id: X\n!!int k: 1\n", ":2: $: invalid key: not an integer: 'k'"),
+    ("id: X\n!!binary 'a': 1\n", ":2: $: invalid key: unsupported tag"),
+    ("id: X\n2026-13-45: x\n", ":2: $: invalid key: not a date: '2026-13-45'"),
+    ("id: X\n!!python/object:os.system k: 1\n", ":2: $: invalid key: unsupported tag"),
+    ("id: X\n!!foo k: 1\n", ":2: $: invalid key: unsupported tag"),
+    ("id: X\nchanges: {files: 0x" + "f" * 3600 + "}\n", ":2: $.changes.files: integer out of"),
+    ("id: X\nchanges: {files: " + "9" * 4300 + "}\n", ":2: $.changes.files: integer out of"),
+    ("id: X\nchanges: {files: 9223372036854775808}\n", "integer out of range (at most 64 bits)"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), TAGGED_VALUES)
+def test_values_pyyaml_cannot_construct_are_located_problems(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    """A tagged value, impossible date or huge integer is a located problem, not a traceback."""
+    path = write(tmp_path, "bad.yaml", text)
+    with pytest.raises(DeliveryError) as exc:
+        qualscale.load_delivery(path)
+    assert any(p.startswith(str(path)) and expected in p for p in problems_of(exc)), problems_of(
+        exc
+    )
+
+
+def test_an_impossible_date_in_a_history_is_located(tmp_path: Path) -> None:
+    """``date: 2026-02-30`` in a history names the file, line and key path."""
+    path = write(tmp_path, "history.yaml", "deliveries:\n  - id: A\n    date: 2026-02-30\n")
+    with pytest.raises(DeliveryError) as exc:
+        qualscale.load_history(path)
+    assert problems_of(exc) == [f"{path}:3: $.deliveries[0].date: not a date: '2026-02-30'"]
+
+
+def test_the_largest_64_bit_integer_is_read() -> None:
+    """Integers up to 64 bits are read as they are written."""
+    from qualscale._yaml import MAX_INT, parse
+
+    assert parse(f"a: {MAX_INT}\nb: {-MAX_INT - 1}\n", None) == (
+        {"a": MAX_INT, "b": -MAX_INT - 1},
+        [],
+    )
+
+
+@pytest.mark.parametrize("levels", [101, 995, 999])
+def test_nesting_deeper_than_the_limit_is_located(tmp_path: Path, levels: int) -> None:
+    """Nesting beyond MAX_DEPTH levels is refused with a located message, not RecursionError."""
+    path = write(tmp_path, "deep.yaml", "id: X\nsource: " + "[" * levels + "]" * levels + "\n")
+    with pytest.raises(DeliveryError) as exc:
+        qualscale.load_delivery(path)
+    assert problems_of(exc) == [f"{path}:2: $: nested more than 100 levels deep"]
+
+
+def test_nesting_up_to_the_limit_is_read() -> None:
+    """A document nested exactly MAX_DEPTH levels deep is read."""
+    from qualscale._yaml import MAX_DEPTH, parse
+
+    value, problems = parse("[" * MAX_DEPTH + "]" * MAX_DEPTH, None)
+    assert problems == []
+    for _ in range(MAX_DEPTH - 1):
+        value = value[0]
+    assert value == []
+
+
+def test_aliases_cannot_nest_deeper_than_the_limit() -> None:
+    """Aliases that expand beyond MAX_DEPTH levels are refused while building."""
+    from qualscale._yaml import parse
+
+    lines = ["a0: &a0 " + "[" * 90 + "]" * 90]
+    lines += [f"a{i}: &a{i} " + "[" * 90 + f"*a{i - 1}" + "]" * 90 for i in range(1, 5)]
+    _, problems = parse("\n".join(lines) + "\n", "deep.yaml")
+    assert [p.message for p in problems] == ["nested more than 100 levels deep"]
+    assert problems[0].key.startswith("$.a1" + "[0]" * 90)
+
+
+def test_a_long_flow_list_is_refused_without_mentioning_aliases(tmp_path: Path) -> None:
+    """A 5 MB flow list is over the value budget: the message counts values, no alias guess."""
+    path = tmp_path / "flow.yaml"
+    path.write_text("[" + "1," * (2_500_000) + "1]", encoding="utf-8")
+    started = time.perf_counter()
+    with pytest.raises(DeliveryError) as exc:
+        qualscale.load_delivery(path)
+    assert problems_of(exc) == [f"{path}:1: $: more than 200000 values"]
+    # A guard against composing the whole node tree first (17 s and 800 MB before),
+    # with a wide margin for slow machines.
+    assert time.perf_counter() - started < 10
+
+
+def test_a_long_extends_chain_is_refused_at_the_extends_line(tmp_path: Path) -> None:
+    """A chain of 1,000 scales through extends stops at MAX_EXTENDS with a located problem."""
+    for i in range(1000):
+        write(tmp_path, f"s{i}.yaml", f"name: s{i}\nextends: s{i + 1}.yaml\n")
+    with pytest.raises(ScaleError) as exc:
+        qualscale.load_scale(tmp_path / "s0.yaml")
+    assert problems_of(exc) == [
+        f"{tmp_path / 's19.yaml'}:2: $.extends: the extends chain is longer than 20 scales"
+    ]
+
+
+def test_an_extends_chain_of_twenty_scales_loads(tmp_path: Path) -> None:
+    """Twenty scales in one extends chain, the last a bundled one, still load."""
+    for i in range(19):
+        base = f"s{i + 1}.yaml" if i < 18 else "billing-saas"
+        write(tmp_path, f"s{i}.yaml", f"name: s{i}\nextends: {base}\n")
+    assert qualscale.load_scale(tmp_path / "s0.yaml").name == "s0"
+
+
+def test_a_nul_character_in_extends_is_located(tmp_path: Path) -> None:
+    """``extends: "./x\\0.yaml"`` is a located problem, not a ValueError from the OS."""
+    path = write(tmp_path, "o.yaml", 'name: o\nextends: "./x\\0.yaml"\n')
+    with pytest.raises(ScaleError) as exc:
+        qualscale.load_scale(path)
+    assert problems_of(exc) == [f"{path}:2: $.extends: not a valid file name: './x\\x00.yaml'"]
+
+
+def test_a_nul_character_in_a_file_name_is_a_delivery_error() -> None:
+    """Reading a file whose name holds a NUL character is a DeliveryError, not a ValueError."""
+    with pytest.raises(DeliveryError, match="not a valid file name"):
+        qualscale.load_delivery("x\0.yaml")
+
+
+def test_a_delivery_path_that_climbs_above_the_root_is_located(tmp_path: Path) -> None:
+    """A delivery path such as ``../secrets.py`` is refused at the line of ``paths``."""
+    path = write(tmp_path, "d.yaml", "id: X\npaths: [src/a.py, ../secrets.py]\n")
+    with pytest.raises(DeliveryError) as exc:
+        qualscale.load_delivery(path)
+    assert problems_of(exc) == [
+        f"{path}:2: $.paths: the path climbs above the project root: '../secrets.py'"
+    ]
+
+
+def test_delivery_paths_are_stored_in_normal_form(tmp_path: Path) -> None:
+    """Paths are normalised when a delivery is read: ``./a//b/../c`` is ``a/c``."""
+    path = write(tmp_path, "d.yaml", "id: X\npaths: ['./a//b/../c', a/c, d/]\n")
+    assert qualscale.load_delivery(path).paths == ("a/c", "d")
+
+
+def test_the_limits_table_states_the_limits_in_force() -> None:
+    """docs/file-formats.md gives the limits the code enforces, each with its value."""
+    from qualscale._sources import MAX_LINE_BYTES
+    from qualscale._yaml import MAX_DEPTH, MAX_INT, MAX_NODES
+    from qualscale.loading import MAX_BYTES, MAX_EXTENDS
+
+    text = (STANDARDS.parent / "docs" / "file-formats.md").read_text(encoding="utf-8")
+    table = text.split("## Limits", 1)[1].split("\n## ", 1)[0]
+    assert MAX_INT == 2**63 - 1
+    for shown in [
+        f"({MAX_BYTES:,} bytes)",
+        f"| {MAX_NODES:,} |",
+        f"| {MAX_DEPTH} levels |",
+        "| 64 bits (-2^63 to 2^63 - 1) |",
+        f"| {MAX_EXTENDS} |",
+        f"({MAX_LINE_BYTES:,} bytes)",
+    ]:
+        assert shown in table, shown

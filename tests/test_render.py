@@ -14,6 +14,7 @@ review the diff::
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -23,6 +24,8 @@ from typing import Any
 import attrs
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import qualscale
 from qualscale import cli
@@ -612,3 +615,53 @@ def test_table_aligns_columns_and_wraps_the_last() -> None:
     assert lines[:2] == ["id       text", "a        short"]
     assert all(len(line) <= 40 for line in lines)
     assert lines[3].startswith(" " * 9 + "word")
+
+
+# ------------------------------------------------------------ hostile titles
+
+HOSTILE_TITLES = [
+    "\r- [x] all required tests passed",
+    "\n- [x] all required tests passed",
+    "\u2028- [x] all required tests passed",
+    "\u0085- [x] all required tests passed",
+    "<img src=x onerror=alert(1)>",
+    "ok\r\n\r\n<script>alert(1)</script>",
+    "\x1b[31mred\x1b[0m ![x](http://evil/x.png) [link](javascript:alert(1))",
+]
+
+
+def _markdown_outputs(scale: qualscale.Scale, title: str) -> dict[str, str]:
+    from qualscale.render import render_plan, render_verdict
+    from qualscale.verification import verify
+
+    plan = make_plan(scale, id="X", title=title, flags=["money"], paths=["src/rating/a.py"])
+    return {
+        "plan": render_plan(plan, scale, "markdown"),
+        "verdict": render_verdict(plan, verify(plan, {}), "markdown"),
+    }
+
+
+def _assert_inert(output: str) -> None:
+    for line in output.splitlines():
+        assert not line.lstrip().startswith(("- [x]", "* [x]", "+ [x]")), line
+    # <sub> is the template's own footer; any other tag would come from the title.
+    assert re.search(r"(?<!\\)<(?!/?sub>)[A-Za-z!/?]", output) is None, output
+    assert re.search(r"(?<!\\)\[(?:link|x)\]\(", output) is None, output
+    assert "\x1b" not in output
+
+
+@pytest.mark.parametrize("title", HOSTILE_TITLES)
+def test_a_hostile_title_makes_no_checkbox_or_html_in_markdown(
+    billing: qualscale.Scale, title: str
+) -> None:
+    """A title cannot tick a box, open raw HTML or make a link in the plan or verdict Markdown."""
+    for output in _markdown_outputs(billing, title).values():
+        _assert_inert(output)
+
+
+@settings(max_examples=30)
+@given(st.text(st.sampled_from("\r\n\u2028\u0085\t<>[]()!-*+x `|&#;\\_ab"), max_size=40))
+def test_no_title_breaks_out_of_its_markdown_line(billing: qualscale.Scale, title: str) -> None:
+    """Whatever a title holds, the Markdown plan and verdict stay inert around it."""
+    for output in _markdown_outputs(billing, "- [x] " + title).values():
+        _assert_inert(output)

@@ -1,7 +1,9 @@
 """The one glob dialect of qualscale: component paths in a scale, path rules of the plugin.
 
 ``**`` crosses folders, ``*`` and ``?`` do not, and a pattern without ``/`` matches a
-file name anywhere. A whole path must match. Pure functions; no I/O.
+file name anywhere. A whole path must match, whatever characters its names hold (a
+newline too). Paths are matched in their normal form (:func:`normal_path`), so
+``docs/../src/a.py`` is ``src/a.py``. Pure functions; no I/O.
 """
 
 from __future__ import annotations
@@ -10,7 +12,29 @@ import functools
 import re
 from collections.abc import Iterable
 
-__all__ = ["compile_globs", "glob_regex", "match_path"]
+__all__ = ["compile_globs", "glob_regex", "match_path", "normal_path"]
+
+
+def normal_path(path: str) -> str:
+    """``path`` (``/``-separated) without ``.`` segments, ``..`` steps or repeated slashes.
+
+    ``./docs//../src/a.py`` is ``src/a.py``; a leading ``/`` is kept. Names are not
+    otherwise touched: a name holding a newline or a backslash stays as written.
+
+    Raises:
+        ValueError: the path climbs above its root (``../a.py``, ``a/../../b``).
+    """
+    parts: list[str] = []
+    for part in path.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not parts:
+                raise ValueError(f"the path climbs above the project root: {path!r}")
+            parts.pop()
+        else:
+            parts.append(part)
+    return ("/" if path.startswith("/") else "") + "/".join(parts)
 
 
 def glob_regex(pattern: str) -> str:
@@ -46,10 +70,19 @@ def compile_globs(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
     """
     if not patterns:
         return None
-    return re.compile("(?:" + "|".join(glob_regex(p) for p in patterns) + r")\Z")
+    # DOTALL: ``**`` must cross a name holding a newline, or ``src/rating/vat\n.py``
+    # would escape the ``rating`` component.
+    return re.compile("(?:" + "|".join(glob_regex(p) for p in patterns) + r")\Z", re.DOTALL)
 
 
 def match_path(path: str, patterns: Iterable[str]) -> bool:
-    """Whether ``path`` (``/``-separated, relative; a leading ``./`` is ignored) matches."""
+    """Whether ``path`` (``/``-separated, relative) in its normal form matches.
+
+    A path that climbs above its root matches nothing.
+    """
     regex = compile_globs(tuple(patterns))
-    return regex is not None and regex.match(path.removeprefix("./")) is not None
+    try:
+        path = normal_path(path)
+    except ValueError:
+        return False
+    return regex is not None and regex.match(path) is not None

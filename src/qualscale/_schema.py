@@ -49,6 +49,9 @@ _CHECKS: dict[object, Schema] = {
     _validators.nonempty: {"minLength": 1, "pattern": r"\S"},
     # JSON can only write JSON; the depth limit is the loader's alone.
     _validators.json_data: {},
+    # Whether a path climbs above its root (a/../../b) takes counting, not a regex:
+    # the loader's alone, like the depth limit.
+    _validators.relative_paths: {},
 }
 
 # The classes that may also be written as a string, and that string's schema

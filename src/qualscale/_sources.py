@@ -18,6 +18,7 @@ import attrs
 
 from qualscale._located import locate
 from qualscale._text import count
+from qualscale._yaml import check_plain
 from qualscale.classification import classify
 from qualscale.delivery import Delivery, History
 from qualscale.errors import DeliveryError, Problem, QualscaleError, UsageError, ValidationError
@@ -34,6 +35,7 @@ from qualscale.planning import TestPlan, plan
 from qualscale.scale import Scale
 
 __all__ = [
+    "MAX_LINE_BYTES",
     "STDIN",
     "Source",
     "batch_sources",
@@ -47,6 +49,8 @@ __all__ = [
 
 #: The name standard input goes by in messages.
 STDIN = "<stdin>"
+#: The longest line of JSON Lines read (one delivery a line).
+MAX_LINE_BYTES = 1024 * 1024
 
 
 @attrs.frozen
@@ -151,21 +155,24 @@ def _file_source(name: str) -> Source | QualscaleError:
 
 
 def _jsonl_sources() -> Iterator[Source | QualscaleError]:
-    for number, raw in enumerate(sys.stdin.buffer, start=1):
-        if not raw.strip():
-            continue
-        try:
-            data = json.loads(raw.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            message = f"not UTF-8 text (byte {exc.start})"
+    stream = sys.stdin.buffer
+    number = 0
+    while raw := stream.readline(MAX_LINE_BYTES + 1):
+        number += 1
+        if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+            while (rest := stream.readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
+                pass  # the rest of the line, skipped in bounded pieces
+            message = f"line longer than {MAX_LINE_BYTES} bytes"
             yield DeliveryError.single(message, file=STDIN, line=number)
             continue
-        except (ValueError, RecursionError) as exc:
-            message = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
-            yield DeliveryError.single(f"invalid JSON: {message}", file=STDIN, line=number)
+        if not raw.strip():
+            continue
+        item = _jsonl_item(raw, number)
+        if isinstance(item, QualscaleError):
+            yield item
             continue
         try:
-            delivery = Delivery.from_dict(data)
+            delivery = Delivery.from_dict(item)
         except DeliveryError as exc:
             yield relocate(exc, STDIN, line=number)
             continue
@@ -194,3 +201,21 @@ def validate_file(name: str, scale: Scale | None) -> str:
             data = read_document(name, DeliveryError)
             raise Source(doc, name, data).relocate(exc) from None
     return f"delivery {doc.id}"
+
+
+def _jsonl_item(raw: bytes, number: int) -> Any:
+    """The JSON value of one line, or the error saying why it cannot be read."""
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        message = f"not UTF-8 text (byte {exc.start})"
+        return DeliveryError.single(message, file=STDIN, line=number)
+    except RecursionError:
+        return DeliveryError.single("invalid JSON: nested too deeply", file=STDIN, line=number)
+    except ValueError as exc:  # JSONDecodeError, or a number of more than 4300 digits
+        message = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc).split(";")[0]
+        return DeliveryError.single(f"invalid JSON: {message}", file=STDIN, line=number)
+    problems = check_plain(data, STDIN, number)
+    if problems:
+        return DeliveryError(problems)
+    return data

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 TEXT_WIDTH = 100
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_BREAK = re.compile("\r\n|[\r\n\t\u2028\u2029]")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<|~])")
 
 
@@ -30,10 +31,11 @@ def count(n: int, one: str, many: str | None = None) -> str:
 
 
 def one_line(value: object) -> str:
-    """``value`` as one line: newlines and tabs become spaces, control characters go."""
-    # Newlines in a title would break the document's structure; escape sequences
-    # in text output would reach the terminal.
-    return _CONTROL.sub("", re.sub(r"\r\n|[\r\n\t]", " ", str(value)))
+    """``value`` as one line: line breaks and tabs become spaces, control characters go."""
+    # Newlines in a title would break the document's structure (a "- [x]" after
+    # one would be a ticked box); escape sequences in text output would reach the
+    # terminal. U+2028 and U+2029 end lines for some readers (and str.splitlines).
+    return _CONTROL.sub("", _BREAK.sub(" ", str(value)))
 
 
 def md(value: object) -> str:

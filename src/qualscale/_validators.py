@@ -137,3 +137,17 @@ def strings(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
 
 
 TYPE_CHECKS.add(strings)
+
+
+def relative_paths(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Accept strings as :func:`strings` does; refuse a path that climbs above the root."""
+    from qualscale._globs import normal_path
+
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        # The type hooks report a list that is not all strings, from a file.
+        raise WrongType(attribute.name, f"expected a list of strings, found {value!r:.60}")
+    for item in value:
+        try:
+            normal_path(item)
+        except ValueError as exc:
+            raise FieldInvalid(attribute.name, str(exc)) from None

@@ -3,13 +3,19 @@
 Mappings and lists come back as :class:`~qualscale._located.LocDict` and
 :class:`~qualscale._located.LocList`, which also know the file and line of
 each of their entries, so errors found later (by cattrs, by the scale checks)
-can name the line. Only plain YAML is accepted: any tag outside the core schema
-(``!!python/...`` above all) is an error, and so is a document that expands
-to more than :data:`MAX_NODES` values through aliases.
+can name the line. Only plain YAML is accepted: any tag outside the core
+scalars (``!!python/...`` above all, ``!!binary`` too) is an error.
+
+Every document is held to the same bounds, checked while it is read (never
+after it is built), so any input ends in a located problem in bounded time
+and memory: at most :data:`MAX_NODES` keys and values (also once aliases are
+expanded), nested at most :data:`MAX_DEPTH` levels, integers within 64 bits.
+:func:`check_plain` holds data parsed elsewhere (JSON Lines) to the same bounds.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import yaml
@@ -17,17 +23,43 @@ import yaml
 from qualscale._located import Loc, LocDict, LocList
 from qualscale.errors import KeyPath, Problem
 
-__all__ = ["MAX_NODES", "parse"]
+__all__ = ["MAX_DEPTH", "MAX_INT", "MAX_NODES", "check_plain", "parse"]
 
-#: The most values a document may expand to; guards against alias bombs.
+#: The most keys and values a document may hold, aliases expanded (guards against alias bombs).
 MAX_NODES = 200_000
-
+#: The deepest nesting of mappings and lists; real documents use fewer than ten levels.
+MAX_DEPTH = 100
+#: The largest integer read (a signed 64-bit integer); ``-MAX_INT - 1`` is the smallest.
+MAX_INT = 2**63 - 1
 
 # libyaml's parser is about ten times faster; the constructor stays the safe one.
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-_MAP = "tag:yaml.org,2002:map"
-_SEQ = "tag:yaml.org,2002:seq"
+_CORE = "tag:yaml.org,2002:"
+_MAP = _CORE + "map"
+_SEQ = _CORE + "seq"
+#: The scalar tags read, and what a value of each should be, for messages.
+_SCALARS = {
+    "str": "a string",
+    "int": "an integer",
+    "float": "a number",
+    "bool": "true or false",
+    "null": "null",
+    "timestamp": "a date",
+}
+# An integer literal longer than this is out of range whatever its base; checked
+# before conversion, which is quadratic in the number of digits.
+_INT_CHARS = 100
+# PyYAML's constructors raise these (not YAMLError) for values they cannot convert.
+_CONVERSION_ERRORS = (
+    yaml.YAMLError,
+    ValueError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    OverflowError,
+    TypeError,
+)
 
 
 def parse(text: str, file: str | None) -> tuple[Any, list[Problem]]:
@@ -35,6 +67,9 @@ def parse(text: str, file: str | None) -> tuple[Any, list[Problem]]:
 
     An empty document is ``None``.
     """
+    too_big, aliases = _scan(text, file)
+    if too_big is not None:
+        return None, [too_big]
     loader = _Loader(text)
     try:
         try:
@@ -46,13 +81,19 @@ def parse(text: str, file: str | None) -> tuple[Any, list[Problem]]:
                 " ".join(str(part) for part in (exc.context, exc.problem) if part) or "invalid YAML"
             )
             return None, [Problem(f"invalid YAML: {message}", file, line)]
+        except yaml.reader.ReaderError as exc:  # a character YAML does not allow
+            line = text.count("\n", 0, exc.position) + 1
+            char = exc.character
+            shown = f"U+{char:04X}" if isinstance(char, int) else repr(char)
+            message = f"invalid YAML: unacceptable character {shown}: {exc.reason}"
+            return None, [Problem(message, file, line)]
         except yaml.YAMLError as exc:
             return None, [Problem(f"invalid YAML: {exc}", file, None)]
         if node is None:
             return None, []
-        builder = _Builder(loader, file)
+        builder = _Builder(loader, file, aliases)
         try:
-            value = builder.build(node, ())
+            value = builder.build(node, (), 0)
         except _TooBig as exc:
             return None, [exc.problem]
         return value, builder.problems
@@ -60,27 +101,83 @@ def parse(text: str, file: str | None) -> tuple[Any, list[Problem]]:
         loader.dispose()
 
 
+def _scan(text: str, file: str | None) -> tuple[Problem | None, bool]:
+    """A first pass over the parser's events: a problem if the document is too big or deep.
+
+    Composing the node tree of a 5 MB flow list takes most of a gigabyte and seconds
+    before the builder could count; events are counted as they stream by, in constant
+    memory, and the pass stops at the first value over a bound. Also tells whether the
+    document uses aliases. Syntax errors are left for the composer to report.
+    """
+    loader = _Loader(text)
+    seen = depth = 0
+    aliases = False
+    try:
+        for event in _events(loader):
+            if isinstance(event, yaml.AliasEvent):
+                aliases = True
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+                continue
+            elif not isinstance(event, (yaml.ScalarEvent, yaml.CollectionStartEvent)):
+                continue
+            seen += 1
+            line = event.start_mark.line + 1 if event.start_mark is not None else None
+            if seen > MAX_NODES:
+                return Problem(f"more than {MAX_NODES} values", file, line), aliases
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return Problem(_too_deep(), file, line), aliases
+    except yaml.YAMLError:
+        pass
+    finally:
+        loader.dispose()
+    return None, aliases
+
+
+def _events(loader: yaml.SafeLoader) -> Iterator[yaml.Event]:
+    while loader.check_event():
+        yield loader.get_event()  # type: ignore[no-untyped-call]
+
+
+def _too_deep() -> str:
+    return f"nested more than {MAX_DEPTH} levels deep"
+
+
 class _Builder:
     """Builds located values from one document's nodes, collecting problems as it goes."""
 
-    def __init__(self, loader: yaml.SafeLoader, file: str | None) -> None:
+    def __init__(self, loader: yaml.SafeLoader, file: str | None, aliases: bool) -> None:
         self.loader = loader
         self.file = file
+        self.aliases = aliases
         self.problems: list[Problem] = []
         self.left = MAX_NODES
 
-    def build(self, node: yaml.Node, path: KeyPath) -> Any:
-        """The value of ``node`` at ``path``: a :class:`LocDict`, :class:`LocList` or scalar."""
-        self.left -= 1
-        if self.left < 0:
-            message = f"the document expands to more than {MAX_NODES} values (an alias bomb?)"
-            raise _TooBig(Problem(message, self.file, node.start_mark.line + 1, path))
+    def build(self, node: yaml.Node, path: KeyPath, depth: int) -> Any:
+        """The value of ``node`` at ``path``: a :class:`LocDict`, :class:`LocList` or scalar.
+
+        ``depth`` counts the collections around it. The first pass bounds the document
+        as written; this bounds it with aliases expanded.
+        """
+        self._spend(node, path)
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node, path)
+        if depth >= MAX_DEPTH:
+            raise _TooBig(Problem(_too_deep(), *self._where(node), path))
         if isinstance(node, yaml.SequenceNode):
-            return self._sequence(node, path)
+            return self._sequence(node, path, depth + 1)
         assert isinstance(node, yaml.MappingNode)
-        return self._mapping(node, path)
+        return self._mapping(node, path, depth + 1)
+
+    def _spend(self, node: yaml.Node, path: KeyPath) -> None:
+        self.left -= 1
+        if self.left < 0:
+            message = f"more than {MAX_NODES} values"
+            if self.aliases:
+                message = f"the document expands to more than {MAX_NODES} values (an alias bomb?)"
+            raise _TooBig(Problem(message, *self._where(node), path))
 
     def _where(self, node: yaml.Node) -> Loc:
         return (self.file, node.start_mark.line + 1)
@@ -89,33 +186,35 @@ class _Builder:
         self.problems.append(Problem(message, *self._where(node), path))
 
     def _scalar(self, node: yaml.ScalarNode, path: KeyPath) -> Any:
-        try:
-            return self.loader.construct_object(node, deep=True)
-        except yaml.YAMLError as exc:
-            self._problem(_tag_message(node, exc), node, path)
-            return None
+        value, message = _scalar_value(self.loader, node)
+        if message is not None:
+            self._problem(message, node, path)
+        return value
 
-    def _sequence(self, node: yaml.SequenceNode, path: KeyPath) -> LocList | None:
+    def _sequence(self, node: yaml.SequenceNode, path: KeyPath, depth: int) -> LocList | None:
         if node.tag != _SEQ:
             self._problem(f"unsupported tag {node.tag!r}", node, path)
             return None
         out = LocList(self._where(node))
         for i, item in enumerate(node.value):
-            out.put(self.build(item, (*path, i)), self._where(item))
+            out.put(self.build(item, (*path, i), depth), self._where(item))
         return out
 
-    def _mapping(self, node: yaml.MappingNode, path: KeyPath) -> LocDict | None:
+    def _mapping(self, node: yaml.MappingNode, path: KeyPath, depth: int) -> LocDict | None:
         if node.tag != _MAP:
             self._problem(f"unsupported tag {node.tag!r}", node, path)
             return None
         try:
             self.loader.flatten_mapping(node)  # resolves YAML merge keys (<<: *base)
-        except yaml.YAMLError as exc:
-            self._problem(f"invalid merge key: {exc}", node, path)
+        except yaml.MarkedYAMLError as exc:
+            self._problem(f"invalid merge key: {exc.problem}", node, path)
             return None
         out = LocDict(self._where(node))
         for key_node, value_node in node.value:
-            key = self._key(key_node)
+            self._spend(key_node, path)
+            key = self._key(key_node, path)
+            if key is _BAD:
+                continue
             if not isinstance(key, str):
                 shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else "a collection"
                 self._problem(f"expected a string key, found {shown!r}", key_node, path)
@@ -123,13 +222,54 @@ class _Builder:
             child = (*path, key)
             if key in out:
                 self._problem(f"duplicate key {key!r}", key_node, child)
-            out.put(key, self.build(value_node, child), self._where(key_node))
+            out.put(key, self.build(value_node, child, depth), self._where(key_node))
         return out
 
-    def _key(self, node: yaml.Node) -> object:
-        if isinstance(node, yaml.ScalarNode) and node.tag.startswith("tag:yaml.org"):
-            return self.loader.construct_object(node)
-        return None
+    def _key(self, node: yaml.Node, path: KeyPath) -> object:
+        if not isinstance(node, yaml.ScalarNode):
+            return None
+        value, message = _scalar_value(self.loader, node)
+        if message is not None:
+            self._problem(f"invalid key: {message}", node, path)
+            return _BAD
+        return value
+
+
+_BAD = object()
+
+
+def _scalar_value(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> tuple[Any, str | None]:
+    """The value of a scalar node, or ``None`` and why it cannot be read.
+
+    Only the core scalar tags are constructed, each within its bounds; the
+    constructors' own exceptions (a ``KeyError`` for ``!!bool maybe``, a
+    ``ValueError`` for ``2026-02-30``) become messages.
+    """
+    tag = node.tag
+    kind = tag.removeprefix(_CORE)
+    if kind == tag or kind not in _SCALARS:
+        return None, f"unsupported tag {tag!r}: only plain YAML is read"
+    if kind == "int" and len(node.value) > _INT_CHARS:
+        return None, _int_range(node.value)
+    try:
+        value = loader.yaml_constructors[tag](loader, node)
+    except _CONVERSION_ERRORS:
+        return None, f"not {_SCALARS[kind]}: {_short(node.value)!r}"
+    if isinstance(value, int) and not isinstance(value, bool) and not _int_ok(value):
+        return None, _int_range(node.value)
+    return value, None
+
+
+def _int_ok(value: int) -> bool:
+    return -MAX_INT - 1 <= value <= MAX_INT
+
+
+def _int_range(text: str) -> str:
+    return f"integer out of range (at most 64 bits): {_short(text)!r}"
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 class _TooBig(Exception):
@@ -138,7 +278,48 @@ class _TooBig(Exception):
         self.problem = problem
 
 
-def _tag_message(node: yaml.Node, exc: yaml.YAMLError) -> str:
-    if node.tag.startswith("tag:yaml.org,2002:python/") or not node.tag.startswith("tag:yaml.org"):
-        return f"unsupported tag {node.tag!r}: only plain YAML is read"
-    return f"invalid value {node.value!r} for {node.tag.rsplit(':', 1)[-1]}: {exc}"
+def check_plain(value: Any, file: str | None, line: int | None) -> list[Problem]:
+    """Problems of data parsed outside this module (JSON Lines) against the same bounds.
+
+    Checks nesting, the number of values and the size of integers, and refuses
+    strings with lone surrogates (JSON can write them; UTF-8 cannot).
+    """
+    problems: list[Problem] = []
+    left = MAX_NODES
+    stack: list[tuple[Any, KeyPath, int]] = [(value, (), 0)]
+    while stack:
+        item, path, depth = stack.pop()
+        left -= 1
+        if left < 0:
+            return [*problems, Problem(f"more than {MAX_NODES} values", file, line)]
+        if isinstance(item, dict):
+            children: list[tuple[Any, KeyPath]] = []
+            for key, sub in item.items():
+                if _has_surrogate(key):
+                    problems.append(Problem(_surrogate(key), file, line, path))
+                    continue
+                children.append((sub, (*path, key)))
+        elif isinstance(item, list):
+            children = [(sub, (*path, i)) for i, sub in enumerate(item)]
+        else:
+            if isinstance(item, str) and _has_surrogate(item):
+                problems.append(Problem(_surrogate(item), file, line, path))
+            elif isinstance(item, int) and not isinstance(item, bool) and not _int_ok(item):
+                problems.append(Problem(_int_range(str(item)), file, line, path))
+            continue
+        if depth >= MAX_DEPTH:
+            return [*problems, Problem(_too_deep(), file, line, path)]
+        stack.extend((sub, at, depth + 1) for sub, at in reversed(children))
+    return problems
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _surrogate(text: str) -> str:
+    return f"not Unicode text (a lone surrogate): {_short(text)!r}"

@@ -7,7 +7,8 @@ from typing import Any, Literal, get_args
 
 import attrs
 
-from qualscale._validators import json_data, nonempty, nonneg, one_of, strings
+from qualscale._globs import normal_path
+from qualscale._validators import json_data, nonempty, nonneg, one_of, relative_paths, strings
 from qualscale.errors import DeliveryError
 
 __all__ = ["DELIVERY_TYPES", "Changes", "Delivery", "DeliveryType", "History", "PastDelivery"]
@@ -33,6 +34,20 @@ class Changes:
         if self.lines_added is None and self.lines_removed is None:
             return None
         return (self.lines_added or 0) + (self.lines_removed or 0)
+
+
+def _paths(values: Sequence[str]) -> tuple[str, ...] | str:
+    # Normal forms, so docs/../src/a.py is matched as src; a path that climbs above
+    # the root is left as written for the validator to refuse, located.
+    if isinstance(values, str):
+        return values
+    out = []
+    for value in values:
+        try:
+            out.append(normal_path(value) if isinstance(value, str) else value)
+        except ValueError:
+            out.append(value)
+    return _unique(out)
 
 
 def _unique(values: Sequence[str]) -> tuple[str, ...] | str:
@@ -64,7 +79,7 @@ class Delivery:
     title: str = ""
     type: DeliveryType | None = attrs.field(default=None, validator=one_of(DELIVERY_TYPES))
     changes: Changes = Changes()
-    paths: tuple[str, ...] = attrs.field(default=(), converter=_unique, validator=strings)
+    paths: tuple[str, ...] = attrs.field(default=(), converter=_paths, validator=relative_paths)
     components: tuple[str, ...] = attrs.field(default=(), converter=_unique, validator=strings)
     flags: tuple[str, ...] = attrs.field(default=(), converter=_unique, validator=strings)
     project: str | None = None

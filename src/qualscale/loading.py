@@ -25,6 +25,7 @@ from qualscale.scale import Scale
 __all__ = [
     "DEFAULT_SCALE",
     "MAX_BYTES",
+    "MAX_EXTENDS",
     "MERGE_KEYS",
     "bundled_dir",
     "bundled_scales",
@@ -43,6 +44,8 @@ __all__ = [
 DEFAULT_SCALE = "billing-saas"
 #: The largest document read, from a file or standard input.
 MAX_BYTES = 5 * 1024 * 1024
+#: The most scales in one chain of ``extends``: a scale, its base, the base's base, ...
+MAX_EXTENDS = 20
 
 
 def bundled_dir() -> Path:
@@ -108,6 +111,8 @@ def read_document(path: str | os.PathLike[str], error: type[ValidationError]) ->
         raise error.single("expected a file, found a directory", file=name) from None
     except OSError as exc:
         raise error.single(f"cannot read: {exc.strerror}", file=name) from None
+    except ValueError:  # a NUL character in the name
+        raise error.single("cannot read: not a valid file name", file=name) from None
     return parse_bytes(raw, name, error)
 
 
@@ -122,7 +127,8 @@ def parse_bytes(raw: bytes, name: str, error: type[ValidationError]) -> Any:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise error.single(f"not UTF-8 text (byte {exc.start})", file=name) from None
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise error.single(f"not UTF-8 text (byte {exc.start})", file=name, line=line) from None
     from qualscale._yaml import parse  # PyYAML is imported only when a document is read
 
     value, problems = parse(text, name)
@@ -177,6 +183,17 @@ def _raw_scale(path: Path, chain: tuple[Path, ...]) -> LocDict:
     if not isinstance(base_ref, str):
         raise ScaleError.single(
             "expected a bundled scale name or a path",
+            file=where[0],
+            line=where[1],
+            path=("extends",),
+        )
+    if "\0" in base_ref:
+        raise ScaleError.single(
+            f"not a valid file name: {base_ref!r}", file=where[0], line=where[1], path=("extends",)
+        )
+    if len(chain) + 1 >= MAX_EXTENDS:
+        raise ScaleError.single(
+            f"the extends chain is longer than {MAX_EXTENDS} scales",
             file=where[0],
             line=where[1],
             path=("extends",),
