@@ -129,23 +129,47 @@ def test_flags_add_what_components_carry_with_a_reason_each(scale: qualscale.Sca
             "150 lines -> medium, 4 files -> small; size medium",
         ),
         (
-            {"changes": {"lines_added": 1}, "paths": ["src/rating/a.py", "src/payments/b.py"]},
+            {
+                "changes": {"lines_added": 1, "lines_removed": 0},
+                "paths": ["src/rating/a.py", "src/payments/b.py"],
+            },
             "small",
             "1 line -> trivial, 2 files -> trivial, 2 components -> small; size small",
         ),
         (
             # tests and docs beside a fix do not spread it over subsystems
-            {"changes": {"lines_added": 1}, "paths": ["src/rating/a.py", "tests/a.py"]},
+            {
+                "changes": {"lines_added": 1, "lines_removed": 0},
+                "paths": ["src/rating/a.py", "tests/a.py"],
+            },
             "trivial",
             "1 line -> trivial, 2 files -> trivial, 1 component -> trivial; size trivial",
         ),
         (
-            {"changes": {"lines_added": 5000}},
+            {"changes": {"lines_added": 5000, "lines_removed": 0}},
             "huge",
             "5000 lines -> huge; size huge",
         ),
         (
             {},
+            "medium",
+            "no size figures: assumed at least medium (conservative); size medium",
+        ),
+        (
+            # removed lines alone are a lower bound, not the size
+            {"changes": {"lines_removed": 2}, "paths": ["src/x.py"]},
+            "medium",
+            "no lines_added: assumed at least medium (conservative); at least 2 lines -> trivial,"
+            " 1 file -> trivial, 0 components -> trivial; size medium",
+        ),
+        (
+            {"changes": {"lines_added": 5000}},
+            "huge",
+            "no lines_removed: assumed at least medium (conservative); at least 5000 lines -> huge;"
+            " size huge",
+        ),
+        (
+            {"changes": {}},
             "medium",
             "no size figures: assumed at least medium (conservative); size medium",
         ),

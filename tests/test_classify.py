@@ -83,7 +83,7 @@ def rules_fired(classification: qualscale.Classification) -> list[str]:
         (
             {
                 "type": "data-migration",
-                "changes": {"lines_added": 20},
+                "changes": {"lines_added": 20, "lines_removed": 0},
                 "paths": ["migrations/0042_split_contracts.sql"],
             },
             "small",
@@ -92,21 +92,33 @@ def rules_fired(classification: qualscale.Classification) -> list[str]:
         ),
         # schema change flag alone floors at S4
         (
-            {"type": "feature", "changes": {"lines_added": 4}, "flags": ["schema-change"]},
+            {
+                "type": "feature",
+                "changes": {"lines_added": 4, "lines_removed": 0},
+                "flags": ["schema-change"],
+            },
             "trivial",
             "high",
             "S4",
         ),
         # config-only change: at most S2 even when it is large
         (
-            {"type": "config", "changes": {"lines_added": 900}, "paths": ["deploy/values.yaml"]},
+            {
+                "type": "config",
+                "changes": {"lines_added": 900, "lines_removed": 0},
+                "paths": ["deploy/values.yaml"],
+            },
             "large",
             "medium",
             "S2",
         ),
         # a release is never below S3
         (
-            {"type": "release", "changes": {"lines_added": 3}, "paths": ["CHANGELOG.md"]},
+            {
+                "type": "release",
+                "changes": {"lines_added": 3, "lines_removed": 0},
+                "paths": ["CHANGELOG.md"],
+            },
             "trivial",
             "high",
             "S3",
@@ -125,7 +137,11 @@ def test_classification_table(
 def test_docs_only_change_is_capped_even_when_large(scale: qualscale.Scale) -> None:
     """A docs-only change is capped at S1 by the docs-only ceiling, however large."""
     result = classify(
-        delivery(type="docs", changes={"lines_added": 4000}, paths=["docs/a.md", "README.md"]),
+        delivery(
+            type="docs",
+            changes={"lines_added": 4000, "lines_removed": 0},
+            paths=["docs/a.md", "README.md"],
+        ),
         scale,
     )
     assert result.content == "docs"
@@ -136,7 +152,10 @@ def test_docs_only_change_is_capped_even_when_large(scale: qualscale.Scale) -> N
 def test_docs_plus_code_is_not_docs_only(scale: qualscale.Scale) -> None:
     """A change touching docs and code counts as code and escapes the docs-only ceiling."""
     result = classify(
-        delivery(changes={"lines_added": 400}, paths=["docs/a.md", "src/rating/x.py"]), scale
+        delivery(
+            changes={"lines_added": 400, "lines_removed": 0}, paths=["docs/a.md", "src/rating/x.py"]
+        ),
+        scale,
     )
     assert result.content == "code"
     assert "modifier:docs-only" not in rules_fired(result)
@@ -150,9 +169,26 @@ def test_missing_size_figures_are_classified_conservatively(scale: qualscale.Sca
     assert size_reason.message.startswith("no size figures: assumed at least medium")
 
 
+@pytest.mark.parametrize(
+    "changes",
+    [{}, {"lines_removed": 2}, {"lines_added": 2}, {"files": 1}, {"lines_removed": 0, "files": 1}],
+    ids=repr,
+)
+@pytest.mark.parametrize("paths", [[], ["src/payments/sepa/retry.py"], ["web/x.ts"]], ids=repr)
+def test_partial_size_figures_never_look_cheaper_than_none(
+    scale: qualscale.Scale, changes: dict[str, int], paths: list[str]
+) -> None:
+    """A delivery with some size figures missing gets at least the standard of one with none."""
+    without = classify(delivery(type="bugfix", paths=paths), scale)
+    partial = classify(delivery(type="bugfix", paths=paths, changes=changes), scale)
+    assert partial.rank >= without.rank
+
+
 def test_missing_type_is_classified_conservatively(scale: qualscale.Scale) -> None:
     """A delivery without a type is assumed to be of medium risk, and says so."""
-    result = classify(delivery(changes={"lines_added": 1}, paths=["web/x.ts"]), scale)
+    result = classify(
+        delivery(changes={"lines_added": 1, "lines_removed": 0}, paths=["web/x.ts"]), scale
+    )
     assert result.risk == "medium"
     assert any(
         r.rule == "type:unknown" and "assumed medium risk" in r.message for r in result.rationale
@@ -216,7 +252,7 @@ def test_escaped_defects_raise_the_standard(scale: qualscale.Scale) -> None:
     change = delivery(
         type="feature",
         project="billing-core",
-        changes={"lines_added": 30},
+        changes={"lines_added": 30, "lines_removed": 0},
         paths=["src/reports/x.py"],
     )
     assert classify(change, scale).standard.id == "S2"
@@ -228,13 +264,17 @@ def test_escaped_defects_raise_the_standard(scale: qualscale.Scale) -> None:
 
 def test_history_of_other_projects_does_not_count(scale: qualscale.Scale) -> None:
     """Past deliveries of other projects leave the classification unchanged."""
-    change = delivery(project="billing-core", changes={"lines_added": 30}, paths=["src/x.py"])
+    change = delivery(
+        project="billing-core", changes={"lines_added": 30, "lines_removed": 0}, paths=["src/x.py"]
+    )
     assert classify(change, scale, history(3, 3, project="other")) == classify(change, scale)
 
 
 def test_only_the_window_counts(scale: qualscale.Scale) -> None:
     """Defects older than the history window do not raise the standard."""
-    change = delivery(project="billing-core", changes={"lines_added": 30}, paths=["src/x.py"])
+    change = delivery(
+        project="billing-core", changes={"lines_added": 30, "lines_removed": 0}, paths=["src/x.py"]
+    )
     old_defects = history(2, 2, 0, 0, 0, 0, 0)
     assert classify(change, scale, old_defects).standard == classify(change, scale).standard
 
@@ -247,7 +287,7 @@ def test_floor_wins_over_ceiling(scale: qualscale.Scale) -> None:
             type="docs",
             paths=["docs/schema.md"],
             flags=["schema-change"],
-            changes={"lines_added": 1},
+            changes={"lines_added": 1, "lines_removed": 0},
         ),
         scale,
     )
@@ -257,7 +297,7 @@ def test_floor_wins_over_ceiling(scale: qualscale.Scale) -> None:
 def test_safety_scale_is_decided_by_integrity_level() -> None:
     """On the safety scale the component's integrity level and flags decide the level."""
     scale = qualscale.load_scale("safety-levels")
-    tiny = {"changes": {"lines_added": 1}}
+    tiny = {"changes": {"lines_added": 1, "lines_removed": 0}}
     assert classify(delivery(paths=["src/hmi/x.c"], **tiny), scale).standard.id == "L1"
     assert classify(delivery(paths=["src/protection/x.c"], **tiny), scale).standard.id == "L4"
     assert (

@@ -246,14 +246,18 @@ def _size(
 ) -> tuple[int, _Reasons]:
     """The index of the size band: the largest band any figure falls into.
 
-    Without line counts the band is at least ``rules.unknown``: missing figures must
-    never make a delivery look smaller than it is.
+    The line figure needs both ``lines_added`` and ``lines_removed``: when either is
+    missing, the known part still counts and the band is at least ``rules.unknown``.
+    Missing figures must never make a delivery look smaller than it is.
     """
     bands = rules.bands
     # Spread over subsystems is a risk signal; tests and docs beside a fix are not.
     spread = sum(1 for c in components if c.content not in ("docs", "test"))
+    changes = delivery.changes
+    missing = [name for name in ("lines_added", "lines_removed") if getattr(changes, name) is None]
+    lines = changes.lines
     figures = {
-        "lines": delivery.changes.lines,
+        "lines": lines,
         "files": delivery.files,
         "components": spread if (delivery.paths or delivery.components) else None,
     }
@@ -262,13 +266,18 @@ def _size(
     for measure, value in figures.items():
         if value is not None:
             i = _band_of(value, bands, f"max_{measure}")
-            parts.append(f"{value} {measure if value != 1 else measure[:-1]} -> {bands[i].id}")
+            at_least = "at least " if measure == "lines" and missing else ""
+            name = measure if value != 1 else measure[:-1]
+            parts.append(f"{at_least}{value} {name} -> {bands[i].id}")
             chosen = max(chosen, i)
-    if figures["lines"] is not None:
+    if not missing:
         return chosen, (Reason("size", f"{', '.join(parts)}; size {bands[chosen].id}"),)
     chosen = max(chosen, [b.id for b in bands].index(rules.unknown))
-    missing = "no size figures" if not parts else "no line counts"
-    message = f"{missing}: assumed at least {rules.unknown} (conservative)" + (
+    if lines is None:
+        what = "no size figures" if not parts else "no line counts"
+    else:
+        what = f"no {missing[0]}"
+    message = f"{what}: assumed at least {rules.unknown} (conservative)" + (
         f"; {', '.join(parts)}" if parts else ""
     )
     return chosen, (Reason("size", f"{message}; size {bands[chosen].id}"),)
