@@ -255,7 +255,8 @@ def _size(
     spread = sum(1 for c in components if c.content not in ("docs", "test"))
     changes = delivery.changes
     missing = [name for name in ("lines_added", "lines_removed") if getattr(changes, name) is None]
-    lines = changes.lines
+    known = [getattr(changes, name) for name in ("lines_added", "lines_removed")]
+    lines = None if len(missing) == 2 else sum(n for n in known if n is not None)
     figures = {
         "lines": lines,
         "files": delivery.files,

@@ -29,10 +29,13 @@ class Changes:
 
     @property
     def lines(self) -> int | None:
-        """Lines added plus removed, or ``None`` when neither is known."""
-        if self.lines_added is None and self.lines_removed is None:
+        """Lines added plus removed, or ``None`` unless both are known.
+
+        One of them alone is only a lower bound: a missing figure is never read as zero.
+        """
+        if self.lines_added is None or self.lines_removed is None:
             return None
-        return (self.lines_added or 0) + (self.lines_removed or 0)
+        return self.lines_added + self.lines_removed
 
 
 def _unique(values: Sequence[str]) -> tuple[str, ...] | str:
