@@ -143,7 +143,8 @@ def test_flags_add_what_components_carry_with_a_reason_each(scale: qualscale.Sca
                 "paths": ["src/rating/a.py", "tests/a.py"],
             },
             "trivial",
-            "1 line -> trivial, 2 files -> trivial, 1 component -> trivial; size trivial",
+            "1 line -> trivial, 1 file -> trivial, 1 component -> trivial; size trivial"
+            " (1 test file not counted)",
         ),
         (
             {"changes": {"lines_added": 5000, "lines_removed": 0}},
@@ -186,7 +187,7 @@ def test_size_is_the_largest_band_of_the_figures(
     """The size is the largest band of the figures, at least the unknown band without lines."""
     change = delivery(**fields)
     found = _components(change, scale.rules)
-    size_index, reasons = _size(change, scale.rules.size, found.components)
+    size_index, reasons = _size(change, scale.rules, found)
     assert scale.rules.size.bands[size_index].id == band
     assert reasons == (Reason("size", message),)
 
@@ -423,7 +424,7 @@ def test_rationale_is_the_reasons_of_the_steps_in_step_order(scale: qualscale.Sc
     result = classify(change, scale, history)
     found = _components(change, scale.rules)
     flags, flag_reasons = _flags(change, found.components)
-    size_index, size_reasons = _size(change, scale.rules.size, found.components)
+    size_index, size_reasons = _size(change, scale.rules, found)
     risk_index, risk_reasons = _risk(change, scale.rules.risk, found, flags)
     rank, matrix_reasons = _matrix(scale, size_index, risk_index)
     expected = [*found.reasons, *flag_reasons, *size_reasons, *risk_reasons, *matrix_reasons]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
 import pytest
 
 import qualscale
@@ -182,6 +183,121 @@ def test_partial_size_figures_never_look_cheaper_than_none(
     without = classify(delivery(type="bugfix", paths=paths), scale)
     partial = classify(delivery(type="bugfix", paths=paths, changes=changes), scale)
     assert partial.rank >= without.rank
+
+
+RETRY = "src/payments/sepa/retry.py"
+RETRY_FIX = {
+    "lines_added": 3,
+    "lines_removed": 1,
+    "files": 1,
+    "by_path": {RETRY: {"added": 3, "removed": 1}},
+}
+
+
+@pytest.mark.parametrize(
+    ("changes", "paths", "standard", "size_message"),
+    [
+        # the issue's fix: 4 lines in the SEPA retry
+        (
+            RETRY_FIX,
+            [RETRY],
+            "S2",
+            "4 lines -> trivial, 1 file -> trivial, 1 component -> trivial; size trivial",
+        ),
+        # the same fix with an 80-line test file stays S2
+        (
+            {
+                "lines_added": 83,
+                "lines_removed": 1,
+                "files": 2,
+                "by_path": {
+                    RETRY: {"added": 3, "removed": 1},
+                    "tests/payments/test_retry.py": {"added": 80},
+                },
+            },
+            [RETRY, "tests/payments/test_retry.py"],
+            "S2",
+            "4 lines -> trivial, 1 file -> trivial, 1 component -> trivial;"
+            " size trivial (80 test lines, 1 test file not counted)",
+        ),
+        # and with its docs too
+        (
+            {
+                "lines_added": 109,
+                "lines_removed": 1,
+                "files": 3,
+                "by_path": {
+                    RETRY: {"added": 3, "removed": 1},
+                    "tests/payments/test_retry.py": {"added": 80},
+                    "docs/payments/retries.md": {"added": 26},
+                },
+            },
+            [RETRY, "tests/payments/test_retry.py", "docs/payments/retries.md"],
+            "S2",
+            "4 lines -> trivial, 1 file -> trivial, 1 component -> trivial;"
+            " size trivial (26 docs lines, 80 test lines, 1 docs file, 1 test file not counted)",
+        ),
+        # without lines per path, the total is all the delivery says: it counts
+        (
+            {"lines_added": 83, "lines_removed": 1, "files": 2},
+            [RETRY, "tests/payments/test_retry.py"],
+            "S4",
+            "84 lines -> medium, 1 file -> trivial, 1 component -> trivial;"
+            " size medium (1 test file not counted)",
+        ),
+        # lines of a path outside every component are code, and count
+        (
+            {"lines_added": 83, "lines_removed": 1, "by_path": {"tools/gen.py": {"added": 80}}},
+            [RETRY, "tools/gen.py"],
+            "S4",
+            "84 lines -> medium, 2 files -> trivial, 1 component -> trivial; size medium",
+        ),
+    ],
+)
+def test_size_counts_the_content_the_scale_counts(
+    scale: qualscale.Scale,
+    changes: dict[str, Any],
+    paths: list[str],
+    standard: str,
+    size_message: str,
+) -> None:
+    """Lines and files of tests and docs never count toward size on the default scale."""
+    result = classify(delivery(type="bugfix", changes=changes, paths=paths), scale)
+    messages = {r.rule: r.message for r in result.rationale}
+    assert (standard, size_message) == (result.standard.id, messages["size"])
+
+
+def test_a_scale_can_count_test_lines(scale: qualscale.Scale) -> None:
+    """A scale whose ``size.counts`` names ``test`` sizes a delivery by its test lines too."""
+    counting = attrs.evolve(
+        scale,
+        rules=attrs.evolve(
+            scale.rules, size=attrs.evolve(scale.rules.size, counts=("code", "test"))
+        ),
+    )
+    change = delivery(
+        type="bugfix",
+        changes={
+            "lines_added": 83,
+            "lines_removed": 1,
+            "by_path": {RETRY: {"added": 3, "removed": 1}, "tests/test_retry.py": {"added": 80}},
+        },
+        paths=[RETRY, "tests/test_retry.py"],
+    )
+    assert (classify(change, scale).size, classify(change, counting).size) == ("trivial", "medium")
+
+
+def test_lines_per_path_round_trip() -> None:
+    """A delivery with lines per path reads back from its own plain data."""
+    change = delivery(
+        changes={
+            "lines_added": 2,
+            "lines_removed": 1,
+            "by_path": {"a.py": {"added": 2, "removed": 1}},
+        }
+    )
+    assert Delivery.from_dict(change.to_dict()) == change
+    assert change.changes.by_path["a.py"].lines == 3
 
 
 def test_missing_type_is_classified_conservatively(scale: qualscale.Scale) -> None:

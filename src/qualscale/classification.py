@@ -24,7 +24,6 @@ from qualscale.rules import (
     RiskRules,
     Rules,
     SizeBand,
-    SizeRules,
 )
 from qualscale.scale import Scale, Standard
 
@@ -129,7 +128,7 @@ def classify(delivery: Delivery, scale: Scale, history: History | None = None) -
     _refuse_unknown_names(delivery, rules)
     touched = _components(delivery, rules)
     flags, flag_reasons = _flags(delivery, touched.components)
-    size_index, size_reasons = _size(delivery, rules.size, touched.components)
+    size_index, size_reasons = _size(delivery, rules, touched)
     risk_index, risk_reasons = _risk(delivery, rules.risk, touched, flags)
     rank, matrix_reasons = _matrix(scale, size_index, risk_index)
     why = [*touched.reasons, *flag_reasons, *size_reasons, *risk_reasons, *matrix_reasons]
@@ -241,27 +240,22 @@ def _flags(
     return frozenset(flags), tuple(reasons)
 
 
-def _size(
-    delivery: Delivery, rules: SizeRules, components: Sequence[ComponentRule]
-) -> tuple[int, _Reasons]:
+def _size(delivery: Delivery, rules: Rules, touched: _Touched) -> tuple[int, _Reasons]:
     """The index of the size band: the largest band any figure falls into.
 
-    The line figure needs both ``lines_added`` and ``lines_removed``: when either is
-    missing, the known part still counts and the band is at least ``rules.unknown``.
-    Missing figures must never make a delivery look smaller than it is.
+    Only content the scale counts (``rules.size.counts``) makes a delivery bigger: its
+    other paths leave the files and components figures, and their lines the line figure
+    when the delivery gives lines per path. The line figure needs both ``lines_added``
+    and ``lines_removed``: when either is missing, the known part still counts and the
+    band is at least ``rules.size.unknown``. Missing figures must never make a delivery
+    look smaller than it is.
     """
-    bands = rules.bands
-    # Spread over subsystems is a risk signal; tests and docs beside a fix are not.
-    spread = sum(1 for c in components if c.content not in ("docs", "test"))
+    size = rules.size
+    bands = size.bands
+    counted = _Counted.of(delivery, rules, touched)
     changes = delivery.changes
     missing = [name for name in ("lines_added", "lines_removed") if getattr(changes, name) is None]
-    known = [getattr(changes, name) for name in ("lines_added", "lines_removed")]
-    lines = None if len(missing) == 2 else sum(n for n in known if n is not None)
-    figures = {
-        "lines": lines,
-        "files": delivery.files,
-        "components": spread if (delivery.paths or delivery.components) else None,
-    }
+    figures = {"lines": counted.lines, "files": counted.files, "components": counted.components}
     chosen = 0
     parts = []
     for measure, value in figures.items():
@@ -271,17 +265,77 @@ def _size(
             name = measure if value != 1 else measure[:-1]
             parts.append(f"{at_least}{value} {name} -> {bands[i].id}")
             chosen = max(chosen, i)
-    if not missing:
-        return chosen, (Reason("size", f"{', '.join(parts)}; size {bands[chosen].id}"),)
-    chosen = max(chosen, [b.id for b in bands].index(rules.unknown))
-    if lines is None:
-        what = "no size figures" if not parts else "no line counts"
-    else:
-        what = f"no {missing[0]}"
-    message = f"{what}: assumed at least {rules.unknown} (conservative)" + (
-        f"; {', '.join(parts)}" if parts else ""
-    )
-    return chosen, (Reason("size", f"{message}; size {bands[chosen].id}"),)
+    message = ", ".join(parts)
+    if missing:
+        chosen = max(chosen, [b.id for b in bands].index(size.unknown))
+        if counted.lines is None:
+            what = "no size figures" if not parts else "no line counts"
+        else:
+            what = f"no {missing[0]}"
+        assumed = f"{what}: assumed at least {size.unknown} (conservative)"
+        message = f"{assumed}; {message}" if parts else assumed
+    message += f"; size {bands[chosen].id}{counted.left_out()}"
+    return chosen, (Reason("size", message),)
+
+
+@attrs.frozen
+class _Counted:
+    """The size figures of the content a scale counts, and what was left out."""
+
+    lines: int | None
+    files: int | None
+    components: int | None
+    left_lines: tuple[tuple[Content, int], ...]
+    left_files: tuple[tuple[Content, int], ...]
+
+    @classmethod
+    def of(cls, delivery: Delivery, rules: Rules, touched: _Touched) -> _Counted:
+        counts = rules.size.counts
+        ordered = _by_priority(rules.components)
+        # The content of each changed path; an unknown file is code, as in _components.
+        content: dict[str, Content] = {}
+        for path in (*delivery.paths, *delivery.changes.by_path):
+            rule = _match(path, ordered)
+            content[path] = "code" if rule is None else rule.content
+        left_lines: dict[Content, int] = {}
+        kept_lines = 0
+        for path, change in delivery.changes.by_path.items():
+            if content[path] in counts:
+                kept_lines += change.lines
+            elif change.lines:
+                left_lines[content[path]] = left_lines.get(content[path], 0) + change.lines
+        left_files: dict[Content, int] = {}
+        for path in delivery.paths:
+            if content[path] not in counts:
+                left_files[content[path]] = left_files.get(content[path], 0) + 1
+        changes = delivery.changes
+        known = [n for n in (changes.lines_added, changes.lines_removed) if n is not None]
+        lines = None
+        if known:
+            lines = max(sum(known) - sum(left_lines.values()), kept_lines)
+        files = delivery.files
+        left = sum(left_files.values())
+        if files is not None and left:
+            # A rename lists two paths for one file: never go below the counted paths.
+            files = max(files - left, min(len(delivery.paths) - left, files))
+        spread = sum(1 for c in touched.components if c.content in counts)
+        return cls(
+            lines,
+            files,
+            spread if (delivery.paths or delivery.components) else None,
+            _in_order(left_lines),
+            _in_order(left_files),
+        )
+
+    def left_out(self) -> str:
+        """`` (80 test lines, 1 test file not counted)``, or nothing."""
+        said = [f"{n} {c} line{'' if n == 1 else 's'}" for c, n in self.left_lines]
+        said += [f"{n} {c} file{'' if n == 1 else 's'}" for c, n in self.left_files]
+        return f" ({', '.join(said)} not counted)" if said else ""
+
+
+def _in_order(amounts: dict[Content, int]) -> tuple[tuple[Content, int], ...]:
+    return tuple((c, amounts[c]) for c in CONTENT_ORDER if c in amounts)
 
 
 def _band_of(value: int, bands: Sequence[SizeBand], limit: str) -> int:

@@ -166,7 +166,8 @@ def read_git_delivery(
         ``abc1234..def5678``), ``title`` (the newest subject, plus ``(+N more commits)``),
         ``type`` (left out when no subject names one), ``changes``
         (``lines_added``, ``lines_removed``, ``files``; a rename counts as one file, a
-        binary file as 0 lines), ``paths`` (sorted, unique; a rename gives both paths) and
+        binary file as 0 lines; ``by_path``, each text file's ``added`` and
+        ``removed``), ``paths`` (sorted, unique; a rename gives both paths) and
         ``source.git`` (``base``/``head`` full hashes, ``commits``, sorted ``binary``,
         ``renamed`` and ``deleted``, ``subjects_types`` counts, ``breaking``).
 
@@ -265,6 +266,12 @@ def _delivery(
         "lines_added": sum(f.added or 0 for f in files),
         "lines_removed": sum(f.removed or 0 for f in files),
         "files": len(files),
+        # Binary files have no lines; a rename counts under its new path.
+        "by_path": {
+            f.path: {"added": f.added, "removed": f.removed or 0}
+            for f in sorted(files, key=lambda f: f.path)
+            if f.added is not None
+        },
     }
     delivery["paths"] = sorted(paths)
     delivery["source"] = {
