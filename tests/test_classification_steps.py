@@ -202,7 +202,7 @@ def test_risk_is_the_riskiest_factor_and_names_those_above_the_lowest(
     change = delivery(type="bugfix", paths=["docs/a.md", "src/auth/login.py"])
     found = _components(change, scale.rules)
     flags, _ = _flags(change, found.components)
-    risk_index, reasons = _risk(change, scale.rules.risk, found, flags)
+    risk_index, reasons = _risk(change, scale.rules, found, flags)
     assert scale.rules.risk.classes[risk_index] == "high"
     assert reasons == (
         Reason("component:auth", "component auth is high risk"),
@@ -215,9 +215,7 @@ def test_risk_is_the_riskiest_factor_and_names_those_above_the_lowest(
 def test_missing_type_and_unmapped_paths_are_risk_factors(scale: qualscale.Scale) -> None:
     """No change type and paths outside every component each bring the scale's assumed class."""
     change = delivery(paths=["src/reports/x.py"])
-    risk_index, reasons = _risk(
-        change, scale.rules.risk, _components(change, scale.rules), frozenset()
-    )
+    risk_index, reasons = _risk(change, scale.rules, _components(change, scale.rules), frozenset())
     assert scale.rules.risk.classes[risk_index] == "medium"
     assert [r.message for r in reasons] == [
         "no change type given: assumed medium risk",
@@ -226,9 +224,9 @@ def test_missing_type_and_unmapped_paths_are_risk_factors(scale: qualscale.Scale
     ]
 
 
-def test_without_any_factor_the_risk_is_the_lowest_and_says_so() -> None:
+def test_without_any_factor_the_risk_is_the_lowest_and_says_so(scale: qualscale.Scale) -> None:
     """With no factor at all the risk is the lowest class, and the reason says none applies."""
-    rules = RiskRules(classes=("low", "high"))
+    rules = attrs.evolve(scale.rules, risk=RiskRules(classes=("low", "high")))
     nothing = _Touched(components=(), content="unknown", unmapped=(), reasons=())
     assert _risk(delivery(), rules, nothing, frozenset()) == (
         0,
@@ -425,7 +423,7 @@ def test_rationale_is_the_reasons_of_the_steps_in_step_order(scale: qualscale.Sc
     found = _components(change, scale.rules)
     flags, flag_reasons = _flags(change, found.components)
     size_index, size_reasons = _size(change, scale.rules, found)
-    risk_index, risk_reasons = _risk(change, scale.rules.risk, found, flags)
+    risk_index, risk_reasons = _risk(change, scale.rules, found, flags)
     rank, matrix_reasons = _matrix(scale, size_index, risk_index)
     expected = [*found.reasons, *flag_reasons, *size_reasons, *risk_reasons, *matrix_reasons]
     facts = _Facts(change.type, flags, found.ids, found.content, size_index, risk_index)

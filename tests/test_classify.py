@@ -10,7 +10,7 @@ import pytest
 import qualscale
 from qualscale import Delivery, DeliveryError, History, PastDelivery, classify
 from qualscale.classification import match_path
-from qualscale.rules import ComponentRule
+from qualscale.rules import ComponentRule, Condition, Modifier
 
 
 def delivery(**fields: Any) -> Delivery:
@@ -298,6 +298,93 @@ def test_lines_per_path_round_trip() -> None:
     )
     assert Delivery.from_dict(change.to_dict()) == change
     assert change.changes.by_path["a.py"].lines == 3
+
+
+@pytest.mark.parametrize(
+    ("paths", "standard", "type_reason"),
+    [
+        (
+            ["docs/guide.md"],
+            "S1",
+            "no change type given: no risk assumed, every changed path is docs"
+            " (content that does not count toward size)",
+        ),
+        (
+            ["tests/payments/test_retry.py"],
+            "S1",
+            "no change type given: no risk assumed, every changed path is test"
+            " (content that does not count toward size)",
+        ),
+        (
+            ["README.md", "tests/test_x.py"],
+            "S1",
+            "no change type given: no risk assumed, every changed path is docs or test"
+            " (content that does not count toward size)",
+        ),
+        # code beside the docs: the missing type is a risk again
+        (["docs/guide.md", "src/reports/x.py"], "S3", "no change type given: assumed medium risk"),
+        (["deploy/values.yaml"], "S2", "no change type given: assumed medium risk"),
+    ],
+)
+def test_content_only_ceilings_need_no_type(
+    scale: qualscale.Scale, paths: list[str], standard: str, type_reason: str
+) -> None:
+    """A docs- or tests-only delivery without a type is S1; with counted content it is not."""
+    changes = {"lines_added": 400, "lines_removed": 20}
+    result = classify(delivery(changes=changes, paths=paths), scale)
+    messages = {r.rule: r.message for r in result.rationale}
+    assert (standard, type_reason) == (result.standard.id, messages["type:unknown"])
+
+
+@pytest.mark.parametrize(
+    ("fields", "skipped"),
+    [
+        (
+            {"type": "docs", "paths": ["docs/security.md"], "flags": ["security"]},
+            {
+                "skipped:docs-only": "Documentation- or test-only changes are never above S1:"
+                " not applied (ceiling S1), risk high is above max_risk low",
+                "skipped:config-only": "Changes to configuration, tests and docs only are never"
+                " above S2: not applied (ceiling S2), risk high is above max_risk medium",
+            },
+        ),
+        (
+            {"type": "bugfix", "paths": ["tests/test_api.py"]},
+            {
+                "skipped:docs-only": "Documentation- or test-only changes are never above S1:"
+                " not applied (ceiling S1), risk medium is above max_risk low"
+            },
+        ),
+        # a code change is not what the content ceilings are about: nothing to say
+        ({"type": "feature", "paths": ["src/payments/x.py"]}, {}),
+    ],
+)
+def test_a_ceiling_considered_and_skipped_says_why(
+    scale: qualscale.Scale, fields: dict[str, Any], skipped: dict[str, str]
+) -> None:
+    """A ceiling whose delivery is of its kind but misses a risk bound is named with the bound."""
+    changes = {"lines_added": 400, "lines_removed": 20}
+    result = classify(delivery(changes=changes, **fields), scale)
+    found = {r.rule: r.message for r in result.rationale if r.rule.startswith("skipped:")}
+    assert skipped == found
+
+
+def test_a_floor_considered_and_skipped_says_why() -> None:
+    """A floor that misses its size bound is named in the rationale with that bound."""
+    scale = qualscale.load_scale()
+    floor = Modifier(
+        id="big-money",
+        when=Condition(flags=("money",), min_size="large"),
+        floor="S5",
+    )
+    scale = attrs.evolve(scale, rules=attrs.evolve(scale.rules, modifiers=(floor,)))
+    change = delivery(
+        type="bugfix", changes={"lines_added": 3, "lines_removed": 1}, flags=["money"]
+    )
+    messages = {r.rule: r.message for r in classify(change, scale).rationale}
+    assert messages["skipped:big-money"] == (
+        "big-money: not applied (floor S5), size trivial is below min_size large"
+    )
 
 
 def test_missing_type_is_classified_conservatively(scale: qualscale.Scale) -> None:

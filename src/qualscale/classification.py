@@ -21,7 +21,6 @@ from qualscale.rules import (
     Condition,
     Content,
     Modifier,
-    RiskRules,
     Rules,
     SizeBand,
 )
@@ -129,12 +128,14 @@ def classify(delivery: Delivery, scale: Scale, history: History | None = None) -
     touched = _components(delivery, rules)
     flags, flag_reasons = _flags(delivery, touched.components)
     size_index, size_reasons = _size(delivery, rules, touched)
-    risk_index, risk_reasons = _risk(delivery, rules.risk, touched, flags)
+    risk_index, risk_reasons = _risk(delivery, rules, touched, flags)
     rank, matrix_reasons = _matrix(scale, size_index, risk_index)
     why = [*touched.reasons, *flag_reasons, *size_reasons, *risk_reasons, *matrix_reasons]
 
     facts = _Facts(delivery.type, flags, touched.ids, touched.content, size_index, risk_index)
-    after = _AfterMatrix(scale, _active(rules, facts), history, delivery.project)
+    after = _AfterMatrix(
+        scale, _active(rules, facts), history, delivery.project, _skipped(rules, facts)
+    )
     for move in _MOVES:
         rank, moved = move(rank, after)
         why += moved
@@ -186,6 +187,7 @@ class _Touched:
     content: str
     unmapped: tuple[str, ...]
     reasons: _Reasons
+    contents: frozenset[Content] = frozenset()
 
     @property
     def ids(self) -> frozenset[str]:
@@ -221,7 +223,9 @@ def _components(delivery: Delivery, rules: Rules) -> _Touched:
         shown = ", ".join(unmapped[:3]) + (" ..." if len(unmapped) > 3 else "")
         match = "path matches" if len(unmapped) == 1 else "paths match"
         reasons.append(Reason("components", f"{len(unmapped)} {match} no component: {shown}"))
-    return _Touched(tuple(touched.values()), content, tuple(unmapped), tuple(reasons))
+    return _Touched(
+        tuple(touched.values()), content, tuple(unmapped), tuple(reasons), frozenset(contents)
+    )
 
 
 def _flags(
@@ -347,26 +351,37 @@ def _band_of(value: int, bands: Sequence[SizeBand], limit: str) -> int:
 
 
 def _risk(
-    delivery: Delivery, rules: RiskRules, touched: _Touched, flags: frozenset[str]
+    delivery: Delivery, scale_rules: Rules, touched: _Touched, flags: frozenset[str]
 ) -> tuple[int, _Reasons]:
     """The index of the risk class: the riskiest factor, each factor above the lowest named."""
-    factors = list(_risk_factors(delivery, rules, touched, flags))
+    rules = scale_rules.risk
+    factors = list(_risk_factors(delivery, scale_rules, touched, flags))
     risk_index = 0
     reasons = []
     for reason, risk_class in factors:
+        if risk_class is None:  # a factor that does not apply, and why
+            reasons.append(reason)
+            continue
         index = rules.classes.index(risk_class)
         if index > 0:  # every delivery is at least of the lowest class: not worth a line
             reasons.append(reason)
         risk_index = max(risk_index, index)
+    applied = any(risk_class is not None for _, risk_class in factors)
     summary = f"risk class {rules.classes[risk_index]}"
-    reasons.append(Reason("risk", summary + ("" if factors else " (no risk factor applies)")))
+    reasons.append(Reason("risk", summary + ("" if applied else " (no risk factor applies)")))
     return risk_index, tuple(reasons)
 
 
 def _risk_factors(
-    delivery: Delivery, rules: RiskRules, touched: _Touched, flags: frozenset[str]
-) -> Iterator[tuple[Reason, str]]:
-    """Each risk factor (components, flags, type, unmapped paths): its reason and risk class."""
+    delivery: Delivery, scale_rules: Rules, touched: _Touched, flags: frozenset[str]
+) -> Iterator[tuple[Reason, str | None]]:
+    """Each risk factor (components, flags, type, unmapped paths): its reason and risk class.
+
+    A missing type adds no risk when every changed path is content the scale does not
+    count toward size (``rules.size.counts``: tests and docs by default): the paths say
+    what the change is. Its risk class is then ``None`` and its reason says why.
+    """
+    rules = scale_rules.risk
     for comp in sorted(touched.components, key=lambda c: c.id):
         risk_class = comp.criticality
         yield (
@@ -383,8 +398,18 @@ def _risk_factors(
             risk_class,
         )
     elif delivery.type is None and rules.unknown_type is not None:
-        risk_class = rules.unknown_type
-        yield Reason("type:unknown", f"no change type given: assumed {risk_class} risk"), risk_class
+        counts = scale_rules.size.counts
+        if delivery.paths and not touched.contents.intersection(counts):
+            shown = " or ".join(c for c in CONTENT_ORDER if c in touched.contents)
+            message = (
+                f"no change type given: no risk assumed, every changed path is {shown}"
+                " (content that does not count toward size)"
+            )
+            yield Reason("type:unknown", message), None
+        else:
+            risk_class = rules.unknown_type
+            message = f"no change type given: assumed {risk_class} risk"
+            yield Reason("type:unknown", message), risk_class
     if touched.unmapped and rules.unmapped_paths is not None:
         risk_class = rules.unmapped_paths
         yield (
@@ -424,34 +449,74 @@ def _active(rules: Rules, facts: _Facts) -> tuple[Modifier, ...]:
 
 
 def _holds(cond: Condition, facts: _Facts, bands: list[str], risk_classes: list[str]) -> bool:
+    return _what_holds(cond, facts) and not _bounds_missed(cond, facts, bands, risk_classes)
+
+
+def _what_holds(cond: Condition, facts: _Facts) -> bool:
+    """Whether the delivery is of the kind ``cond`` is about: type, flags, components, content."""
     if cond.type and facts.type not in cond.type:
         return False
     if cond.flags and not facts.flags.intersection(cond.flags):
         return False
     if cond.components and not facts.components.intersection(cond.components):
         return False
-    if cond.content and facts.content not in cond.content:
-        return False
+    return not (cond.content and facts.content not in cond.content)
+
+
+def _bounds_missed(
+    cond: Condition, facts: _Facts, bands: list[str], risk_classes: list[str]
+) -> list[str]:
+    """The size and risk bounds of ``cond`` the delivery misses, each said in words."""
+    size, risk = bands[facts.size], risk_classes[facts.risk]
+    missed = []
     if cond.min_size is not None and facts.size < bands.index(cond.min_size):
-        return False
+        missed.append(f"size {size} is below min_size {cond.min_size}")
     if cond.max_size is not None and facts.size > bands.index(cond.max_size):
-        return False
+        missed.append(f"size {size} is above max_size {cond.max_size}")
     if cond.min_risk is not None and facts.risk < risk_classes.index(cond.min_risk):
-        return False
-    return not (cond.max_risk is not None and facts.risk > risk_classes.index(cond.max_risk))
+        missed.append(f"risk {risk} is below min_risk {cond.min_risk}")
+    if cond.max_risk is not None and facts.risk > risk_classes.index(cond.max_risk):
+        missed.append(f"risk {risk} is above max_risk {cond.max_risk}")
+    return missed
+
+
+def _skipped(rules: Rules, facts: _Facts) -> tuple[tuple[Modifier, str], ...]:
+    """Ceilings and floors considered but not applied, and why.
+
+    A modifier is considered when the delivery is of the kind its condition names (type,
+    flags, components or content: at least one given, all holding) but misses a size or
+    risk bound: a docs-only ceiling on docs that carry a security flag.
+    """
+    bands = [b.id for b in rules.size.bands]
+    risk_classes = list(rules.risk.classes)
+    skipped = []
+    for mod in rules.modifiers:
+        if mod.ceiling is None and mod.floor is None:
+            continue
+        when = mod.when
+        if not (when.type or when.flags or when.components or when.content):
+            continue
+        if not _what_holds(when, facts):
+            continue
+        missed = _bounds_missed(when, facts, bands, risk_classes)
+        if missed:
+            skipped.append((mod, " and ".join(missed)))
+    return tuple(skipped)
 
 
 @attrs.frozen
 class _AfterMatrix:
     """What the steps that move the standard read besides the rank.
 
-    The scale (standards, history rules), the modifiers that hold, the history, the project.
+    The scale (standards, history rules), the modifiers that hold, the history, the project,
+    and the ceilings and floors considered but not applied (with why).
     """
 
     scale: Scale
     active: tuple[Modifier, ...]
     history: History | None
     project: str | None
+    skipped: tuple[tuple[Modifier, str], ...] = ()
 
 
 def _raises(rank: int, after: _AfterMatrix) -> tuple[int, _Reasons]:
@@ -496,6 +561,7 @@ def _ceilings(rank: int, after: _AfterMatrix) -> tuple[int, _Reasons]:
             effect = _said(mod, f"at most {mod.ceiling}")
             reasons.append(_moved(after, f"modifier:{mod.id}", rank, new_rank, effect))
             rank = new_rank
+    reasons += _not_applied(after, "ceiling")
     return rank, tuple(reasons)
 
 
@@ -508,7 +574,20 @@ def _floors(rank: int, after: _AfterMatrix) -> tuple[int, _Reasons]:
             effect = _said(mod, f"at least {mod.floor}")
             reasons.append(_moved(after, f"modifier:{mod.id}", rank, new_rank, effect))
             rank = new_rank
+    reasons += _not_applied(after, "floor")
     return rank, tuple(reasons)
+
+
+def _not_applied(after: _AfterMatrix, action: str) -> list[Reason]:
+    """A reason for each ceiling (or floor) considered and skipped, saying why."""
+    return [
+        Reason(
+            f"skipped:{mod.id}",
+            f"{mod.message or mod.id}: not applied ({action} {getattr(mod, action)}), {why}",
+        )
+        for mod, why in after.skipped
+        if getattr(mod, action) is not None
+    ]
 
 
 _Move = Callable[[int, _AfterMatrix], tuple[int, _Reasons]]
