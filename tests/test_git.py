@@ -364,16 +364,22 @@ def test_odd_file_names_survive(repo: Repo) -> None:
         ("ci: add job", "config"),
         ("hotfix: stop the bleeding", "hotfix"),
         ("hotfix(billing): stop", "hotfix"),
-        ("fix: [hotfix] rounding", "hotfix"),
+        ("fix: [hotfix] rounding", "bugfix"),
         ("[PROJ-12] hotfix: rounding", "hotfix"),
-        ("fix(hotfix): rounding", "hotfix"),
-        ("Merge branch 'hotfix/vat' into main", "hotfix"),
-        ("feat(migration): backfill vat column", "data-migration"),
-        ("fix(db-migration): index", "data-migration"),
+        ("fix(hotfix): rounding", "bugfix"),
+        ("Merge branch 'hotfix/vat' into main", None),
+        ("Merge pull request #12 from someone/maintenance/hotfix/gha-token", None),
+        ("feat(migration): backfill vat column", "feature"),
+        ("refactor(migrate-to-pathlib): use pathlib", "refactor"),
+        ("fix(migration-guide): typo", "bugfix"),
+        ("test(migrations): add case", "refactor"),
+        ("fix(db-migration): index", "bugfix"),
+        ("data-migration(contracts): split names", "data-migration"),
         ("migration: split names", "data-migration"),
         ("migrate: users table", "data-migration"),
         ("release: 1.2.0", "release"),
-        ("chore(release): 1.2.0", "release"),
+        ("chore(release): 1.2.0", "config"),
+        ("feat(api)!: drop v1", "feature"),
         ("[PROJ-7] feat: tagged", "feature"),
         ("fixup! fix: off by one", "bugfix"),
         ("Update README", None),
@@ -384,7 +390,7 @@ def test_odd_file_names_survive(repo: Repo) -> None:
     ],
 )
 def test_guess_type(subject: str, expected: str | None) -> None:
-    """A commit subject gives the delivery type its conventional prefix or keywords say."""
+    """A commit subject gives the type its Conventional Commits type token says, never its scope."""
     assert expected == guess_type(subject)
 
 
@@ -552,3 +558,25 @@ def test_a_test_file_beside_a_fix_does_not_raise_its_standard(repo: Repo) -> Non
         "4 lines -> trivial, 1 file -> trivial, 1 component -> trivial;"
         " size trivial (80 test lines, 1 test file not counted)",
     )
+
+
+def test_a_merge_is_read_from_the_merged_commits_not_the_branch_name(repo: Repo) -> None:
+    """A merge of a branch named hotfix/... takes the type of the commits it brings in."""
+    repo.git("checkout", "-q", "-b", "maintenance/hotfix/gha-token")
+    repo.commit("ci(hotfix): rotate the token", {".github/workflows/ci.yml": "on: push\n"})
+    repo.commit("fix(migration-guide)!: typo", {"docs/guide.md": "text\n"})
+    repo.git("checkout", "-q", "main")
+    repo.git(
+        "merge",
+        "-q",
+        "--no-ff",
+        "-m",
+        "Merge pull request #7 from someone/maintenance/hotfix/gha-token",
+        "maintenance/hotfix/gha-token",
+    )
+
+    delivery = read_git_delivery("HEAD", repo.path)
+
+    assert delivery["type"] == "bugfix"
+    assert git_source(delivery)["subjects_types"] == {"bugfix": 1, "config": 1}
+    assert git_source(delivery)["breaking"] is True
