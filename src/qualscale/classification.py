@@ -115,9 +115,10 @@ def classify(delivery: Delivery, scale: Scale, history: History | None = None) -
     """Classify ``delivery`` on ``scale``: size band, risk class, standard, rationale.
 
     Each step is a named function below that returns its value and the reasons it adds:
-    :func:`_components`, :func:`_flags`, :func:`_size`, :func:`_risk`, :func:`_matrix`,
-    then the steps that move the standard, in the order of :data:`_MOVES`, then
-    :func:`_adjustments`. The rationale lists those reasons in that order.
+    :func:`_overrides` (what a person set by hand), :func:`_components`, :func:`_flags`,
+    :func:`_size`, :func:`_risk`, :func:`_matrix`, then the steps that move the standard,
+    in the order of :data:`_MOVES`, then :func:`_adjustments`. The rationale lists those
+    reasons in that order.
 
     Raises:
         DeliveryError: the delivery names a flag or component the scale does not know
@@ -130,7 +131,8 @@ def classify(delivery: Delivery, scale: Scale, history: History | None = None) -
     size_index, size_reasons = _size(delivery, rules, touched)
     risk_index, risk_reasons = _risk(delivery, rules, touched, flags)
     rank, matrix_reasons = _matrix(scale, size_index, risk_index)
-    why = [*touched.reasons, *flag_reasons, *size_reasons, *risk_reasons, *matrix_reasons]
+    why = [*_overrides(delivery), *touched.reasons, *flag_reasons, *size_reasons]
+    why += [*risk_reasons, *matrix_reasons]
 
     facts = _Facts(delivery.type, flags, touched.ids, touched.content, size_index, risk_index)
     after = _AfterMatrix(
@@ -154,6 +156,27 @@ def classify(delivery: Delivery, scale: Scale, history: History | None = None) -
         content=touched.content,
         adjustments=adjustments,
     )
+
+
+_SINGULAR = {"flags": "flag", "components": "component", "paths": "path"}
+
+
+def _overrides(delivery: Delivery) -> _Reasons:
+    """What a person set by hand (``source.overrides``), and where, before anything else."""
+    entries = delivery.source.get("overrides", [])
+    reasons = []
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, dict) or not isinstance(entry.get("key"), str):
+            continue
+        key, value, where = entry["key"], entry.get("value"), entry.get("from", "by hand")
+        name = _SINGULAR.get(key, key)
+        shown = f"{name} {value}" if isinstance(value, (str, int)) else name
+        reasons.append(Reason(f"override:{name}", f"{shown} given {_place(where)}"))
+    return tuple(reasons)
+
+
+def _place(where: object) -> str:
+    return f"on {where}" if where == "the command line" else f"in {where}"
 
 
 def _refuse_unknown_names(delivery: Delivery, rules: Rules) -> None:
