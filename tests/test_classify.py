@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -542,3 +543,15 @@ def test_every_glob_of_a_component_must_match_the_whole_path() -> None:
     assert match_path("src/a/deep/x.py", [rule]) is rule
     assert match_path("docs/x.md.bak", [rule]) is None
     assert match_path("src/ab/x.py", [rule]) is None
+
+
+def test_a_misspelt_content_in_size_counts_is_refused_at_its_line(tmp_path: Path) -> None:
+    """``rules.size.counts`` takes content names only; a typo is a located ScaleError."""
+    path = tmp_path / "overlay.yaml"
+    path.write_text("extends: billing-saas\nrules:\n  size:\n    counts: [code, tests]\n")
+    with pytest.raises(qualscale.ScaleError) as info:
+        qualscale.load_scale(path)
+    assert str(info.value.problems[0]) == (
+        f"{path}:4: $.rules.size.counts[1]: expected one of 'docs', 'test', 'config', 'data',"
+        " 'code'; found string 'tests' (did you mean 'test'?)"
+    )
