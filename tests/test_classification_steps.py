@@ -129,23 +129,48 @@ def test_flags_add_what_components_carry_with_a_reason_each(scale: qualscale.Sca
             "150 lines -> medium, 4 files -> small; size medium",
         ),
         (
-            {"changes": {"lines_added": 1}, "paths": ["src/rating/a.py", "src/payments/b.py"]},
+            {
+                "changes": {"lines_added": 1, "lines_removed": 0},
+                "paths": ["src/rating/a.py", "src/payments/b.py"],
+            },
             "small",
             "1 line -> trivial, 2 files -> trivial, 2 components -> small; size small",
         ),
         (
             # tests and docs beside a fix do not spread it over subsystems
-            {"changes": {"lines_added": 1}, "paths": ["src/rating/a.py", "tests/a.py"]},
+            {
+                "changes": {"lines_added": 1, "lines_removed": 0},
+                "paths": ["src/rating/a.py", "tests/a.py"],
+            },
             "trivial",
-            "1 line -> trivial, 2 files -> trivial, 1 component -> trivial; size trivial",
+            "1 line -> trivial, 1 file -> trivial, 1 component -> trivial; size trivial"
+            " (1 test file not counted)",
         ),
         (
-            {"changes": {"lines_added": 5000}},
+            {"changes": {"lines_added": 5000, "lines_removed": 0}},
             "huge",
             "5000 lines -> huge; size huge",
         ),
         (
             {},
+            "medium",
+            "no size figures: assumed at least medium (conservative); size medium",
+        ),
+        (
+            # removed lines alone are a lower bound, not the size
+            {"changes": {"lines_removed": 2}, "paths": ["src/x.py"]},
+            "medium",
+            "no lines_added: assumed at least medium (conservative); at least 2 lines -> trivial,"
+            " 1 file -> trivial, 0 components -> trivial; size medium",
+        ),
+        (
+            {"changes": {"lines_added": 5000}},
+            "huge",
+            "no lines_removed: assumed at least medium (conservative); at least 5000 lines -> huge;"
+            " size huge",
+        ),
+        (
+            {"changes": {}},
             "medium",
             "no size figures: assumed at least medium (conservative); size medium",
         ),
@@ -162,7 +187,7 @@ def test_size_is_the_largest_band_of_the_figures(
     """The size is the largest band of the figures, at least the unknown band without lines."""
     change = delivery(**fields)
     found = _components(change, scale.rules)
-    size_index, reasons = _size(change, scale.rules.size, found.components)
+    size_index, reasons = _size(change, scale.rules, found)
     assert scale.rules.size.bands[size_index].id == band
     assert reasons == (Reason("size", message),)
 
@@ -177,7 +202,7 @@ def test_risk_is_the_riskiest_factor_and_names_those_above_the_lowest(
     change = delivery(type="bugfix", paths=["docs/a.md", "src/auth/login.py"])
     found = _components(change, scale.rules)
     flags, _ = _flags(change, found.components)
-    risk_index, reasons = _risk(change, scale.rules.risk, found, flags)
+    risk_index, reasons = _risk(change, scale.rules, found, flags)
     assert scale.rules.risk.classes[risk_index] == "high"
     assert reasons == (
         Reason("component:auth", "component auth is high risk"),
@@ -190,9 +215,7 @@ def test_risk_is_the_riskiest_factor_and_names_those_above_the_lowest(
 def test_missing_type_and_unmapped_paths_are_risk_factors(scale: qualscale.Scale) -> None:
     """No change type and paths outside every component each bring the scale's assumed class."""
     change = delivery(paths=["src/reports/x.py"])
-    risk_index, reasons = _risk(
-        change, scale.rules.risk, _components(change, scale.rules), frozenset()
-    )
+    risk_index, reasons = _risk(change, scale.rules, _components(change, scale.rules), frozenset())
     assert scale.rules.risk.classes[risk_index] == "medium"
     assert [r.message for r in reasons] == [
         "no change type given: assumed medium risk",
@@ -201,9 +224,9 @@ def test_missing_type_and_unmapped_paths_are_risk_factors(scale: qualscale.Scale
     ]
 
 
-def test_without_any_factor_the_risk_is_the_lowest_and_says_so() -> None:
+def test_without_any_factor_the_risk_is_the_lowest_and_says_so(scale: qualscale.Scale) -> None:
     """With no factor at all the risk is the lowest class, and the reason says none applies."""
-    rules = RiskRules(classes=("low", "high"))
+    rules = attrs.evolve(scale.rules, risk=RiskRules(classes=("low", "high")))
     nothing = _Touched(components=(), content="unknown", unmapped=(), reasons=())
     assert _risk(delivery(), rules, nothing, frozenset()) == (
         0,
@@ -399,8 +422,8 @@ def test_rationale_is_the_reasons_of_the_steps_in_step_order(scale: qualscale.Sc
     result = classify(change, scale, history)
     found = _components(change, scale.rules)
     flags, flag_reasons = _flags(change, found.components)
-    size_index, size_reasons = _size(change, scale.rules.size, found.components)
-    risk_index, risk_reasons = _risk(change, scale.rules.risk, found, flags)
+    size_index, size_reasons = _size(change, scale.rules, found)
+    risk_index, risk_reasons = _risk(change, scale.rules, found, flags)
     rank, matrix_reasons = _matrix(scale, size_index, risk_index)
     expected = [*found.reasons, *flag_reasons, *size_reasons, *risk_reasons, *matrix_reasons]
     facts = _Facts(change.type, flags, found.ids, found.content, size_index, risk_index)

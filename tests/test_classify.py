@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
 import qualscale
 from qualscale import Delivery, DeliveryError, History, PastDelivery, classify
 from qualscale.classification import match_path
-from qualscale.rules import ComponentRule
+from qualscale.rules import ComponentRule, Condition, Modifier
 
 
 def delivery(**fields: Any) -> Delivery:
@@ -83,7 +85,7 @@ def rules_fired(classification: qualscale.Classification) -> list[str]:
         (
             {
                 "type": "data-migration",
-                "changes": {"lines_added": 20},
+                "changes": {"lines_added": 20, "lines_removed": 0},
                 "paths": ["migrations/0042_split_contracts.sql"],
             },
             "small",
@@ -92,21 +94,33 @@ def rules_fired(classification: qualscale.Classification) -> list[str]:
         ),
         # schema change flag alone floors at S4
         (
-            {"type": "feature", "changes": {"lines_added": 4}, "flags": ["schema-change"]},
+            {
+                "type": "feature",
+                "changes": {"lines_added": 4, "lines_removed": 0},
+                "flags": ["schema-change"],
+            },
             "trivial",
             "high",
             "S4",
         ),
         # config-only change: at most S2 even when it is large
         (
-            {"type": "config", "changes": {"lines_added": 900}, "paths": ["deploy/values.yaml"]},
+            {
+                "type": "config",
+                "changes": {"lines_added": 900, "lines_removed": 0},
+                "paths": ["deploy/values.yaml"],
+            },
             "large",
             "medium",
             "S2",
         ),
         # a release is never below S3
         (
-            {"type": "release", "changes": {"lines_added": 3}, "paths": ["CHANGELOG.md"]},
+            {
+                "type": "release",
+                "changes": {"lines_added": 3, "lines_removed": 0},
+                "paths": ["CHANGELOG.md"],
+            },
             "trivial",
             "high",
             "S3",
@@ -125,7 +139,11 @@ def test_classification_table(
 def test_docs_only_change_is_capped_even_when_large(scale: qualscale.Scale) -> None:
     """A docs-only change is capped at S1 by the docs-only ceiling, however large."""
     result = classify(
-        delivery(type="docs", changes={"lines_added": 4000}, paths=["docs/a.md", "README.md"]),
+        delivery(
+            type="docs",
+            changes={"lines_added": 4000, "lines_removed": 0},
+            paths=["docs/a.md", "README.md"],
+        ),
         scale,
     )
     assert result.content == "docs"
@@ -136,7 +154,10 @@ def test_docs_only_change_is_capped_even_when_large(scale: qualscale.Scale) -> N
 def test_docs_plus_code_is_not_docs_only(scale: qualscale.Scale) -> None:
     """A change touching docs and code counts as code and escapes the docs-only ceiling."""
     result = classify(
-        delivery(changes={"lines_added": 400}, paths=["docs/a.md", "src/rating/x.py"]), scale
+        delivery(
+            changes={"lines_added": 400, "lines_removed": 0}, paths=["docs/a.md", "src/rating/x.py"]
+        ),
+        scale,
     )
     assert result.content == "code"
     assert "modifier:docs-only" not in rules_fired(result)
@@ -150,9 +171,228 @@ def test_missing_size_figures_are_classified_conservatively(scale: qualscale.Sca
     assert size_reason.message.startswith("no size figures: assumed at least medium")
 
 
+@pytest.mark.parametrize(
+    "changes",
+    [{}, {"lines_removed": 2}, {"lines_added": 2}, {"files": 1}, {"lines_removed": 0, "files": 1}],
+    ids=repr,
+)
+@pytest.mark.parametrize("paths", [[], ["src/payments/sepa/retry.py"], ["web/x.ts"]], ids=repr)
+def test_partial_size_figures_never_look_cheaper_than_none(
+    scale: qualscale.Scale, changes: dict[str, int], paths: list[str]
+) -> None:
+    """A delivery with some size figures missing gets at least the standard of one with none."""
+    without = classify(delivery(type="bugfix", paths=paths), scale)
+    partial = classify(delivery(type="bugfix", paths=paths, changes=changes), scale)
+    assert partial.rank >= without.rank
+
+
+RETRY = "src/payments/sepa/retry.py"
+RETRY_FIX = {
+    "lines_added": 3,
+    "lines_removed": 1,
+    "files": 1,
+    "by_path": {RETRY: {"added": 3, "removed": 1}},
+}
+
+
+@pytest.mark.parametrize(
+    ("changes", "paths", "standard", "size_message"),
+    [
+        # the issue's fix: 4 lines in the SEPA retry
+        (
+            RETRY_FIX,
+            [RETRY],
+            "S2",
+            "4 lines -> trivial, 1 file -> trivial, 1 component -> trivial; size trivial",
+        ),
+        # the same fix with an 80-line test file stays S2
+        (
+            {
+                "lines_added": 83,
+                "lines_removed": 1,
+                "files": 2,
+                "by_path": {
+                    RETRY: {"added": 3, "removed": 1},
+                    "tests/payments/test_retry.py": {"added": 80},
+                },
+            },
+            [RETRY, "tests/payments/test_retry.py"],
+            "S2",
+            "4 lines -> trivial, 1 file -> trivial, 1 component -> trivial;"
+            " size trivial (80 test lines, 1 test file not counted)",
+        ),
+        # and with its docs too
+        (
+            {
+                "lines_added": 109,
+                "lines_removed": 1,
+                "files": 3,
+                "by_path": {
+                    RETRY: {"added": 3, "removed": 1},
+                    "tests/payments/test_retry.py": {"added": 80},
+                    "docs/payments/retries.md": {"added": 26},
+                },
+            },
+            [RETRY, "tests/payments/test_retry.py", "docs/payments/retries.md"],
+            "S2",
+            "4 lines -> trivial, 1 file -> trivial, 1 component -> trivial;"
+            " size trivial (26 docs lines, 80 test lines, 1 docs file, 1 test file not counted)",
+        ),
+        # without lines per path, the total is all the delivery says: it counts
+        (
+            {"lines_added": 83, "lines_removed": 1, "files": 2},
+            [RETRY, "tests/payments/test_retry.py"],
+            "S4",
+            "84 lines -> medium, 1 file -> trivial, 1 component -> trivial;"
+            " size medium (1 test file not counted)",
+        ),
+        # lines of a path outside every component are code, and count
+        (
+            {"lines_added": 83, "lines_removed": 1, "by_path": {"tools/gen.py": {"added": 80}}},
+            [RETRY, "tools/gen.py"],
+            "S4",
+            "84 lines -> medium, 2 files -> trivial, 1 component -> trivial; size medium",
+        ),
+    ],
+)
+def test_size_counts_the_content_the_scale_counts(
+    scale: qualscale.Scale,
+    changes: dict[str, Any],
+    paths: list[str],
+    standard: str,
+    size_message: str,
+) -> None:
+    """Lines and files of tests and docs never count toward size on the default scale."""
+    result = classify(delivery(type="bugfix", changes=changes, paths=paths), scale)
+    messages = {r.rule: r.message for r in result.rationale}
+    assert (standard, size_message) == (result.standard.id, messages["size"])
+
+
+def test_a_scale_can_count_test_lines(scale: qualscale.Scale) -> None:
+    """A scale whose ``size.counts`` names ``test`` sizes a delivery by its test lines too."""
+    counting = attrs.evolve(
+        scale,
+        rules=attrs.evolve(
+            scale.rules, size=attrs.evolve(scale.rules.size, counts=("code", "test"))
+        ),
+    )
+    change = delivery(
+        type="bugfix",
+        changes={
+            "lines_added": 83,
+            "lines_removed": 1,
+            "by_path": {RETRY: {"added": 3, "removed": 1}, "tests/test_retry.py": {"added": 80}},
+        },
+        paths=[RETRY, "tests/test_retry.py"],
+    )
+    assert (classify(change, scale).size, classify(change, counting).size) == ("trivial", "medium")
+
+
+def test_lines_per_path_round_trip() -> None:
+    """A delivery with lines per path reads back from its own plain data."""
+    change = delivery(
+        changes={
+            "lines_added": 2,
+            "lines_removed": 1,
+            "by_path": {"a.py": {"added": 2, "removed": 1}},
+        }
+    )
+    assert Delivery.from_dict(change.to_dict()) == change
+    assert change.changes.by_path["a.py"].lines == 3
+
+
+@pytest.mark.parametrize(
+    ("paths", "standard", "type_reason"),
+    [
+        (
+            ["docs/guide.md"],
+            "S1",
+            "no change type given: no risk assumed, every changed path is docs"
+            " (content that does not count toward size)",
+        ),
+        (
+            ["tests/payments/test_retry.py"],
+            "S1",
+            "no change type given: no risk assumed, every changed path is test"
+            " (content that does not count toward size)",
+        ),
+        (
+            ["README.md", "tests/test_x.py"],
+            "S1",
+            "no change type given: no risk assumed, every changed path is docs or test"
+            " (content that does not count toward size)",
+        ),
+        # code beside the docs: the missing type is a risk again
+        (["docs/guide.md", "src/reports/x.py"], "S3", "no change type given: assumed medium risk"),
+        (["deploy/values.yaml"], "S2", "no change type given: assumed medium risk"),
+    ],
+)
+def test_content_only_ceilings_need_no_type(
+    scale: qualscale.Scale, paths: list[str], standard: str, type_reason: str
+) -> None:
+    """A docs- or tests-only delivery without a type is S1; with counted content it is not."""
+    changes = {"lines_added": 400, "lines_removed": 20}
+    result = classify(delivery(changes=changes, paths=paths), scale)
+    messages = {r.rule: r.message for r in result.rationale}
+    assert (standard, type_reason) == (result.standard.id, messages["type:unknown"])
+
+
+@pytest.mark.parametrize(
+    ("fields", "skipped"),
+    [
+        (
+            {"type": "docs", "paths": ["docs/security.md"], "flags": ["security"]},
+            {
+                "skipped:docs-only": "Documentation- or test-only changes are never above S1:"
+                " not applied (ceiling S1), risk high is above max_risk low",
+                "skipped:config-only": "Changes to configuration, tests and docs only are never"
+                " above S2: not applied (ceiling S2), risk high is above max_risk medium",
+            },
+        ),
+        (
+            {"type": "bugfix", "paths": ["tests/test_api.py"]},
+            {
+                "skipped:docs-only": "Documentation- or test-only changes are never above S1:"
+                " not applied (ceiling S1), risk medium is above max_risk low"
+            },
+        ),
+        # a code change is not what the content ceilings are about: nothing to say
+        ({"type": "feature", "paths": ["src/payments/x.py"]}, {}),
+    ],
+)
+def test_a_ceiling_considered_and_skipped_says_why(
+    scale: qualscale.Scale, fields: dict[str, Any], skipped: dict[str, str]
+) -> None:
+    """A ceiling whose delivery is of its kind but misses a risk bound is named with the bound."""
+    changes = {"lines_added": 400, "lines_removed": 20}
+    result = classify(delivery(changes=changes, **fields), scale)
+    found = {r.rule: r.message for r in result.rationale if r.rule.startswith("skipped:")}
+    assert skipped == found
+
+
+def test_a_floor_considered_and_skipped_says_why() -> None:
+    """A floor that misses its size bound is named in the rationale with that bound."""
+    scale = qualscale.load_scale()
+    floor = Modifier(
+        id="big-money",
+        when=Condition(flags=("money",), min_size="large"),
+        floor="S5",
+    )
+    scale = attrs.evolve(scale, rules=attrs.evolve(scale.rules, modifiers=(floor,)))
+    change = delivery(
+        type="bugfix", changes={"lines_added": 3, "lines_removed": 1}, flags=["money"]
+    )
+    messages = {r.rule: r.message for r in classify(change, scale).rationale}
+    assert messages["skipped:big-money"] == (
+        "big-money: not applied (floor S5), size trivial is below min_size large"
+    )
+
+
 def test_missing_type_is_classified_conservatively(scale: qualscale.Scale) -> None:
     """A delivery without a type is assumed to be of medium risk, and says so."""
-    result = classify(delivery(changes={"lines_added": 1}, paths=["web/x.ts"]), scale)
+    result = classify(
+        delivery(changes={"lines_added": 1, "lines_removed": 0}, paths=["web/x.ts"]), scale
+    )
     assert result.risk == "medium"
     assert any(
         r.rule == "type:unknown" and "assumed medium risk" in r.message for r in result.rationale
@@ -216,7 +456,7 @@ def test_escaped_defects_raise_the_standard(scale: qualscale.Scale) -> None:
     change = delivery(
         type="feature",
         project="billing-core",
-        changes={"lines_added": 30},
+        changes={"lines_added": 30, "lines_removed": 0},
         paths=["src/reports/x.py"],
     )
     assert classify(change, scale).standard.id == "S2"
@@ -228,13 +468,17 @@ def test_escaped_defects_raise_the_standard(scale: qualscale.Scale) -> None:
 
 def test_history_of_other_projects_does_not_count(scale: qualscale.Scale) -> None:
     """Past deliveries of other projects leave the classification unchanged."""
-    change = delivery(project="billing-core", changes={"lines_added": 30}, paths=["src/x.py"])
+    change = delivery(
+        project="billing-core", changes={"lines_added": 30, "lines_removed": 0}, paths=["src/x.py"]
+    )
     assert classify(change, scale, history(3, 3, project="other")) == classify(change, scale)
 
 
 def test_only_the_window_counts(scale: qualscale.Scale) -> None:
     """Defects older than the history window do not raise the standard."""
-    change = delivery(project="billing-core", changes={"lines_added": 30}, paths=["src/x.py"])
+    change = delivery(
+        project="billing-core", changes={"lines_added": 30, "lines_removed": 0}, paths=["src/x.py"]
+    )
     old_defects = history(2, 2, 0, 0, 0, 0, 0)
     assert classify(change, scale, old_defects).standard == classify(change, scale).standard
 
@@ -247,7 +491,7 @@ def test_floor_wins_over_ceiling(scale: qualscale.Scale) -> None:
             type="docs",
             paths=["docs/schema.md"],
             flags=["schema-change"],
-            changes={"lines_added": 1},
+            changes={"lines_added": 1, "lines_removed": 0},
         ),
         scale,
     )
@@ -257,7 +501,7 @@ def test_floor_wins_over_ceiling(scale: qualscale.Scale) -> None:
 def test_safety_scale_is_decided_by_integrity_level() -> None:
     """On the safety scale the component's integrity level and flags decide the level."""
     scale = qualscale.load_scale("safety-levels")
-    tiny = {"changes": {"lines_added": 1}}
+    tiny = {"changes": {"lines_added": 1, "lines_removed": 0}}
     assert classify(delivery(paths=["src/hmi/x.c"], **tiny), scale).standard.id == "L1"
     assert classify(delivery(paths=["src/protection/x.c"], **tiny), scale).standard.id == "L4"
     assert (
@@ -316,3 +560,15 @@ def test_every_glob_of_a_component_must_match_the_whole_path() -> None:
     assert match_path("src/a/deep/x.py", [rule]) is rule
     assert match_path("docs/x.md.bak", [rule]) is None
     assert match_path("src/ab/x.py", [rule]) is None
+
+
+def test_a_misspelt_content_in_size_counts_is_refused_at_its_line(tmp_path: Path) -> None:
+    """``rules.size.counts`` takes content names only; a typo is a located ScaleError."""
+    path = tmp_path / "overlay.yaml"
+    path.write_text("extends: billing-saas\nrules:\n  size:\n    counts: [code, tests]\n")
+    with pytest.raises(qualscale.ScaleError) as info:
+        qualscale.load_scale(path)
+    assert str(info.value.problems[0]) == (
+        f"{path}:4: $.rules.size.counts[1]: expected one of 'docs', 'test', 'config', 'data',"
+        " 'code'; found string 'tests' (did you mean 'test'?)"
+    )

@@ -223,7 +223,6 @@ def test_an_unknown_flag_is_located_in_the_delivery_file(
     "argv",
     [
         ["plan"],
-        ["plan", "d.yaml", "--git", "HEAD"],
         ["plan", "d.yaml", "--format", "json", "--template", "t.j2"],
         ["plan", "d.yaml", "--format", "pdf"],
         ["classify"],
@@ -825,3 +824,124 @@ def test_batch_refuses_a_line_over_the_size_limit(
     code, out, err = run(capsys, "batch", "-")
     assert (code, err) == (2, "<stdin>:2: $: line longer than 1048576 bytes\n")
     assert [json.loads(x)["delivery"]["id"] for x in out.splitlines()] == ["Z", "B"]
+
+
+# -------------------------------------------------------------- corrections
+
+
+@pytest.mark.parametrize(
+    ("options", "standard", "overrides"),
+    [
+        ([], "S5", []),
+        (
+            ["--flag", "security"],
+            "S5",
+            [("override:flag", "flag security given on the command line")],
+        ),
+        (
+            ["--type", "docs", "--id", "MR-9", "--title", "Totals"],
+            "S5",
+            [
+                ("override:id", "id MR-9 given on the command line"),
+                ("override:title", "title Totals given on the command line"),
+                ("override:type", "type docs given on the command line"),
+            ],
+        ),
+        (
+            ["--component", "migrations", "--component", "auth"],
+            "S5",
+            [
+                ("override:component", "component migrations given on the command line"),
+                ("override:component", "component auth given on the command line"),
+            ],
+        ),
+    ],
+)
+def test_classify_takes_corrections_and_says_so(
+    capsys: pytest.CaptureFixture[str],
+    delivery: Path,
+    options: list[str],
+    standard: str,
+    overrides: list[tuple[str, str]],
+) -> None:
+    """Corrections on the command line change the delivery and open the rationale."""
+    code, out, err = run(capsys, "classify", str(delivery), "--format", "json", *options)
+    assert (code, err) == (0, "")
+    data = json.loads(out)
+    said = [
+        (r["rule"], r["message"]) for r in data["rationale"] if r["rule"].startswith("override:")
+    ]
+    assert (standard, overrides) == (data["standard"]["id"], said)
+
+
+def test_a_corrected_flag_raises_the_standard(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A flag given with --flag counts like one in the file: a schema change is at least S4."""
+    path = write(
+        tmp_path / "d.yaml", "id: D-1\ntype: bugfix\nchanges: {lines_added: 1, lines_removed: 1}\n"
+    )
+    code, out, _ = run(capsys, "plan", str(path), "--format", "json")
+    assert json.loads(out)["standard"]["id"] == "S1"
+    code, out, err = run(capsys, "plan", str(path), "--flag", "schema-change", "--format", "json")
+    assert (code, err) == (0, "")
+    data = json.loads(out)
+    assert (data["standard"]["id"], data["delivery"]["flags"]) == ("S4", ["schema-change"])
+
+
+def test_an_unknown_corrected_flag_exits_2(
+    capsys: pytest.CaptureFixture[str], delivery: Path
+) -> None:
+    """--flag with a flag the scale does not know exits 2 with one line and a suggestion."""
+    code, out, err = run(capsys, "plan", str(delivery), "--flag", "mony")
+    assert (code, out) == (2, "")
+    assert err.startswith("qualscale: --flag 'mony': unknown flag; the scale knows: money, ")
+    assert err.endswith("(did you mean 'money'?)\n")
+
+
+def test_batch_applies_corrections_to_every_delivery(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """batch --type sets the type of every delivery it plans."""
+    write(tmp_path / "in" / "a.yaml", "id: A\npaths: [docs/a.md]\n")
+    write(tmp_path / "in" / "b.yaml", "id: B\npaths: [src/x.py]\n")
+    code, out, err = run(capsys, "batch", str(tmp_path / "in"), "--type", "refactor")
+    assert (code, err) == (0, "")
+    plans = [json.loads(line) for line in out.splitlines()]
+    assert [p["delivery"]["type"] for p in plans] == ["refactor", "refactor"]
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_a_delivery_file_is_merged_over_git(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """plan DELIVERY --git RANGE keeps what git found and takes the file's keys over it."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _git(repo, "init", "-q")
+    write(repo / "README.md", "hello\n")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "docs: start")
+    write(repo / "src" / "payments" / "pay.py", "x = 1\n" * 4)
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "fix: pay the right amount")
+    short = _git(repo, "rev-parse", "--short", "HEAD")
+    fix = write(tmp_path / "fix.yaml", "type: hotfix\nflags: [security]\n")
+
+    code, out, err = run(
+        capsys, "plan", str(fix), "--git", "HEAD", "--repo", str(repo), "--format", "json"
+    )
+
+    assert (code, err) == (0, "")
+    data = json.loads(out)
+    found = data["delivery"]
+    assert (found["id"], found["type"], found["flags"]) == (short, "hotfix", ["security"])
+    assert found["changes"]["lines_added"] == 4
+    assert found["source"]["git"]["subjects_types"] == {"bugfix": 1}
+    said = [
+        (r["rule"], r["message"]) for r in data["rationale"] if r["rule"].startswith("override:")
+    ]
+    assert said == [
+        ("override:type", f"type hotfix given in {fix}"),
+        ("override:flag", f"flag security given in {fix}"),
+    ]

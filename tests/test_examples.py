@@ -210,7 +210,9 @@ def test_the_money_change_is_two_thousand_lines() -> None:
 def test_migration_is_at_least_s4_whatever_its_size(scale: qualscale.Scale) -> None:
     """The migration example gets at least S4 and full reconciliation, even when tiny."""
     d = qualscale.load_delivery(DELIVERIES / "legacy-migration.yaml")
-    tiny = attrs.evolve(d, changes=qualscale.Changes(lines_added=3, files=1), flags=())
+    tiny = attrs.evolve(
+        d, changes=qualscale.Changes(lines_added=3, lines_removed=0, files=1), flags=()
+    )
     for delivery in (d, tiny):
         p = qualscale.plan(delivery, scale)
         assert p.standard.rank >= 4

@@ -99,7 +99,12 @@ def test_single_commit_is_a_full_delivery(repo: Repo) -> None:
         "id": repo.short("HEAD"),
         "title": "feat: round VAT per line",
         "type": "feature",
-        "changes": {"lines_added": 2, "lines_removed": 0, "files": 1},
+        "changes": {
+            "lines_added": 2,
+            "lines_removed": 0,
+            "files": 1,
+            "by_path": {"src/app.py": {"added": 2, "removed": 0}},
+        },
         "paths": ["src/app.py"],
         "source": {
             "git": {
@@ -127,7 +132,15 @@ def test_root_commit_is_compared_with_the_empty_tree(repo: Repo) -> None:
     delivery = read_git_delivery(root, repo.path)
 
     assert delivery["id"] == repo.short(root)
-    assert delivery["changes"] == {"lines_added": 2, "lines_removed": 0, "files": 2}
+    assert delivery["changes"] == {
+        "lines_added": 2,
+        "lines_removed": 0,
+        "files": 2,
+        "by_path": {
+            "README.md": {"added": 1, "removed": 0},
+            "src/app.py": {"added": 1, "removed": 0},
+        },
+    }
     assert delivery["paths"] == ["README.md", "src/app.py"]
     assert git_source(delivery)["base"] == EMPTY_TREE
     assert git_source(delivery)["head"] == root
@@ -186,7 +199,16 @@ def test_range_takes_the_riskiest_type_and_counts_commits(repo: Repo) -> None:
     assert delivery["id"] == f"{repo.short(base)}..{repo.short(head)}"
     assert delivery["title"] == "chore: tidy (+3 more commits)"
     assert delivery["type"] == "bugfix"
-    assert delivery["changes"] == {"lines_added": 4, "lines_removed": 1, "files": 3}
+    assert delivery["changes"] == {
+        "lines_added": 4,
+        "lines_removed": 1,
+        "files": 3,
+        "by_path": {
+            "README.md": {"added": 1, "removed": 0},
+            "src/app.py": {"added": 1, "removed": 1},
+            "src/invoice.py": {"added": 2, "removed": 0},
+        },
+    }
     assert delivery["paths"] == ["README.md", "src/app.py", "src/invoice.py"]
     source = git_source(delivery)
     assert (source["base"], source["head"], source["commits"]) == (base, head, 4)
@@ -260,7 +282,12 @@ def test_rename_lists_both_paths_and_records_the_rename(repo: Repo) -> None:
     delivery = read_git_delivery("HEAD", repo.path)
 
     assert delivery["paths"] == ["src/app.py", "src/main.py"]
-    assert delivery["changes"] == {"lines_added": 1, "lines_removed": 0, "files": 1}
+    assert delivery["changes"] == {
+        "lines_added": 1,
+        "lines_removed": 0,
+        "files": 1,
+        "by_path": {"src/main.py": {"added": 1, "removed": 0}},
+    }
     assert git_source(delivery)["renamed"] == [{"from": "src/app.py", "to": "src/main.py"}]
     assert git_source(delivery)["deleted"] == []
 
@@ -273,7 +300,12 @@ def test_deletion_is_recorded(repo: Repo) -> None:
     delivery = read_git_delivery("HEAD", repo.path)
 
     assert delivery["paths"] == ["README.md"]
-    assert delivery["changes"] == {"lines_added": 0, "lines_removed": 1, "files": 1}
+    assert delivery["changes"] == {
+        "lines_added": 0,
+        "lines_removed": 1,
+        "files": 1,
+        "by_path": {"README.md": {"added": 0, "removed": 1}},
+    }
     assert git_source(delivery)["deleted"] == ["README.md"]
 
 
@@ -283,7 +315,12 @@ def test_binary_file_counts_as_a_file_with_no_lines(repo: Repo) -> None:
 
     delivery = read_git_delivery("HEAD", repo.path)
 
-    assert delivery["changes"] == {"lines_added": 1, "lines_removed": 1, "files": 2}
+    assert delivery["changes"] == {
+        "lines_added": 1,
+        "lines_removed": 1,
+        "files": 2,
+        "by_path": {"src/app.py": {"added": 1, "removed": 1}},
+    }
     assert git_source(delivery)["binary"] == ["logo.png"]
 
 
@@ -327,16 +364,22 @@ def test_odd_file_names_survive(repo: Repo) -> None:
         ("ci: add job", "config"),
         ("hotfix: stop the bleeding", "hotfix"),
         ("hotfix(billing): stop", "hotfix"),
-        ("fix: [hotfix] rounding", "hotfix"),
+        ("fix: [hotfix] rounding", "bugfix"),
         ("[PROJ-12] hotfix: rounding", "hotfix"),
-        ("fix(hotfix): rounding", "hotfix"),
-        ("Merge branch 'hotfix/vat' into main", "hotfix"),
-        ("feat(migration): backfill vat column", "data-migration"),
-        ("fix(db-migration): index", "data-migration"),
+        ("fix(hotfix): rounding", "bugfix"),
+        ("Merge branch 'hotfix/vat' into main", None),
+        ("Merge pull request #12 from someone/maintenance/hotfix/gha-token", None),
+        ("feat(migration): backfill vat column", "feature"),
+        ("refactor(migrate-to-pathlib): use pathlib", "refactor"),
+        ("fix(migration-guide): typo", "bugfix"),
+        ("test(migrations): add case", "refactor"),
+        ("fix(db-migration): index", "bugfix"),
+        ("data-migration(contracts): split names", "data-migration"),
         ("migration: split names", "data-migration"),
         ("migrate: users table", "data-migration"),
         ("release: 1.2.0", "release"),
-        ("chore(release): 1.2.0", "release"),
+        ("chore(release): 1.2.0", "config"),
+        ("feat(api)!: drop v1", "feature"),
         ("[PROJ-7] feat: tagged", "feature"),
         ("fixup! fix: off by one", "bugfix"),
         ("Update README", None),
@@ -347,7 +390,7 @@ def test_odd_file_names_survive(repo: Repo) -> None:
     ],
 )
 def test_guess_type(subject: str, expected: str | None) -> None:
-    """A commit subject gives the delivery type its conventional prefix or keywords say."""
+    """A commit subject gives the type its Conventional Commits type token says, never its scope."""
     assert expected == guess_type(subject)
 
 
@@ -489,3 +532,51 @@ def test_reading_is_deterministic(repo: Repo) -> None:
     assert json.dumps(read_git_delivery("HEAD~1..HEAD", repo.path)) == json.dumps(
         read_git_delivery("HEAD~1..HEAD", repo.path)
     )
+
+
+def test_a_test_file_beside_a_fix_does_not_raise_its_standard(repo: Repo) -> None:
+    """A 4-line payment fix read from git is S2, with or without the 80-line test beside it."""
+    retry = "".join(f"step_{i} = {i}\n" for i in range(20))
+    repo.commit("feat: sepa retry", {"src/payments/sepa/retry.py": retry})
+    fixed = retry.replace("step_3 = 3\n", "step_3 = 4\nstep_3b = 5\nstep_3c = 6\n")
+    repo.commit("fix: retry after three days", {"src/payments/sepa/retry.py": fixed})
+    test = "".join(f"def test_{i}() -> None:\n    assert True\n" for i in range(40))
+    repo.commit("test: retry", {"tests/payments/test_retry.py": test})
+    scale = qualscale.load_scale()
+
+    def standard(revision: str) -> tuple[str, str]:
+        found = qualscale.Delivery.from_dict(read_git_delivery(revision, repo.path, scale=scale))
+        result = qualscale.classify(found, scale)
+        return result.standard.id, next(r.message for r in result.rationale if r.rule == "size")
+
+    assert standard("HEAD~1") == (
+        "S2",
+        "4 lines -> trivial, 1 file -> trivial, 1 component -> trivial; size trivial",
+    )
+    assert standard("HEAD~2..HEAD") == (
+        "S2",
+        "4 lines -> trivial, 1 file -> trivial, 1 component -> trivial;"
+        " size trivial (80 test lines, 1 test file not counted)",
+    )
+
+
+def test_a_merge_is_read_from_the_merged_commits_not_the_branch_name(repo: Repo) -> None:
+    """A merge of a branch named hotfix/... takes the type of the commits it brings in."""
+    repo.git("checkout", "-q", "-b", "maintenance/hotfix/gha-token")
+    repo.commit("ci(hotfix): rotate the token", {".github/workflows/ci.yml": "on: push\n"})
+    repo.commit("fix(migration-guide)!: typo", {"docs/guide.md": "text\n"})
+    repo.git("checkout", "-q", "main")
+    repo.git(
+        "merge",
+        "-q",
+        "--no-ff",
+        "-m",
+        "Merge pull request #7 from someone/maintenance/hotfix/gha-token",
+        "maintenance/hotfix/gha-token",
+    )
+
+    delivery = read_git_delivery("HEAD", repo.path)
+
+    assert delivery["type"] == "bugfix"
+    assert git_source(delivery)["subjects_types"] == {"bugfix": 1, "config": 1}
+    assert git_source(delivery)["breaking"] is True

@@ -76,7 +76,9 @@ def test_delivery_file_loads(tmp_path: Path) -> None:
 
 def test_json_delivery_loads(tmp_path: Path) -> None:
     """A JSON delivery file loads like a YAML one."""
-    path = write(tmp_path, "d.json", '{"id": "X-1", "changes": {"lines_added": 3}}')
+    path = write(
+        tmp_path, "d.json", '{"id": "X-1", "changes": {"lines_added": 3, "lines_removed": 0}}'
+    )
     assert qualscale.load_delivery(path).changes.lines == 3
 
 

@@ -94,7 +94,7 @@ def test_adjustment_raises_obligation_and_keeps_the_standard_text(scale: qualsca
         {
             "id": "X",
             "type": "bugfix",
-            "changes": {"lines_added": 3},
+            "changes": {"lines_added": 3, "lines_removed": 0},
             "flags": ["security"],
             "paths": ["web/a.ts"],
         }
@@ -191,7 +191,7 @@ def test_overlay_scale_changes_the_plan() -> None:
         {
             "id": "X",
             "type": "config",
-            "changes": {"lines_added": 2},
+            "changes": {"lines_added": 2, "lines_removed": 0},
             "paths": ["config/tenants/acme.yaml"],
         }
     )

@@ -19,7 +19,7 @@ from typing import Any
 import attrs
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import qualscale
@@ -27,12 +27,14 @@ from qualscale import (
     Changes,
     Delivery,
     History,
+    PathChange,
     QualscaleError,
     TestPlan,
     ValidationError,
     classify,
     plan,
 )
+from qualscale.classification import match_path
 from qualscale.strategies import deliveries, histories
 from tests._paths import STANDARDS
 
@@ -70,11 +72,52 @@ def test_monotone_in_size(
     c = delivery.changes
     bigger = attrs.evolve(
         delivery,
-        changes=Changes(
-            _grow(c.lines_added, added), _grow(c.lines_removed, removed), _grow(c.files, files)
+        changes=attrs.evolve(
+            c,
+            lines_added=_grow(c.lines_added, added),
+            lines_removed=_grow(c.lines_removed, removed),
+            files=_grow(c.files, files),
         ),
     )
     assert classify(bigger, scale).rank >= classify(delivery, scale).rank
+
+
+_EXTRA_PATHS = ("docs/guide.md", "README.md", "tests/test_new.py", "tests/unit/test_retry.py")
+
+
+def _uncounted_paths(scale: qualscale.Scale) -> list[str]:
+    """Paths the scale's components say are content that does not count toward size."""
+    found = (match_path(p, scale.rules.components) for p in _EXTRA_PATHS)
+    return [
+        p
+        for p, rule in zip(_EXTRA_PATHS, found, strict=True)
+        if rule is not None and rule.content not in scale.rules.size.counts
+    ]
+
+
+@given(scale_and_delivery(), st.data(), st.integers(0, 3000), st.integers(0, 3000))
+def test_writing_tests_or_docs_never_raises_the_standard(
+    pair: tuple[qualscale.Scale, Delivery], data: st.DataObject, added: int, removed: int
+) -> None:
+    """Adding lines to test or docs paths, new or already changed, never raises the standard."""
+    scale, delivery = pair
+    candidates = _uncounted_paths(scale)
+    assume(candidates)
+    path = data.draw(st.sampled_from(candidates))
+    c = delivery.changes
+    new = path not in delivery.paths
+    before = c.by_path.get(path, PathChange())
+    more = attrs.evolve(
+        delivery,
+        paths=(*delivery.paths, path) if new else delivery.paths,
+        changes=Changes(
+            _grow(c.lines_added, added),
+            _grow(c.lines_removed, removed),
+            _grow(c.files, 1 if new else 0),
+            {**c.by_path, path: PathChange(before.added + added, before.removed + removed)},
+        ),
+    )
+    assert classify(more, scale).rank <= classify(delivery, scale).rank
 
 
 @given(scale_and_delivery(), st.data())

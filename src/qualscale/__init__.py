@@ -8,7 +8,7 @@ classified by size, risk and history (:func:`classify`) and gets a test plan
 
 from qualscale._version import __version__
 from qualscale.classification import Classification, Reason, classify
-from qualscale.delivery import Changes, Delivery, History, PastDelivery
+from qualscale.delivery import Changes, Delivery, History, PastDelivery, PathChange
 from qualscale.errors import (
     DeliveryError,
     GitError,
@@ -45,6 +45,7 @@ __all__ = [
     "Kind",
     "KindVerdict",
     "PastDelivery",
+    "PathChange",
     "PlannedRequirement",
     "Problem",
     "QualscaleError",

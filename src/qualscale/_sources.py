@@ -16,6 +16,7 @@ from typing import Any
 
 import attrs
 
+from qualscale._corrections import merged_over
 from qualscale._located import locate
 from qualscale._text import count
 from qualscale._yaml import check_plain
@@ -87,17 +88,23 @@ def relocate(
 def delivery_source(args: argparse.Namespace, scale: Scale) -> Source:
     """The delivery the command line names: a file, ``-`` for standard input, or ``--git``.
 
+    With both a file and ``--git``, the file's keys are merged over what git found.
     ``scale`` decides which commit type of a git range is the riskiest.
     """
     parser: argparse.ArgumentParser = args.parser
-    if args.git is not None and args.delivery is not None:
-        parser.error("give a DELIVERY file or --git RANGE, not both")
     if args.git is not None:
         from qualscale.git import read_git_delivery
 
         data = read_git_delivery(args.git, args.repo, scale=scale)
         name = f"git {args.git}"
-        return Source(_structure_delivery(data, name), name)
+        if args.delivery is None:
+            return Source(_structure_delivery(data, name), name)
+        if args.delivery == "-":
+            name, given = STDIN, parse_stdin()
+        else:
+            name, given = args.delivery, read_document(args.delivery, DeliveryError)
+        merged = merged_over(data, given, name)
+        return Source(_structure_delivery(merged, name), name, given)
     if args.delivery is None:
         parser.error("give a DELIVERY file, '-' for standard input, or --git RANGE")
     if args.delivery == "-":

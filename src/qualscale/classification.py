@@ -21,10 +21,8 @@ from qualscale.rules import (
     Condition,
     Content,
     Modifier,
-    RiskRules,
     Rules,
     SizeBand,
-    SizeRules,
 )
 from qualscale.scale import Scale, Standard
 
@@ -117,9 +115,10 @@ def classify(delivery: Delivery, scale: Scale, history: History | None = None) -
     """Classify ``delivery`` on ``scale``: size band, risk class, standard, rationale.
 
     Each step is a named function below that returns its value and the reasons it adds:
-    :func:`_components`, :func:`_flags`, :func:`_size`, :func:`_risk`, :func:`_matrix`,
-    then the steps that move the standard, in the order of :data:`_MOVES`, then
-    :func:`_adjustments`. The rationale lists those reasons in that order.
+    :func:`_overrides` (what a person set by hand), :func:`_components`, :func:`_flags`,
+    :func:`_size`, :func:`_risk`, :func:`_matrix`, then the steps that move the standard,
+    in the order of :data:`_MOVES`, then :func:`_adjustments`. The rationale lists those
+    reasons in that order.
 
     Raises:
         DeliveryError: the delivery names a flag or component the scale does not know
@@ -129,13 +128,16 @@ def classify(delivery: Delivery, scale: Scale, history: History | None = None) -
     _refuse_unknown_names(delivery, rules)
     touched = _components(delivery, rules)
     flags, flag_reasons = _flags(delivery, touched.components)
-    size_index, size_reasons = _size(delivery, rules.size, touched.components)
-    risk_index, risk_reasons = _risk(delivery, rules.risk, touched, flags)
+    size_index, size_reasons = _size(delivery, rules, touched)
+    risk_index, risk_reasons = _risk(delivery, rules, touched, flags)
     rank, matrix_reasons = _matrix(scale, size_index, risk_index)
-    why = [*touched.reasons, *flag_reasons, *size_reasons, *risk_reasons, *matrix_reasons]
+    why = [*_overrides(delivery), *touched.reasons, *flag_reasons, *size_reasons]
+    why += [*risk_reasons, *matrix_reasons]
 
     facts = _Facts(delivery.type, flags, touched.ids, touched.content, size_index, risk_index)
-    after = _AfterMatrix(scale, _active(rules, facts), history, delivery.project)
+    after = _AfterMatrix(
+        scale, _active(rules, facts), history, delivery.project, _skipped(rules, facts)
+    )
     for move in _MOVES:
         rank, moved = move(rank, after)
         why += moved
@@ -154,6 +156,27 @@ def classify(delivery: Delivery, scale: Scale, history: History | None = None) -
         content=touched.content,
         adjustments=adjustments,
     )
+
+
+_SINGULAR = {"flags": "flag", "components": "component", "paths": "path"}
+
+
+def _overrides(delivery: Delivery) -> _Reasons:
+    """What a person set by hand (``source.overrides``), and where, before anything else."""
+    entries = delivery.source.get("overrides", [])
+    reasons = []
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, dict) or not isinstance(entry.get("key"), str):
+            continue
+        key, value, where = entry["key"], entry.get("value"), entry.get("from", "by hand")
+        name = _SINGULAR.get(key, key)
+        shown = f"{name} {value}" if isinstance(value, (str, int)) else name
+        reasons.append(Reason(f"override:{name}", f"{shown} given {_place(where)}"))
+    return tuple(reasons)
+
+
+def _place(where: object) -> str:
+    return f"on {where}" if where == "the command line" else f"in {where}"
 
 
 def _refuse_unknown_names(delivery: Delivery, rules: Rules) -> None:
@@ -187,6 +210,7 @@ class _Touched:
     content: str
     unmapped: tuple[str, ...]
     reasons: _Reasons
+    contents: frozenset[Content] = frozenset()
 
     @property
     def ids(self) -> frozenset[str]:
@@ -222,7 +246,9 @@ def _components(delivery: Delivery, rules: Rules) -> _Touched:
         shown = ", ".join(unmapped[:3]) + (" ..." if len(unmapped) > 3 else "")
         match = "path matches" if len(unmapped) == 1 else "paths match"
         reasons.append(Reason("components", f"{len(unmapped)} {match} no component: {shown}"))
-    return _Touched(tuple(touched.values()), content, tuple(unmapped), tuple(reasons))
+    return _Touched(
+        tuple(touched.values()), content, tuple(unmapped), tuple(reasons), frozenset(contents)
+    )
 
 
 def _flags(
@@ -241,37 +267,102 @@ def _flags(
     return frozenset(flags), tuple(reasons)
 
 
-def _size(
-    delivery: Delivery, rules: SizeRules, components: Sequence[ComponentRule]
-) -> tuple[int, _Reasons]:
+def _size(delivery: Delivery, rules: Rules, touched: _Touched) -> tuple[int, _Reasons]:
     """The index of the size band: the largest band any figure falls into.
 
-    Without line counts the band is at least ``rules.unknown``: missing figures must
-    never make a delivery look smaller than it is.
+    Only content the scale counts (``rules.size.counts``) makes a delivery bigger: its
+    other paths leave the files and components figures, and their lines the line figure
+    when the delivery gives lines per path. The line figure needs both ``lines_added``
+    and ``lines_removed``: when either is missing, the known part still counts and the
+    band is at least ``rules.size.unknown``. Missing figures must never make a delivery
+    look smaller than it is.
     """
-    bands = rules.bands
-    # Spread over subsystems is a risk signal; tests and docs beside a fix are not.
-    spread = sum(1 for c in components if c.content not in ("docs", "test"))
-    figures = {
-        "lines": delivery.changes.lines,
-        "files": delivery.files,
-        "components": spread if (delivery.paths or delivery.components) else None,
-    }
+    size = rules.size
+    bands = size.bands
+    counted = _Counted.of(delivery, rules, touched)
+    changes = delivery.changes
+    missing = [name for name in ("lines_added", "lines_removed") if getattr(changes, name) is None]
+    figures = {"lines": counted.lines, "files": counted.files, "components": counted.components}
     chosen = 0
     parts = []
     for measure, value in figures.items():
         if value is not None:
             i = _band_of(value, bands, f"max_{measure}")
-            parts.append(f"{value} {measure if value != 1 else measure[:-1]} -> {bands[i].id}")
+            at_least = "at least " if measure == "lines" and missing else ""
+            name = measure if value != 1 else measure[:-1]
+            parts.append(f"{at_least}{value} {name} -> {bands[i].id}")
             chosen = max(chosen, i)
-    if figures["lines"] is not None:
-        return chosen, (Reason("size", f"{', '.join(parts)}; size {bands[chosen].id}"),)
-    chosen = max(chosen, [b.id for b in bands].index(rules.unknown))
-    missing = "no size figures" if not parts else "no line counts"
-    message = f"{missing}: assumed at least {rules.unknown} (conservative)" + (
-        f"; {', '.join(parts)}" if parts else ""
-    )
-    return chosen, (Reason("size", f"{message}; size {bands[chosen].id}"),)
+    message = ", ".join(parts)
+    if missing:
+        chosen = max(chosen, [b.id for b in bands].index(size.unknown))
+        if counted.lines is None:
+            what = "no size figures" if not parts else "no line counts"
+        else:
+            what = f"no {missing[0]}"
+        assumed = f"{what}: assumed at least {size.unknown} (conservative)"
+        message = f"{assumed}; {message}" if parts else assumed
+    message += f"; size {bands[chosen].id}{counted.left_out()}"
+    return chosen, (Reason("size", message),)
+
+
+@attrs.frozen
+class _Counted:
+    """The size figures of the content a scale counts, and what was left out."""
+
+    lines: int | None
+    files: int | None
+    components: int | None
+    left_lines: tuple[tuple[Content, int], ...]
+    left_files: tuple[tuple[Content, int], ...]
+
+    @classmethod
+    def of(cls, delivery: Delivery, rules: Rules, touched: _Touched) -> _Counted:
+        counts = rules.size.counts
+        ordered = _by_priority(rules.components)
+        # The content of each changed path; an unknown file is code, as in _components.
+        content: dict[str, Content] = {}
+        for path in (*delivery.paths, *delivery.changes.by_path):
+            rule = _match(path, ordered)
+            content[path] = "code" if rule is None else rule.content
+        left_lines: dict[Content, int] = {}
+        kept_lines = 0
+        for path, change in delivery.changes.by_path.items():
+            if content[path] in counts:
+                kept_lines += change.lines
+            elif change.lines:
+                left_lines[content[path]] = left_lines.get(content[path], 0) + change.lines
+        left_files: dict[Content, int] = {}
+        for path in delivery.paths:
+            if content[path] not in counts:
+                left_files[content[path]] = left_files.get(content[path], 0) + 1
+        changes = delivery.changes
+        known = [n for n in (changes.lines_added, changes.lines_removed) if n is not None]
+        lines = None
+        if known:
+            lines = max(sum(known) - sum(left_lines.values()), kept_lines)
+        files = delivery.files
+        left = sum(left_files.values())
+        if files is not None and left:
+            # A rename lists two paths for one file: never go below the counted paths.
+            files = max(files - left, min(len(delivery.paths) - left, files))
+        spread = sum(1 for c in touched.components if c.content in counts)
+        return cls(
+            lines,
+            files,
+            spread if (delivery.paths or delivery.components) else None,
+            _in_order(left_lines),
+            _in_order(left_files),
+        )
+
+    def left_out(self) -> str:
+        """`` (80 test lines, 1 test file not counted)``, or nothing."""
+        said = [f"{n} {c} line{'' if n == 1 else 's'}" for c, n in self.left_lines]
+        said += [f"{n} {c} file{'' if n == 1 else 's'}" for c, n in self.left_files]
+        return f" ({', '.join(said)} not counted)" if said else ""
+
+
+def _in_order(amounts: dict[Content, int]) -> tuple[tuple[Content, int], ...]:
+    return tuple((c, amounts[c]) for c in CONTENT_ORDER if c in amounts)
 
 
 def _band_of(value: int, bands: Sequence[SizeBand], limit: str) -> int:
@@ -283,26 +374,37 @@ def _band_of(value: int, bands: Sequence[SizeBand], limit: str) -> int:
 
 
 def _risk(
-    delivery: Delivery, rules: RiskRules, touched: _Touched, flags: frozenset[str]
+    delivery: Delivery, scale_rules: Rules, touched: _Touched, flags: frozenset[str]
 ) -> tuple[int, _Reasons]:
     """The index of the risk class: the riskiest factor, each factor above the lowest named."""
-    factors = list(_risk_factors(delivery, rules, touched, flags))
+    rules = scale_rules.risk
+    factors = list(_risk_factors(delivery, scale_rules, touched, flags))
     risk_index = 0
     reasons = []
     for reason, risk_class in factors:
+        if risk_class is None:  # a factor that does not apply, and why
+            reasons.append(reason)
+            continue
         index = rules.classes.index(risk_class)
         if index > 0:  # every delivery is at least of the lowest class: not worth a line
             reasons.append(reason)
         risk_index = max(risk_index, index)
+    applied = any(risk_class is not None for _, risk_class in factors)
     summary = f"risk class {rules.classes[risk_index]}"
-    reasons.append(Reason("risk", summary + ("" if factors else " (no risk factor applies)")))
+    reasons.append(Reason("risk", summary + ("" if applied else " (no risk factor applies)")))
     return risk_index, tuple(reasons)
 
 
 def _risk_factors(
-    delivery: Delivery, rules: RiskRules, touched: _Touched, flags: frozenset[str]
-) -> Iterator[tuple[Reason, str]]:
-    """Each risk factor (components, flags, type, unmapped paths): its reason and risk class."""
+    delivery: Delivery, scale_rules: Rules, touched: _Touched, flags: frozenset[str]
+) -> Iterator[tuple[Reason, str | None]]:
+    """Each risk factor (components, flags, type, unmapped paths): its reason and risk class.
+
+    A missing type adds no risk when every changed path is content the scale does not
+    count toward size (``rules.size.counts``: tests and docs by default): the paths say
+    what the change is. Its risk class is then ``None`` and its reason says why.
+    """
+    rules = scale_rules.risk
     for comp in sorted(touched.components, key=lambda c: c.id):
         risk_class = comp.criticality
         yield (
@@ -319,8 +421,18 @@ def _risk_factors(
             risk_class,
         )
     elif delivery.type is None and rules.unknown_type is not None:
-        risk_class = rules.unknown_type
-        yield Reason("type:unknown", f"no change type given: assumed {risk_class} risk"), risk_class
+        counts = scale_rules.size.counts
+        if delivery.paths and not touched.contents.intersection(counts):
+            shown = " or ".join(c for c in CONTENT_ORDER if c in touched.contents)
+            message = (
+                f"no change type given: no risk assumed, every changed path is {shown}"
+                " (content that does not count toward size)"
+            )
+            yield Reason("type:unknown", message), None
+        else:
+            risk_class = rules.unknown_type
+            message = f"no change type given: assumed {risk_class} risk"
+            yield Reason("type:unknown", message), risk_class
     if touched.unmapped and rules.unmapped_paths is not None:
         risk_class = rules.unmapped_paths
         yield (
@@ -360,34 +472,74 @@ def _active(rules: Rules, facts: _Facts) -> tuple[Modifier, ...]:
 
 
 def _holds(cond: Condition, facts: _Facts, bands: list[str], risk_classes: list[str]) -> bool:
+    return _what_holds(cond, facts) and not _bounds_missed(cond, facts, bands, risk_classes)
+
+
+def _what_holds(cond: Condition, facts: _Facts) -> bool:
+    """Whether the delivery is of the kind ``cond`` is about: type, flags, components, content."""
     if cond.type and facts.type not in cond.type:
         return False
     if cond.flags and not facts.flags.intersection(cond.flags):
         return False
     if cond.components and not facts.components.intersection(cond.components):
         return False
-    if cond.content and facts.content not in cond.content:
-        return False
+    return not (cond.content and facts.content not in cond.content)
+
+
+def _bounds_missed(
+    cond: Condition, facts: _Facts, bands: list[str], risk_classes: list[str]
+) -> list[str]:
+    """The size and risk bounds of ``cond`` the delivery misses, each said in words."""
+    size, risk = bands[facts.size], risk_classes[facts.risk]
+    missed = []
     if cond.min_size is not None and facts.size < bands.index(cond.min_size):
-        return False
+        missed.append(f"size {size} is below min_size {cond.min_size}")
     if cond.max_size is not None and facts.size > bands.index(cond.max_size):
-        return False
+        missed.append(f"size {size} is above max_size {cond.max_size}")
     if cond.min_risk is not None and facts.risk < risk_classes.index(cond.min_risk):
-        return False
-    return not (cond.max_risk is not None and facts.risk > risk_classes.index(cond.max_risk))
+        missed.append(f"risk {risk} is below min_risk {cond.min_risk}")
+    if cond.max_risk is not None and facts.risk > risk_classes.index(cond.max_risk):
+        missed.append(f"risk {risk} is above max_risk {cond.max_risk}")
+    return missed
+
+
+def _skipped(rules: Rules, facts: _Facts) -> tuple[tuple[Modifier, str], ...]:
+    """Ceilings and floors considered but not applied, and why.
+
+    A modifier is considered when the delivery is of the kind its condition names (type,
+    flags, components or content: at least one given, all holding) but misses a size or
+    risk bound: a docs-only ceiling on docs that carry a security flag.
+    """
+    bands = [b.id for b in rules.size.bands]
+    risk_classes = list(rules.risk.classes)
+    skipped = []
+    for mod in rules.modifiers:
+        if mod.ceiling is None and mod.floor is None:
+            continue
+        when = mod.when
+        if not (when.type or when.flags or when.components or when.content):
+            continue
+        if not _what_holds(when, facts):
+            continue
+        missed = _bounds_missed(when, facts, bands, risk_classes)
+        if missed:
+            skipped.append((mod, " and ".join(missed)))
+    return tuple(skipped)
 
 
 @attrs.frozen
 class _AfterMatrix:
     """What the steps that move the standard read besides the rank.
 
-    The scale (standards, history rules), the modifiers that hold, the history, the project.
+    The scale (standards, history rules), the modifiers that hold, the history, the project,
+    and the ceilings and floors considered but not applied (with why).
     """
 
     scale: Scale
     active: tuple[Modifier, ...]
     history: History | None
     project: str | None
+    skipped: tuple[tuple[Modifier, str], ...] = ()
 
 
 def _raises(rank: int, after: _AfterMatrix) -> tuple[int, _Reasons]:
@@ -432,6 +584,7 @@ def _ceilings(rank: int, after: _AfterMatrix) -> tuple[int, _Reasons]:
             effect = _said(mod, f"at most {mod.ceiling}")
             reasons.append(_moved(after, f"modifier:{mod.id}", rank, new_rank, effect))
             rank = new_rank
+    reasons += _not_applied(after, "ceiling")
     return rank, tuple(reasons)
 
 
@@ -444,7 +597,20 @@ def _floors(rank: int, after: _AfterMatrix) -> tuple[int, _Reasons]:
             effect = _said(mod, f"at least {mod.floor}")
             reasons.append(_moved(after, f"modifier:{mod.id}", rank, new_rank, effect))
             rank = new_rank
+    reasons += _not_applied(after, "floor")
     return rank, tuple(reasons)
+
+
+def _not_applied(after: _AfterMatrix, action: str) -> list[Reason]:
+    """A reason for each ceiling (or floor) considered and skipped, saying why."""
+    return [
+        Reason(
+            f"skipped:{mod.id}",
+            f"{mod.message or mod.id}: not applied ({action} {getattr(mod, action)}), {why}",
+        )
+        for mod, why in after.skipped
+        if getattr(mod, action) is not None
+    ]
 
 
 _Move = Callable[[int, _AfterMatrix], tuple[int, _Reasons]]

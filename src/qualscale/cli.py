@@ -2,14 +2,15 @@
 
 ::
 
-    qualscale plan DELIVERY | --git RANGE [--repo DIR] [--scale NAME|PATH] [--history FILE]
+    qualscale plan [DELIVERY] [--git RANGE] [--repo DIR] [--scale NAME|PATH] [--history FILE]
+                   [--type T] [--flag F]... [--component C]... [--id ID] [--title TEXT]
                    [--format markdown|text|html|json|yaml | --template PATH] [-o FILE]
-    qualscale classify DELIVERY | --git RANGE [--repo DIR] [--scale] [--history]
-                   [--format text|json] [-o FILE]
+    qualscale classify [DELIVERY] [--git RANGE] [--repo DIR] [--scale] [--history]
+                   [corrections] [--format text|json] [-o FILE]
     qualscale validate [--scale NAME|PATH] FILE...
     qualscale scales
     qualscale show SCALE [--format markdown|html|text] [-o FILE]
-    qualscale batch DIR|FILE|-... [--scale] [--history]
+    qualscale batch DIR|FILE|-... [--scale] [--history] [corrections]
                    [--output-dir DIR [--format ... | --template PATH]]
     qualscale convert OLD [-o NEW]
 
@@ -35,9 +36,11 @@ import attrs
 
 from qualscale._convert_scale import DESCRIPTION as CONVERT_DESCRIPTION
 from qualscale._convert_scale import convert_file
+from qualscale._corrections import corrected, correction_options
 from qualscale._files import file_stem, write_text
 from qualscale._reports import classification_text
 from qualscale._sources import (
+    Source,
     batch_sources,
     delivery_source,
     plan_source,
@@ -145,6 +148,7 @@ class _Command:
 def _plan_arguments(sub: argparse.ArgumentParser) -> None:
     _delivery_options(sub)
     _scale_options(sub)
+    correction_options(sub)
     style = sub.add_mutually_exclusive_group()
     style.add_argument(
         "--format", choices=FORMATS, default="text", help="output format (default: text)"
@@ -158,6 +162,7 @@ def _plan_arguments(sub: argparse.ArgumentParser) -> None:
 def _classify_arguments(sub: argparse.ArgumentParser) -> None:
     _delivery_options(sub)
     _scale_options(sub)
+    correction_options(sub)
     sub.add_argument(
         "--format", choices=("text", "json"), default="text", help="output format (default: text)"
     )
@@ -192,6 +197,7 @@ def _batch_arguments(sub: argparse.ArgumentParser) -> None:
         ),
     )
     _scale_options(sub)
+    correction_options(sub)
     sub.add_argument(
         "--output-dir", metavar="DIR", help="write one file per delivery, named after its id"
     )
@@ -210,7 +216,10 @@ def _delivery_options(sub: argparse.ArgumentParser) -> None:
         "delivery",
         nargs="?",
         metavar="DELIVERY",
-        help="a delivery file (YAML or JSON), or '-' for one on standard input",
+        help=(
+            "a delivery file (YAML or JSON), or '-' for one on standard input; with --git,"
+            " its keys are merged over what git found"
+        ),
     )
     sub.add_argument(
         "--git",
@@ -242,14 +251,14 @@ def _output_option(sub: argparse.ArgumentParser) -> None:
 
 def _cmd_plan(args: argparse.Namespace) -> int:
     scale, history = scale_and_history(args)
-    source = delivery_source(args, scale)
+    source = _corrected(delivery_source(args, scale), args, scale)
     the_plan = plan_source(source, scale, history)
     return _emit(_render(the_plan, scale, args.format, args.template), args.output)
 
 
 def _cmd_classify(args: argparse.Namespace) -> int:
     scale, history = scale_and_history(args)
-    source = delivery_source(args, scale)
+    source = _corrected(delivery_source(args, scale), args, scale)
     try:
         result = classify(source.delivery, scale, history)
     except DeliveryError as exc:
@@ -324,6 +333,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         try:
             if isinstance(source, QualscaleError):
                 raise source
+            source = _corrected(source, args, scale)
             the_plan = plan_source(source, scale, history)
             if out_dir is None:
                 line = json.dumps(the_plan.to_dict(), ensure_ascii=False, separators=(",", ":"))
@@ -355,6 +365,10 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         _err("qualscale: no deliveries given")
         return EXIT_BAD_INPUT
     return EXIT_BAD_INPUT if bad else EXIT_OK
+
+
+def _corrected(source: Source, args: argparse.Namespace, scale: Scale) -> Source:
+    return attrs.evolve(source, delivery=corrected(source.delivery, args, scale))
 
 
 def _cmd_convert(args: argparse.Namespace) -> int:

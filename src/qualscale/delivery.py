@@ -11,7 +11,15 @@ from qualscale._globs import normal_path
 from qualscale._validators import json_data, nonempty, nonneg, one_of, relative_paths, strings
 from qualscale.errors import DeliveryError
 
-__all__ = ["DELIVERY_TYPES", "Changes", "Delivery", "DeliveryType", "History", "PastDelivery"]
+__all__ = [
+    "DELIVERY_TYPES",
+    "Changes",
+    "Delivery",
+    "DeliveryType",
+    "History",
+    "PastDelivery",
+    "PathChange",
+]
 
 DeliveryType = Literal[
     "feature", "bugfix", "hotfix", "refactor", "config", "docs", "data-migration", "release"
@@ -21,19 +29,41 @@ DELIVERY_TYPES: tuple[DeliveryType, ...] = get_args(DeliveryType)
 
 
 @attrs.frozen
+class PathChange:
+    """The lines one changed path adds and removes."""
+
+    added: int = attrs.field(default=0, validator=nonneg)
+    removed: int = attrs.field(default=0, validator=nonneg)
+
+    @property
+    def lines(self) -> int:
+        """Lines added plus removed."""
+        return self.added + self.removed
+
+
+@attrs.frozen
 class Changes:
-    """Size figures of a delivery; ``None`` means unknown (classified conservatively)."""
+    """Size figures of a delivery; ``None`` means unknown (classified conservatively).
+
+    ``by_path`` gives the lines of each path (a binary file has none); with it, the
+    line figure leaves out the lines of content the scale does not count toward size
+    (tests and docs by default). The totals stay the figures of the whole delivery.
+    """
 
     lines_added: int | None = attrs.field(default=None, validator=nonneg)
     lines_removed: int | None = attrs.field(default=None, validator=nonneg)
     files: int | None = attrs.field(default=None, validator=nonneg)
+    by_path: Mapping[str, PathChange] = attrs.field(factory=dict, hash=False)
 
     @property
     def lines(self) -> int | None:
-        """Lines added plus removed, or ``None`` when neither is known."""
-        if self.lines_added is None and self.lines_removed is None:
+        """Lines added plus removed, or ``None`` unless both are known.
+
+        One of them alone is only a lower bound: a missing figure is never read as zero.
+        """
+        if self.lines_added is None or self.lines_removed is None:
             return None
-        return (self.lines_added or 0) + (self.lines_removed or 0)
+        return self.lines_added + self.lines_removed
 
 
 def _paths(values: Sequence[str]) -> tuple[str, ...] | str:

@@ -113,7 +113,6 @@ _HEADER = re.compile(
     \s*:""",
     re.VERBOSE,
 )
-_HOTFIX = re.compile(r"\[hotfix\]|(?<![\w-])hotfix(?:\([^()]*\))?!?:|(?<![\w-])hotfix/", re.I)
 _GIT_REVERT = re.compile(r'^\s*Revert "')
 _BREAKING = re.compile(r"\bBREAKING[ -]CHANGE\b")
 _BAD_REVISION = re.compile(
@@ -166,7 +165,8 @@ def read_git_delivery(
         ``abc1234..def5678``), ``title`` (the newest subject, plus ``(+N more commits)``),
         ``type`` (left out when no subject names one), ``changes``
         (``lines_added``, ``lines_removed``, ``files``; a rename counts as one file, a
-        binary file as 0 lines), ``paths`` (sorted, unique; a rename gives both paths) and
+        binary file as 0 lines; ``by_path``, each text file's ``added`` and
+        ``removed``), ``paths`` (sorted, unique; a rename gives both paths) and
         ``source.git`` (``base``/``head`` full hashes, ``commits``, sorted ``binary``,
         ``renamed`` and ``deleted``, ``subjects_types`` counts, ``breaking``).
 
@@ -205,41 +205,28 @@ def read_git_delivery(
 def guess_type(subject: str) -> str | None:
     """Guess the delivery type from one commit subject, or ``None`` when it names none.
 
-    The first matching rule wins:
-
-    * ``hotfix``: ``hotfix:``, ``hotfix(x):``, ``[hotfix]`` or ``hotfix/`` anywhere, or a
-      ``hotfix`` scope;
-    * ``data-migration``: a scope containing ``migrat`` (``feat(migration):``), unless the
-      type is docs;
-    * ``release``: ``chore(release):``;
-    * by type: ``migration``/``migrate``/``data-migration`` -> data-migration;
-      ``release`` -> release; ``feat``/``feature`` -> feature;
-      ``fix``/``bugfix``/``revert`` and git's ``Revert "..."`` -> bugfix;
-      ``refactor``/``perf``/``style``/``test``/``tests`` -> refactor;
-      ``chore``/``build``/``ci``/``config`` -> config; ``docs``/``doc`` -> docs;
-    * anything else (``Update README``, ``Merge branch 'x'``, ``wip:``) -> ``None``.
+    Only the Conventional Commits type token counts, never the scope or a branch name:
+    ``refactor(migrate-to-pathlib):`` is a refactor, ``fix(migration-guide):`` a bugfix,
+    and ``Merge pull request #7 from someone/hotfix/token`` names no type (a merge is
+    read from the subjects of the commits it brings in). By type:
+    ``feat``/``feature`` -> feature; ``fix``/``bugfix``/``revert`` and git's
+    ``Revert "..."`` -> bugfix; ``hotfix`` -> hotfix;
+    ``migration``/``migrate``/``data-migration`` -> data-migration; ``release`` -> release;
+    ``refactor``/``perf``/``style``/``test``/``tests`` -> refactor;
+    ``chore``/``build``/``ci``/``config`` -> config; ``docs``/``doc`` -> docs; anything
+    else (``Update README``, ``Merge branch 'x'``, ``wip:``) -> ``None``.
 
     Types are matched case-insensitively, with or without a scope and ``!``; leading
     ``[TAG]`` and ``fixup!``/``squash!`` prefixes are skipped. A test change maps to
     ``refactor``: it changes code but not the shipped behaviour. A revert maps to
     ``bugfix``: it changes behaviour back, usually to fix something.
     """
-    if _HOTFIX.search(subject):
-        return "hotfix"
     if _GIT_REVERT.match(subject):
         return "bugfix"
     header = _HEADER.match(subject)
     if header is None:
         return None
-    kind = _TYPE_ALIASES.get(header["type"].lower())
-    scopes = {s for s in re.split(r"[\s,/]+", (header["scope"] or "").lower()) if s}
-    if "hotfix" in scopes:
-        return "hotfix"
-    if kind != "docs" and any("migrat" in s for s in scopes):
-        return "data-migration"
-    if header["type"].lower() == "chore" and "release" in scopes:
-        return "release"
-    return kind
+    return _TYPE_ALIASES.get(header["type"].lower())
 
 
 def _delivery(
@@ -265,6 +252,12 @@ def _delivery(
         "lines_added": sum(f.added or 0 for f in files),
         "lines_removed": sum(f.removed or 0 for f in files),
         "files": len(files),
+        # Binary files have no lines; a rename counts under its new path.
+        "by_path": {
+            f.path: {"added": f.added, "removed": f.removed or 0}
+            for f in sorted(files, key=lambda f: f.path)
+            if f.added is not None
+        },
     }
     delivery["paths"] = sorted(paths)
     delivery["source"] = {

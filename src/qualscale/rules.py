@@ -15,6 +15,7 @@ from qualscale.requirements import ModifierRequirement
 
 __all__ = [
     "CONTENT_ORDER",
+    "COUNTED_CONTENT",
     "ComponentRule",
     "Condition",
     "Content",
@@ -46,12 +47,24 @@ class SizeBand:
     description: str = ""
 
 
+#: The content that counts toward size unless a scale says otherwise: writing tests
+#: or docs never makes a delivery bigger.
+COUNTED_CONTENT: tuple[Content, ...] = ("code", "config", "data")
+
+
 @attrs.frozen
 class SizeRules:
-    """Size bands (smallest first) and the band assumed when a delivery has no figures."""
+    """Size bands (smallest first), the band assumed without figures, what counts.
+
+    ``counts`` names the content whose files, lines and components count toward the
+    size figures; lines of other content are left out when the delivery gives lines
+    per path (``changes.by_path``), its files and components whenever its paths say
+    what they are.
+    """
 
     bands: tuple[SizeBand, ...]
     unknown: str
+    counts: tuple[Content, ...] = COUNTED_CONTENT
 
 
 @attrs.frozen

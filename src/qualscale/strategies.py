@@ -15,9 +15,17 @@ Requires ``hypothesis`` (a test dependency, not a runtime one)::
 
 from __future__ import annotations
 
+import attrs
 from hypothesis import strategies as st
 
-from qualscale.delivery import DELIVERY_TYPES, Changes, Delivery, History, PastDelivery
+from qualscale.delivery import (
+    DELIVERY_TYPES,
+    Changes,
+    Delivery,
+    History,
+    PastDelivery,
+    PathChange,
+)
 from qualscale.scale import Scale
 
 __all__ = ["changes", "deliveries", "histories", "past_deliveries", "paths"]
@@ -70,6 +78,20 @@ def deliveries(scale: Scale | None = None) -> st.SearchStrategy[Delivery]:
         type=st.one_of(st.none(), st.sampled_from(DELIVERY_TYPES)),
         changes=changes(),
         paths=st.lists(paths(scale), max_size=6).map(tuple),
+    ).flatmap(lambda d: _with_lines_per_path(d, flags, components))
+
+
+def _with_lines_per_path(
+    delivery: Delivery, flags: list[str], components: list[str]
+) -> st.SearchStrategy[Delivery]:
+    """``delivery`` with lines for some of its paths, and its flags, components, project."""
+    per_path = st.builds(PathChange, added=_LINES, removed=_LINES)
+    by_path = st.fixed_dictionaries({}, optional=dict.fromkeys(delivery.paths, per_path))
+    return st.builds(
+        lambda lines, **rest: attrs.evolve(
+            delivery, changes=attrs.evolve(delivery.changes, by_path=lines), **rest
+        ),
+        by_path,
         components=st.lists(st.sampled_from(components), max_size=3).map(tuple)
         if components
         else st.just(()),
