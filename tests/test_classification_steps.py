@@ -14,24 +14,26 @@ import pytest
 
 import qualscale
 from qualscale import Delivery, History, PastDelivery, Reason, classify
-from qualscale.classification import (
+from qualscale._classify_findings import (
+    _components,
+    _flags,
+    _matrix,
+    _risk,
+    _size,
+    _Touched,
+)
+from qualscale._classify_moves import (
     _MOVES,
     _active,
     _adjustments,
     _AfterMatrix,
     _ceilings,
-    _chosen,
-    _components,
     _Facts,
-    _flags,
     _floors,
     _history,
-    _matrix,
     _raises,
-    _risk,
-    _size,
-    _Touched,
 )
+from qualscale.classification import _chosen
 from qualscale.rules import Condition, HistoryRule, Modifier, RiskRules
 from qualscale.scale import Standard
 from tests._paths import ROOT

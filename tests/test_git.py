@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 import qualscale
+from qualscale import _commit_types
 from qualscale import git as qgit
 from qualscale.errors import GitError
 from qualscale.git import guess_type, read_git_delivery
@@ -396,7 +397,7 @@ def test_guess_type(subject: str, expected: str | None) -> None:
 
 def test_risk_order_covers_every_guessable_type() -> None:
     """The risk order ranks every type a subject can be guessed as, and no other."""
-    assert set(qgit.RISK_ORDER) == set(qgit._TYPE_ALIASES.values())
+    assert set(qgit.RISK_ORDER) == set(_commit_types._TYPE_ALIASES.values())
 
 
 # --- errors ----------------------------------------------------------------------------

@@ -81,6 +81,8 @@ CORE = [
     "rules",
     "gates",
     "scale",
+    "_classify_findings",
+    "_classify_moves",
     "classification",
     "planning",
     "verification",
@@ -200,3 +202,18 @@ def test_the_import_graph_has_no_circle() -> None:
 
     for name in sorted(graph):
         visit(name, ())
+
+
+def test_no_source_file_or_function_is_too_long() -> None:
+    """Every source file stays under 500 lines and every function under 60."""
+    too_long = []
+    for file in [*SRC.glob("*.py"), *(SRC.parent / "_qualscale_pytestplugin").glob("*.py")]:
+        text = file.read_text(encoding="utf-8")
+        if text.count("\n") >= 500:
+            too_long.append(f"{file.name}: {text.count(chr(10))} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                if length >= 60:
+                    too_long.append(f"{file.name}:{node.lineno} {node.name}: {length} lines")
+    assert too_long == []
