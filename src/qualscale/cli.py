@@ -428,14 +428,6 @@ _COMMANDS = (
 
 
 def _render(the_plan: TestPlan, scale: Scale, fmt: str, template: str | None) -> str:
-    # JSON and YAML need no template: leaving jinja2 unimported saves a third of the
-    # start-up time of the command CI pipelines run most.
-    if template is None and fmt == "json":
-        return the_plan.to_json()
-    if template is None and fmt == "yaml":
-        import yaml
-
-        return yaml.safe_dump(the_plan.to_dict(), sort_keys=False, allow_unicode=True)
     from qualscale.render import render_plan
 
     return render_plan(the_plan, scale, fmt, template=template)

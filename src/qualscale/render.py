@@ -162,9 +162,9 @@ def render_plan(
     if format == "json":
         return plan.to_json()
     if format == "yaml":
-        import yaml
+        from qualscale._yaml import dump
 
-        return yaml.safe_dump(plan.to_dict(), sort_keys=False, allow_unicode=True)
+        return dump(plan.to_dict())
     name = _PLAN_TEMPLATES.get(format)
     if name is None:
         raise UsageError(_unknown_format(format, FORMATS))
