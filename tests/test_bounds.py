@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,7 +12,10 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import qualscale
+from qualscale import _templates
+from qualscale._templates import MAX_OUTPUT
 from qualscale._text import TEXT_WIDTH, hang, table, wrap
+from qualscale.errors import RenderError
 from qualscale.render import FORMATS, render_plan
 
 WORD = "x" * 1_000_000
@@ -79,3 +83,92 @@ def test_wrap_cuts_long_words_as_textwrap_does(
     )
     assume(text.strip())
     assert wrap(text, first, rest, width) == expected
+
+
+# ------------------------------------------------------------ user templates
+
+
+def render_template(scale: qualscale.Scale, template: Path) -> str:
+    return render_plan(make_plan(scale, id="X-1"), scale, template=template)
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("{{ 10 ** 5000000000 }}", ":1: 10 ** 5000000000 is too large"),
+        ("ok\n{{ 2 ** (10 ** 9) }}", ":2: 2 ** 1000000000 is too large"),
+        ("\n\n{{ 'a' * 10 ** 10 }}", ":3: the result of * is too long"),
+        ("{{ [1, 2] * 10 ** 8 }}", ":1: the result of * is too long"),
+        ("{{ range(10 ** 9) | list }}", ":1: OverflowError: Range too big"),
+    ],
+)
+def test_a_huge_value_in_a_template_is_a_located_render_error(
+    billing: qualscale.Scale, tmp_path: Path, source: str, message: str
+) -> None:
+    """A template that would make a huge number, string, list or range stops at its line."""
+    template = tmp_path / "t.md.j2"
+    template.write_text(source, encoding="utf-8")
+    with pytest.raises(RenderError) as info:
+        render_template(billing, template)
+    assert str(info.value).startswith(f"{template}{message}")
+
+
+def test_10_to_the_5000_is_a_located_error_not_a_crash_at_compile_time(
+    billing: qualscale.Scale, tmp_path: Path
+) -> None:
+    """``10 ** 5000`` has too many digits to print: a located error, not a compile-time crash."""
+    template = tmp_path / "t.md.j2"
+    template.write_text("{{ 10 ** 5000 }}", encoding="utf-8")
+    with pytest.raises(RenderError) as info:
+        render_template(billing, template)
+    assert str(info.value).startswith(f"{template}:1: ValueError: Exceeds the limit")
+
+
+def test_a_template_writing_too_much_stops_at_the_limit(
+    billing: qualscale.Scale, tmp_path: Path
+) -> None:
+    """A template that writes more than MAX_OUTPUT characters stops with a located error."""
+    template = tmp_path / "t.md.j2"
+    template.write_text(
+        "{% for i in range(100000) %}\n{{ 'x' * 1000 }}\n{% endfor %}", encoding="utf-8"
+    )
+    with pytest.raises(RenderError) as info:
+        render_template(billing, template)
+    assert str(info.value) == (
+        f"{template}:2: the template wrote more than {MAX_OUTPUT:,} characters"
+    )
+
+
+def test_a_template_running_too_long_stops_at_the_time_limit(
+    billing: qualscale.Scale, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nested loops that would run for hours stop past MAX_SECONDS with a located error."""
+    monkeypatch.setattr(_templates, "MAX_SECONDS", 0)
+    template = tmp_path / "t.md.j2"
+    template.write_text(
+        "{% for i in range(100000) %}\n{% for j in range(100000) %}{% endfor %}{% endfor %}",
+        encoding="utf-8",
+    )
+    with pytest.raises(RenderError) as info:
+        render_template(billing, template)
+    assert str(info.value) == f"{template}:1: the template ran longer than 0 seconds"
+
+
+def test_a_symlink_out_of_the_template_folder_is_refused(
+    billing: qualscale.Scale, tmp_path: Path
+) -> None:
+    """An include through a symlink that leads out of the template folder is a located error."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("password", encoding="utf-8")
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "leak.txt").symlink_to(secret)
+    (folder / "inside.txt").symlink_to(folder / "part.txt")
+    (folder / "part.txt").write_text("part", encoding="utf-8")
+    template = folder / "t.md.j2"
+    template.write_text('{% include "inside.txt" %}\n{% include "leak.txt" %}', encoding="utf-8")
+    with pytest.raises(RenderError) as info:
+        render_template(billing, template)
+    assert str(info.value) == (
+        f"{template}:2: 'leak.txt' leads outside the template folder (to {secret.resolve()})"
+    )
