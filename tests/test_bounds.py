@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -17,6 +21,7 @@ from qualscale._templates import MAX_OUTPUT
 from qualscale._text import TEXT_WIDTH, hang, table, wrap
 from qualscale.errors import RenderError
 from qualscale.render import FORMATS, render_plan
+from tests._paths import EXAMPLES
 
 WORD = "x" * 1_000_000
 
@@ -172,3 +177,62 @@ def test_a_symlink_out_of_the_template_folder_is_refused(
     assert str(info.value) == (
         f"{template}:2: 'leak.txt' leads outside the template folder (to {secret.resolve()})"
     )
+
+
+# ------------------------------------------------------------ signals
+
+# The batch run stops inside the atomic write of its first plan, its temporary file
+# written and synced, and says so; the test then sends the signal.
+_STOPS_IN_A_WRITE = """
+import os, sys
+from qualscale import cli
+
+fsync = os.fsync
+
+def stop(fd):
+    fsync(fd)
+    print("writing", flush=True)
+    sys.stdin.readline()
+
+os.fsync = stop
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGTERM and SIGINT are POSIX signals")
+@pytest.mark.parametrize(
+    ("signum", "code", "message"),
+    [
+        (signal.SIGTERM, 143, "qualscale: terminated"),
+        (signal.SIGINT, 130, "qualscale: interrupted"),
+    ],
+)
+def test_a_signal_during_a_write_leaves_no_temporary_file(
+    tmp_path: Path, signum: int, code: int, message: str
+) -> None:
+    """SIGTERM or SIGINT during an atomic write exits 143 or 130 with one line, no file left."""
+    out = tmp_path / "out"
+    batch = ["batch", str(EXAMPLES / "deliveries"), "--output-dir", str(out)]
+    process = subprocess.Popen(
+        [sys.executable, "-c", _STOPS_IN_A_WRITE, *batch, "--format", "markdown"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline() == "writing\n"
+    assert [p.suffix for p in out.iterdir()] == [".tmp"]
+    process.send_signal(signum)
+    _, err = process.communicate(timeout=60)
+    assert (process.returncode, err) == (code, message + "\n")
+    assert list(out.iterdir()) == []
+
+
+def test_main_puts_back_the_callers_sigterm_handler(capsys: pytest.CaptureFixture[str]) -> None:
+    """cli.main handles SIGTERM only while it runs, then puts the caller's handler back."""
+    from qualscale import cli
+
+    before = signal.getsignal(signal.SIGTERM)
+    assert cli.main(["scales"]) == 0
+    assert signal.getsignal(signal.SIGTERM) is before
