@@ -714,6 +714,7 @@ def test_delivery_paths_are_stored_in_normal_form(tmp_path: Path) -> None:
 def test_the_limits_table_states_the_limits_in_force() -> None:
     """docs/file-formats.md gives the limits the code enforces, each with its value."""
     from qualscale._sources import MAX_LINE_BYTES
+    from qualscale._templates import MAX_OUTPUT, MAX_SECONDS, MAX_VALUE
     from qualscale._yaml import MAX_DEPTH, MAX_INT, MAX_NODES
     from qualscale.loading import MAX_BYTES, MAX_EXTENDS
 
@@ -727,5 +728,8 @@ def test_the_limits_table_states_the_limits_in_force() -> None:
         "| 64 bits (-2^63 to 2^63 - 1) |",
         f"| {MAX_EXTENDS} |",
         f"({MAX_LINE_BYTES:,} bytes)",
+        f"| output of a `--template` | {MAX_OUTPUT:,} characters |",
+        f"| running time of a `--template` | {MAX_SECONDS} seconds |",
+        f"| {MAX_VALUE:,} characters or items; integers of {MAX_VALUE:,} bits |",
     ]:
         assert shown in table, shown

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Mapping
+import time
+from collections.abc import Generator, Iterator, Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import jinja2
 import jinja2.sandbox
@@ -20,7 +21,24 @@ import jinja2.sandbox
 from qualscale._text import code, md, table, wrap
 from qualscale.errors import RenderError
 
-__all__ = ["TEMPLATE_SUFFIXES", "SharedParts", "output_name", "render_shipped", "render_user"]
+__all__ = [
+    "MAX_OUTPUT",
+    "MAX_SECONDS",
+    "MAX_VALUE",
+    "TEMPLATE_SUFFIXES",
+    "SharedParts",
+    "output_name",
+    "render_shipped",
+    "render_user",
+]
+
+#: The most characters a user template may write.
+MAX_OUTPUT = 10_000_000
+#: The most seconds a user template may run.
+MAX_SECONDS = 10
+#: The most items a ``*`` in a user template may make (characters of a string, items
+#: of a list) and the most bits of an integer ``**`` may make.
+MAX_VALUE = 10_000_000
 
 
 class SharedParts(Protocol):
@@ -119,17 +137,80 @@ def _shipped() -> jinja2.Environment:
     return _configure(jinja2.Environment(loader=_package_loader(), **_OPTIONS))
 
 
+class _Refused(jinja2.TemplateError):
+    """Something a user template may not do: too big, too long, outside its folder."""
+
+
+class _FolderLoader(jinja2.FileSystemLoader):
+    """Templates from one folder only: a symlink that leads out of it is refused."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
+        folder = os.path.realpath(self.searchpath[0])
+        real = os.path.realpath(os.path.join(folder, *template.split("/")))
+        if os.path.exists(real) and os.path.commonpath([folder, real]) != folder:
+            raise _Refused(f"{template!r} leads outside the template folder (to {real})")
+        return super().get_source(environment, template)
+
+
+class _Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
+    """The immutable sandbox, with a bound on values, on time and on output."""
+
+    intercepted_binops = frozenset(["*", "**"])
+    #: When the render must stop (``time.monotonic()``); set by :func:`render_user`.
+    deadline = float("inf")
+
+    def call_binop(
+        self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any
+    ) -> Any:
+        _check_binop(operator, left, right)
+        return super().call_binop(context, operator, left, right)
+
+    def call(
+        __self, __context: jinja2.runtime.Context, __obj: Any, *args: Any, **kwargs: Any
+    ) -> Any:
+        _check_time(__self.deadline)
+        result = super().call(__context, __obj, *args, **kwargs)
+        if isinstance(result, range):
+            return _timed(result, __self.deadline)
+        return result
+
+
+def _check_time(deadline: float) -> None:
+    if time.monotonic() > deadline:
+        raise _Refused(f"the template ran longer than {MAX_SECONDS} seconds")
+
+
+def _timed(items: range, deadline: float) -> Iterator[int]:
+    for i, item in enumerate(items):
+        if not i % 1000:
+            _check_time(deadline)
+        yield item
+
+
+def _check_binop(operator: str, left: Any, right: Any) -> None:
+    ints = all(isinstance(v, int) for v in (left, right))
+    if operator == "**" and ints and right > 0 and abs(left) > 1:
+        if right * (abs(left).bit_length() - 1) > MAX_VALUE:
+            raise _Refused(f"{left} ** {right} is too large (more than {MAX_VALUE:,} bits)")
+    elif operator == "*" and not ints:
+        for seq, n in ((left, right), (right, left)):
+            if isinstance(n, int) and hasattr(seq, "__len__") and len(seq) * n > MAX_VALUE:
+                raise _Refused(f"the result of * is too long (more than {MAX_VALUE:,} items)")
+
+
 # One environment per template folder keeps compiled templates for batch runs; a
 # process rarely uses more than one folder, so a few are kept.
 @functools.lru_cache(maxsize=8)
-def _user(folder: str) -> jinja2.Environment:
+def _user(folder: str) -> _Sandbox:
     loader = jinja2.ChoiceLoader(
         [
-            jinja2.FileSystemLoader(folder),
+            _FolderLoader(folder),
             jinja2.PrefixLoader({"qualscale": _package_loader()}),
         ]
     )
-    return _configure(jinja2.sandbox.ImmutableSandboxedEnvironment(loader=loader, **_OPTIONS))
+    env = _Sandbox(loader=loader, **_OPTIONS)
+    _configure(env)
+    return env
 
 
 def render_shipped(name: str, context: Mapping[str, Any]) -> str:
@@ -168,6 +249,7 @@ def render_user(path: Path, context: Mapping[str, Any], shared: SharedParts) -> 
     folder = os.fspath(path.resolve().parent)
     env = _user(folder)
     try:
+        # Constant folding runs at compile time: ``{{ 10 ** 5000 }}`` is refused there.
         template = env.get_template(path.name)
     except jinja2.TemplateSyntaxError as exc:
         where = _shown_file(exc.filename, path, shown)
@@ -176,8 +258,10 @@ def render_user(path: Path, context: Mapping[str, Any], shared: SharedParts) -> 
         raise RenderError(f"{shown}: not UTF-8 text (byte {exc.start})") from None
     except (jinja2.TemplateError, OSError) as exc:
         raise RenderError(f"{shown}: cannot read the template: {exc}") from None
+    except Exception as exc:  # compiling it failed in Jinja itself
+        raise RenderError(f"{shown}: {type(exc).__name__}: {exc}") from None
     try:
-        return template.render(_named_context(context, shared))
+        return _bounded(env, template, _named_context(context, shared))
     except jinja2.TemplateSyntaxError as exc:  # an included template
         where = _shown_file(exc.filename, path, shown)
         raise RenderError(f"{where}:{exc.lineno}: {exc.message}") from None
@@ -189,6 +273,25 @@ def render_user(path: Path, context: Mapping[str, Any], shared: SharedParts) -> 
         message = exc.message if isinstance(exc, jinja2.TemplateError) else None
         message = message or f"{type(exc).__name__}: {exc}"
         raise RenderError(f"{where}:{line}: {message}" if line else f"{where}: {message}") from None
+
+
+def _bounded(env: _Sandbox, template: jinja2.Template, context: dict[str, Any]) -> str:
+    env.deadline = time.monotonic() + MAX_SECONDS
+    parts: list[str] = []
+    size = 0
+    stream = cast("Generator[str, None, None]", template.generate(context))
+    try:
+        for part in stream:
+            size += len(part)
+            # Thrown into the template, the error carries the line that wrote too much.
+            if size > MAX_OUTPUT:
+                stream.throw(_Refused(f"the template wrote more than {MAX_OUTPUT:,} characters"))
+            if time.monotonic() > env.deadline:
+                stream.throw(_Refused(f"the template ran longer than {MAX_SECONDS} seconds"))
+            parts.append(part)
+    finally:
+        env.deadline = float("inf")
+    return "".join(parts)
 
 
 def _shown_file(filename: str | None, path: Path, shown: str) -> str:

@@ -15,7 +15,8 @@
     qualscale convert OLD [-o NEW]
 
 ``DELIVERY`` is a YAML or JSON file, or ``-`` for one on standard input. Exit codes:
-0 ok, 2 bad input or usage, 1 reserved for failed verdicts, 130 interrupted. Every
+0 ok, 2 bad input or usage, 1 reserved for failed verdicts, 130 interrupted (SIGINT),
+143 terminated (SIGTERM); no temporary file is left behind by either. Every
 problem is one line on standard error, ``file:line: $.key.path: message`` when it has
 a place; no traceback. Files given with ``-o`` and ``--output-dir`` are written
 atomically.
@@ -39,6 +40,7 @@ from qualscale._convert_scale import convert_file
 from qualscale._corrections import corrected, correction_options
 from qualscale._files import file_stem, write_text
 from qualscale._reports import classification_text
+from qualscale._signals import Terminated, sigterm_raises
 from qualscale._sources import (
     Source,
     batch_sources,
@@ -71,10 +73,16 @@ EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
 _EXIT_BROKEN_PIPE = 141  # what a shell reports for a process killed by SIGPIPE
+_EXIT_TERMINATED = 143  # what a shell reports for a process killed by SIGTERM
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
+    with sigterm_raises():
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     try:
         try:
             args = _parser().parse_args(argv)
@@ -102,6 +110,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _err("qualscale: interrupted")
         return EXIT_INTERRUPTED
+    except Terminated:
+        _err("qualscale: terminated")
+        return _EXIT_TERMINATED
 
 
 # ------------------------------------------------------------------ parser
@@ -115,7 +126,8 @@ def _parser() -> argparse.ArgumentParser:
             "where and when - with a rationale."
         ),
         epilog=(
-            "exit codes: 0 ok, 2 bad input or usage, 1 a verdict failed, 130 interrupted. "
+            "exit codes: 0 ok, 2 bad input or usage, 1 a verdict failed, 130 interrupted, "
+            "143 terminated. "
             "Run 'qualscale COMMAND --help' for the options of a command."
         ),
     )
@@ -428,14 +440,6 @@ _COMMANDS = (
 
 
 def _render(the_plan: TestPlan, scale: Scale, fmt: str, template: str | None) -> str:
-    # JSON and YAML need no template: leaving jinja2 unimported saves a third of the
-    # start-up time of the command CI pipelines run most.
-    if template is None and fmt == "json":
-        return the_plan.to_json()
-    if template is None and fmt == "yaml":
-        import yaml
-
-        return yaml.safe_dump(the_plan.to_dict(), sort_keys=False, allow_unicode=True)
     from qualscale.render import render_plan
 
     return render_plan(the_plan, scale, fmt, template=template)

@@ -19,7 +19,10 @@ context below. Undefined variables are errors. A template whose name ends in
 ``.html``/``.htm``/``.xml`` (optionally followed by ``.j2``, ``.jinja`` or ``.jinja2``) is
 autoescaped. The shipped templates can be reached as ``qualscale/plan.md.j2`` (for
 ``{% import %}``, ``{% include %}`` or ``{% extends %}``). Your template runs in Jinja's
-immutable sandbox. Syntax errors, undefined names and any other failure raise
+immutable sandbox, bounded: at most 10,000,000 characters of output, 10 seconds, values
+of at most 10,000,000 items (``*``) or bits (``**``), and includes from its own folder
+only (no symlink out of it). Syntax errors, undefined names, a bound passed and any
+other failure raise
 :class:`~qualscale.errors.RenderError` naming the template file and line, e.g.
 ``my.md.j2:7: 'plan' has no attribute 'nope'``.
 
@@ -162,9 +165,9 @@ def render_plan(
     if format == "json":
         return plan.to_json()
     if format == "yaml":
-        import yaml
+        from qualscale._yaml import dump
 
-        return yaml.safe_dump(plan.to_dict(), sort_keys=False, allow_unicode=True)
+        return dump(plan.to_dict())
     name = _PLAN_TEMPLATES.get(format)
     if name is None:
         raise UsageError(_unknown_format(format, FORMATS))

@@ -1,0 +1,39 @@
+"""SIGTERM as an exception, so that a terminated command cleans up as an interrupted one.
+
+Python turns SIGINT into :class:`KeyboardInterrupt`, which unwinds the stack and runs
+every ``finally`` and ``except BaseException`` on the way (the atomic writer removes
+its temporary file there); SIGTERM's default action kills the process on the spot.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator
+
+__all__ = ["Terminated", "sigterm_raises"]
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived."""
+
+
+def _raise(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+@contextlib.contextmanager
+def sigterm_raises() -> Iterator[None]:
+    """Within the block SIGTERM raises :class:`Terminated`; the caller's handler after it.
+
+    Only the main thread may set a handler: elsewhere the block runs unchanged.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
