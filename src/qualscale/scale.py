@@ -160,31 +160,29 @@ class Scale:
 
 # ------------------------------------------------------------------ checks
 
-Path = KeyPath
-
 
 @attrs.define
 class _Problems:
     """The problems found so far, and the ids a reference may name."""
 
     scale: Scale
-    found: list[tuple[Path, str]] = attrs.field(factory=list)
+    found: list[tuple[KeyPath, str]] = attrs.field(factory=list)
 
-    def add(self, path: Path, message: str) -> None:
+    def add(self, path: KeyPath, message: str) -> None:
         self.found.append((path, message))
 
-    def known(self, value: str | None, choices: list[str], path: Path, what: str) -> None:
+    def known(self, value: str | None, choices: list[str], path: KeyPath, what: str) -> None:
         if value is not None and value not in choices:
             self.add(path, _unknown(what, value, choices))
 
-    def unique(self, ids: list[str], path: Path, what: str) -> None:
+    def unique(self, ids: list[str], path: KeyPath, what: str) -> None:
         seen: set[str] = set()
         for i, id_ in enumerate(ids):
             if id_ in seen:
                 self.add((*path, i, "id"), f"duplicate {what} id {id_!r}")
             seen.add(id_)
 
-    def where(self, environment: str | None, gate: str | None, path: Path) -> None:
+    def where(self, environment: str | None, gate: str | None, path: KeyPath) -> None:
         """Check an environment and a gate named at ``path`` (a kind, depth or cell)."""
         envs = [e.id for e in self.scale.environments]
         self.known(environment, envs, (*path, "environment"), "environment")
@@ -238,7 +236,7 @@ def _check_ids(problems: _Problems) -> None:
 
 def _check_kinds(problems: _Problems) -> None:
     for ki, kind in enumerate(problems.scale.kinds):
-        path: Path = ("kinds", ki)
+        path: KeyPath = ("kinds", ki)
         problems.where(kind.environment, kind.gate, path)
         problems.unique(list(kind.depth_ids), (*path, "depths"), f"depth of kind {kind.id!r}")
         for di, depth in enumerate(kind.depths):
@@ -254,7 +252,7 @@ def _check_table(problems: _Problems) -> None:
         if kind is None:
             problems.add(("requirements", kind_id), _unknown("kind", kind_id, list(kinds)))
         for std_id, cell in row.items():
-            path: Path = ("requirements", kind_id, std_id)
+            path: KeyPath = ("requirements", kind_id, std_id)
             if std_id not in std_ids:
                 problems.add(path, _unknown("standard", std_id, std_ids))
             elif kind is not None:
@@ -268,7 +266,7 @@ def _check_table(problems: _Problems) -> None:
             )
 
 
-def _check_cell(problems: _Problems, kind: Kind, cell: Cell, path: Path) -> None:
+def _check_cell(problems: _Problems, kind: Kind, cell: Cell, path: KeyPath) -> None:
     """Check a cell of the table, or a modifier's requirement, of a known kind."""
     if cell.depth is not None and kind.depths and cell.depth not in kind.depth_ids:
         # A cell written short has no ``depth`` key to point at.
@@ -284,7 +282,7 @@ def _check_rules(problems: _Problems) -> None:
     bands = [b.id for b in rules.size.bands]
     classes = list(rules.risk.classes)
     std_ids = [s.id for s in problems.scale.standards]
-    base: Path = ("rules",)
+    base: KeyPath = ("rules",)
     known(rules.size.unknown, bands, (*base, "size", "unknown"), "size band")
     for name, mapping in (("flags", rules.risk.flags), ("types", rules.risk.types)):
         for key, cls in mapping.items():
@@ -310,7 +308,7 @@ def _check_rules(problems: _Problems) -> None:
             known(std_id, std_ids, (*base, "matrix", row, cls), "standard")
 
 
-def _check_modifier(problems: _Problems, mod: Modifier, path: Path) -> None:
+def _check_modifier(problems: _Problems, mod: Modifier, path: KeyPath) -> None:
     rules = problems.scale.rules
     known = problems.known
     bands = [b.id for b in rules.size.bands]
@@ -336,7 +334,9 @@ def _check_modifier(problems: _Problems, mod: Modifier, path: Path) -> None:
         _check_modifier_requirement(problems, req, (*path, "requires", ri))
 
 
-def _check_modifier_requirement(problems: _Problems, req: ModifierRequirement, path: Path) -> None:
+def _check_modifier_requirement(
+    problems: _Problems, req: ModifierRequirement, path: KeyPath
+) -> None:
     kinds = {k.id: k for k in problems.scale.kinds}
     kind = kinds.get(req.kind)
     if kind is None:
@@ -345,7 +345,7 @@ def _check_modifier_requirement(problems: _Problems, req: ModifierRequirement, p
         _check_cell(problems, kind, req, path)
 
 
-def _monotone_problems(scale: Scale) -> list[tuple[Path, str]]:
+def _monotone_problems(scale: Scale) -> list[tuple[KeyPath, str]]:
     problems = _monotone_table(scale)
     for mi, mod in enumerate(scale.rules.modifiers):
         problem = _direction_problem(mod)
@@ -355,9 +355,9 @@ def _monotone_problems(scale: Scale) -> list[tuple[Path, str]]:
     return problems
 
 
-def _monotone_table(scale: Scale) -> list[tuple[Path, str]]:
+def _monotone_table(scale: Scale) -> list[tuple[KeyPath, str]]:
     """A higher standard keeps every required kind of a lower one, at least as deep."""
-    problems: list[tuple[Path, str]] = []
+    problems: list[tuple[KeyPath, str]] = []
     pairs = list(zip(scale.standards, scale.standards[1:], strict=False))
     for kind in scale.kinds:
         for lower, higher in pairs:
@@ -365,7 +365,7 @@ def _monotone_table(scale: Scale) -> list[tuple[Path, str]]:
             if req is None or req.obligation != "required":
                 continue
             other = scale.requirement(higher.id, kind.id)
-            path: Path = ("requirements", kind.id, higher.id)
+            path: KeyPath = ("requirements", kind.id, higher.id)
             if other is None or other.obligation != "required":
                 higher_says = "does not ask for it" if other is None else _SAYS[other.obligation]
                 problems.append(
@@ -390,8 +390,8 @@ def _monotone_table(scale: Scale) -> list[tuple[Path, str]]:
     return problems
 
 
-def _monotone_matrix(scale: Scale) -> list[tuple[Path, str]]:
-    problems: list[tuple[Path, str]] = []
+def _monotone_matrix(scale: Scale) -> list[tuple[KeyPath, str]]:
+    problems: list[tuple[KeyPath, str]] = []
     matrix = scale.rules.matrix
     bands = [b.id for b in scale.rules.size.bands]
     classes = list(scale.rules.risk.classes)
