@@ -162,13 +162,15 @@ def _load_bundled(path: Path) -> Scale:
     return _load_scale_file(path)
 
 
-def _load_scale_file(path: Path) -> Scale:
-    raw = _raw_scale(path, ())
+def _load_scale_file(path: Path, doc: Any = None) -> Scale:
+    raw = _raw_scale(path, (), doc)
     return Scale.from_dict(raw, file=os.fspath(path))
 
 
-def _raw_scale(path: Path, chain: tuple[Path, ...]) -> LocDict:
-    doc = read_document(path, ScaleError)
+def _raw_scale(path: Path, chain: tuple[Path, ...], doc: Any = None) -> LocDict:
+    """The scale at ``path`` with its ``extends`` and gates file resolved; ``doc`` if read."""
+    if doc is None:
+        doc = read_document(path, ScaleError)
     name = os.fspath(path)
     if not isinstance(doc, LocDict):
         raise ScaleError.single("expected a mapping at the top of a scale file", file=name, line=1)
@@ -246,8 +248,7 @@ def load_gates(path: str | os.PathLike[str]) -> GatePolicy:
     Raises:
         ScaleError: naming file, line and key path of every problem.
     """
-    data = read_document(path, ScaleError)
-    return GatePolicy.from_dict(data, file=os.fspath(path))
+    return GatePolicy.from_dict(read_document(path, ScaleError), file=os.fspath(path))
 
 
 #: The keys by which ``extends`` merges lists item by item, tried in this order.
@@ -357,7 +358,11 @@ def load_delivery(path: str | os.PathLike[str]) -> Delivery:
     Raises:
         DeliveryError: naming file, line and key path of every problem.
     """
-    data = _collection(read_document(path, DeliveryError), path, "a mapping", DeliveryError)
+    return _delivery(read_document(path, DeliveryError), path)
+
+
+def _delivery(data: Any, path: str | os.PathLike[str]) -> Delivery:
+    data = _collection(data, path, "a mapping", DeliveryError)
     return Delivery.from_dict(data, file=os.fspath(path))
 
 
@@ -367,7 +372,10 @@ def load_history(path: str | os.PathLike[str]) -> History:
     Raises:
         DeliveryError: naming file, line and key path of every problem.
     """
-    data = read_document(path, DeliveryError)
+    return _history(read_document(path, DeliveryError), path)
+
+
+def _history(data: Any, path: str | os.PathLike[str]) -> History:
     _collection(data, path, "a mapping or a list", DeliveryError)
     if isinstance(data, LocList):
         wrapped = LocDict(data.where)
@@ -395,14 +403,15 @@ def load_document(path: str | os.PathLike[str]) -> Scale | GatePolicy | Delivery
     Raises:
         ValidationError: naming file, line and key path of every problem.
     """
+    # Read once: the kind of file decides how the same data is structured.
     data = read_document(path, ValidationError)
     if isinstance(data, LocList) or (isinstance(data, LocDict) and "deliveries" in data):
-        return load_history(path)
+        return _history(data, path)
     if not isinstance(data, LocDict) or "id" in data:
-        return load_delivery(path)
+        return _delivery(data, path)
     if "gates" in data and set(data) <= {f.name for f in attrs.fields(GatePolicy)}:
-        return load_gates(path)
-    return load_scale(path)
+        return GatePolicy.from_dict(data, file=os.fspath(path))
+    return _load_scale_file(Path(path), data)
 
 
 def __dir__() -> list[str]:
