@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import copy
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import qualscale
 from qualscale import cli
-from qualscale._convert_scale import convert_scale
+from qualscale._convert_scale import _shape_problems, convert_scale
 from tests._paths import EXAMPLES, STANDARDS
 
 DATA = Path(__file__).parent / "data"
@@ -189,3 +192,55 @@ def test_the_converted_text_is_plain_yaml() -> None:
 
     doc = convert_scale(yaml.safe_load((DATA / "billing-saas-0.1.yaml").read_text("utf-8")))
     assert yaml.safe_load(dump(doc, "old.yaml")) == doc
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("standards: 3\n", "s.yaml:1: $.standards: expected a list, found number 3"),
+        ("kinds: {a: 1}\n", "s.yaml:1: $.kinds: expected a list, found a mapping"),
+        (
+            "standards:\n  - {id: S1, requires: [{kind: 3}]}\n",
+            "s.yaml:2: $.standards[0].requires[0].kind: expected a string, found number 3",
+        ),
+        (
+            "classification:\n  modifiers:\n    - {id: m, require: x}\n",
+            "s.yaml:3: $.classification.modifiers[0].require: expected a list, found string 'x'",
+        ),
+    ],
+)
+def test_a_misshapen_01_scale_is_refused_where_it_is_written(
+    text: str, expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Converting a file not shaped like a 0.1 scale names the file, line and key - no traceback."""
+    (tmp_path / "s.yaml").write_text(text, encoding="utf-8")
+    assert cli.main(["convert", str(tmp_path / "s.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert expected in err
+    assert "Traceback" not in err
+
+
+OLD_BILLING = yaml.load(
+    (Path(__file__).parent / "data" / "billing-saas-0.1.yaml").read_text(encoding="utf-8"),
+    Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_any_mutation_of_an_01_scale_converts_or_is_refused(data: st.DataObject) -> None:
+    """Deleting or retyping any value of the 0.1 billing scale converts or gives a ScaleError."""
+    old = copy.deepcopy(OLD_BILLING)
+    node: Any = old
+    parent: Any = None
+    key: Any = None
+    while isinstance(node, (dict, list)) and node and data.draw(st.booleans()):
+        keys = list(node) if isinstance(node, dict) else list(range(len(node)))
+        parent, key = node, data.draw(st.sampled_from(keys))
+        node = node[key]
+    if parent is not None:
+        parent[key] = data.draw(st.sampled_from([3, "x", None, [], {}, [3], {"a": 1}]))
+    try:
+        convert_scale(old)
+    except (TypeError, AttributeError, KeyError, ValueError):  # the CLI checks shapes first
+        assert _shape_problems(old), "a shape the conversion cannot walk went unreported"

@@ -17,6 +17,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from qualscale.errors import KeyPath, Problem
+
 __all__ = ["DESCRIPTION", "convert_file", "convert_scale", "dump"]
 
 DESCRIPTION = (
@@ -178,13 +180,74 @@ def convert_file(path: str | os.PathLike[str]) -> str:
     Raises:
         ScaleError: the file cannot be read, or is not a mapping.
     """
+    from qualscale._structure import locate_problems
     from qualscale.errors import ScaleError
     from qualscale.loading import read_document
 
     data = read_document(path, ScaleError)
     if not isinstance(data, Mapping):
         raise ScaleError.single("expected a mapping at the top of a scale file", file=str(path))
+    problems = _shape_problems(data)
+    if problems:
+        raise ScaleError(locate_problems(data, problems, os.fspath(path)))
     return dump(convert_scale(_plain(data)), os.fspath(path))
+
+
+# The shapes convert_scale walks: (key path pattern, what it must be). "*" is any
+# list index; each entry applies where its parent exists and has the right shape.
+_SHAPES: tuple[tuple[tuple[str, ...], type, str], ...] = (
+    (("standards",), list, "a list"),
+    (("standards", "*"), Mapping, "a mapping"),
+    (("standards", "*", "id"), str, "a string"),
+    (("standards", "*", "requires"), list, "a list"),
+    (("standards", "*", "requires", "*"), Mapping, "a mapping"),
+    (("standards", "*", "requires", "*", "kind"), str, "a string"),
+    (("kinds",), list, "a list"),
+    (("kinds", "*"), Mapping, "a mapping"),
+    (("kinds", "*", "id"), str, "a string"),
+    (("classification",), Mapping, "a mapping"),
+    (("rules",), Mapping, "a mapping"),
+    (("classification", "modifiers"), list, "a list"),
+    (("rules", "modifiers"), list, "a list"),
+    (("classification", "modifiers", "*"), Mapping, "a mapping"),
+    (("rules", "modifiers", "*"), Mapping, "a mapping"),
+)
+# Where a 0.1 or half-renamed file may put requirements and depths.
+_SHAPES += tuple(
+    shape
+    for rules in ("classification", "rules")
+    for key in ("require", "requires")
+    for shape in (
+        ((rules, "modifiers", "*", key), list, "a list"),
+        ((rules, "modifiers", "*", key, "*"), Mapping, "a mapping"),
+        ((rules, "modifiers", "*", key, "*", "kind"), str, "a string"),
+    )
+) + tuple(((("kinds", "*", key), list, "a list")) for key in ("scopes", "depths"))
+
+
+def _shape_problems(data: Mapping[str, Any]) -> list[Problem]:
+    """Where ``data`` is not shaped as a 0.1 scale in the parts the conversion reads."""
+    from qualscale._structure import describe
+
+    problems = []
+    for pattern, kind, what in _SHAPES:
+        for path, value in _at(data, pattern, ()):
+            if not isinstance(value, kind):
+                problems.append(Problem(f"expected {what}, found {describe(value)}", path=path))
+    return problems
+
+
+def _at(value: Any, pattern: tuple[str, ...], path: KeyPath) -> Iterable[tuple[KeyPath, Any]]:
+    """The values at ``pattern`` below ``value`` whose parents have the expected shape."""
+    if not pattern:
+        yield path, value
+        return
+    step, rest = pattern[0], pattern[1:]
+    if step == "*" and isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _at(item, rest, (*path, i))
+    elif step != "*" and isinstance(value, Mapping) and step in value:
+        yield from _at(value[step], rest, (*path, step))
 
 
 def _plain(value: Any) -> Any:
