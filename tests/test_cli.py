@@ -509,7 +509,9 @@ def test_interrupt_exits_130(
     def interrupted() -> list[str]:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "bundled_scales", interrupted)
+    from qualscale import _cli_scales
+
+    monkeypatch.setattr(_cli_scales, "bundled_scales", interrupted)
     assert run(capsys, "scales") == (130, "", "qualscale: interrupted\n")
 
 

@@ -195,7 +195,7 @@ def convert_file(path: str | os.PathLike[str]) -> str:
 
 # The shapes convert_scale walks: (key path pattern, what it must be). "*" is any
 # list index; each entry applies where its parent exists and has the right shape.
-_SHAPES: tuple[tuple[tuple[str, ...], type, str], ...] = (
+_SHAPES: tuple[tuple[tuple[str, ...], type | tuple[type, ...], str], ...] = (
     (("standards",), list, "a list"),
     (("standards", "*"), Mapping, "a mapping"),
     (("standards", "*", "id"), str, "a string"),
@@ -212,7 +212,26 @@ _SHAPES: tuple[tuple[tuple[str, ...], type, str], ...] = (
     (("classification", "modifiers", "*"), Mapping, "a mapping"),
     (("rules", "modifiers", "*"), Mapping, "a mapping"),
 )
+# What a requirement says is compared and counted: it must be plain text.
+_REQUIREMENT_SHAPES: tuple[tuple[tuple[str, ...], type | tuple[type, ...], str], ...] = (
+    *(((key,), (str, type(None)), "a string") for key in ("scope", "where", "when")),
+    *(((key,), (str, type(None)), "a string") for key in ("depth", "environment", "gate")),
+    *(((key,), list, "a list") for key in ("criteria", "checklist")),
+    *(((key, "*"), str, "a string") for key in ("criteria", "checklist")),
+)
 # Where a 0.1 or half-renamed file may put requirements and depths.
+_SHAPES += tuple(
+    ((*where, *pattern), kind, what)
+    for where in (
+        ("standards", "*", "requires", "*"),
+        *(
+            (rules, "modifiers", "*", key, "*")
+            for rules in ("classification", "rules")
+            for key in ("require", "requires")
+        ),
+    )
+    for pattern, kind, what in _REQUIREMENT_SHAPES
+)
 _SHAPES += tuple(
     shape
     for rules in ("classification", "rules")
@@ -222,7 +241,17 @@ _SHAPES += tuple(
         ((rules, "modifiers", "*", key, "*"), Mapping, "a mapping"),
         ((rules, "modifiers", "*", key, "*", "kind"), str, "a string"),
     )
-) + tuple(((("kinds", "*", key), list, "a list")) for key in ("scopes", "depths"))
+) + tuple(
+    shape
+    for key in ("scopes", "depths")
+    for shape in (
+        (("kinds", "*", key), list, "a list"),
+        (("kinds", "*", key, "*"), str, "a string"),
+    )
+)
+
+
+_NAMING_KEYS = frozenset({"id", "kind"})
 
 
 def _shape_problems(data: Mapping[str, Any]) -> list[Problem]:
@@ -234,6 +263,10 @@ def _shape_problems(data: Mapping[str, Any]) -> list[Problem]:
         for path, value in _at(data, pattern, ()):
             if not isinstance(value, kind):
                 problems.append(Problem(f"expected {what}, found {describe(value)}", path=path))
+        if pattern[-1] in _NAMING_KEYS:  # the conversion files every item under these
+            for path, parent in _at(data, pattern[:-1], ()):
+                if isinstance(parent, Mapping) and pattern[-1] not in parent:
+                    problems.append(Problem(f"missing key {pattern[-1]!r}", path=path))
     return problems
 
 
