@@ -52,6 +52,9 @@ _CHECKS: dict[object, Schema] = {
     # Whether a path climbs above its root (a/../../b) takes counting, not a regex:
     # the loader's alone, like the depth limit.
     _validators.relative_paths: {},
+    # A date or date and time; whether the day exists is the loader's to say.
+    _validators.iso_date: {"pattern": r"^\d{4}-\d{2}-\d{2}"},
+    _validators.metrics: {"propertyNames": {"pattern": r"^[a-z][a-z0-9_]*$"}},
 }
 
 # The classes that may also be written as a string, and that string's schema
@@ -210,8 +213,16 @@ class _Builder:
             return {"anyOf": [schema, {"type": "null"}]}
         if tp is str or tp is int:
             return {"type": "string" if tp is str else "integer", **checks}
+        if tp is float:
+            return {"type": "number", **checks}
+        if origin in (collections.abc.Mapping, dict) and args[0] is str:
+            values = self.type(args[1], overlay)
+            mapping: Schema = {"type": "object", **checks}
+            if values:  # an Any value takes anything: the JSON Schema default
+                mapping["additionalProperties"] = values
+            return mapping
         if checks:
-            raise TypeError(f"validators {sorted(checks)} on {tp!r}: only strings and integers")
+            raise TypeError(f"validators {sorted(checks)} on {tp!r}: only scalars and mappings")
         if tp is bool:
             return {"type": "boolean"}
         if tp is Any:
@@ -220,12 +231,6 @@ class _Builder:
             return {"enum": list(args)}
         if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
             return {"type": "array", "items": self.type(args[0], overlay)}
-        if origin in (collections.abc.Mapping, dict) and args[0] is str:
-            values = self.type(args[1], overlay)
-            mapping: Schema = {"type": "object"}
-            if values:  # an Any value takes anything: the JSON Schema default
-                mapping["additionalProperties"] = values
-            return mapping
         if tp in _SHORTHANDS:
             return {"anyOf": [_SHORTHANDS[tp], self.ref(tp, overlay)]}
         if isinstance(tp, type) and attrs.has(tp):

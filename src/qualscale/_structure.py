@@ -24,11 +24,11 @@ from cattrs.errors import (
     ForbiddenExtraKeysError,
     IterableValidationError,
 )
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from qualscale._located import locate
 from qualscale._text import did_you_mean
-from qualscale._validators import TYPE_CHECKS, FieldInvalid, WrongType
+from qualscale._validators import DATE, TYPE_CHECKS, FieldInvalid, WrongType
 from qualscale.errors import KeyPath, Problem, ValidationError
 
 T = TypeVar("T")
@@ -69,6 +69,18 @@ def _structure_str(value: object, _: type) -> str:
 def _structure_int(value: object, _: type) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
         raise Invalid(f"expected an integer, found {describe(value)}")
+    return value
+
+
+def _structure_date(value: object, _: type) -> str | None:
+    if isinstance(value, datetime.date):  # datetime is a date too
+        return value.isoformat()
+    return None if value is None else _structure_str(value, str)
+
+
+def _structure_float(value: object, _: type) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise Invalid(f"expected a number, found {describe(value)}")
     return value
 
 
@@ -117,6 +129,7 @@ def converter() -> cattrs.Converter:
     conv.register_structure_hook(str, _structure_str)
     conv.register_structure_hook(int, _structure_int)
     conv.register_structure_hook(bool, _structure_bool)
+    conv.register_structure_hook(float, _structure_float)
     conv.register_structure_hook_factory(_is_literal, _literal_hook)
 
     def tuple_factory(t: Any) -> Any:
@@ -149,7 +162,13 @@ def converter() -> cattrs.Converter:
 
 def _attrs_hook(conv: cattrs.Converter, t: Any) -> Any:
     """Structure an attrs class strictly, reporting every bad value; also from a shorthand."""
-    inner = make_dict_structure_fn(t, conv, _cattrs_forbid_extra_keys=True)
+    # A date field also takes the date YAML reads from an unquoted 2026-11-29.
+    dates: dict[str, Any] = {
+        f.name: override(struct_hook=_structure_date)
+        for f in attrs.fields(t)
+        if f.metadata.get(DATE)
+    }
+    inner = make_dict_structure_fn(t, conv, _cattrs_forbid_extra_keys=True, **dates)
     checked = [
         f for f in attrs.fields(t) if f.validator is not None and f.validator not in TYPE_CHECKS
     ]
@@ -276,9 +295,14 @@ def structure_located(
 
 
 def locate_problems(root: Any, problems: Iterable[Problem], file: str | None) -> list[Problem]:
-    """``problems`` about ``root``, each given the file and line its key path points at."""
+    """``problems`` about ``root``, each given the file and line its key path points at.
+
+    They come back in file order (files as first met, then by line), as a reader
+    goes through the file; problems without a line keep their order, last.
+    """
     out = []
     for problem in problems:
         where_file, line = locate(root, problem.path)
         out.append(Problem(problem.message, problem.file or where_file or file, line, problem.path))
-    return out
+    files = {p.file: i for i, p in reversed(list(enumerate(out)))}
+    return sorted(out, key=lambda p: (files[p.file], p.line is None, p.line or 0))

@@ -152,3 +152,48 @@ def relative_paths(_: object, attribute: attrs.Attribute[Any], value: object) ->
             normal_path(item)
         except ValueError as exc:
             raise FieldInvalid(attribute.name, str(exc)) from None
+
+
+#: Field metadata key: the field holds an ISO 8601 date (see :func:`iso_date`).
+DATE = "qualscale.date"
+
+
+def iso_date(_: object, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    """Accept ``None`` or an ISO 8601 date (``2026-11-29``) or date and time."""
+    import datetime
+
+    if value is None:
+        return
+    _require(attribute, value, str, "an ISO 8601 date")
+    try:
+        if len(value) == 10:
+            datetime.date.fromisoformat(value)
+        else:
+            datetime.datetime.fromisoformat(value)
+    except ValueError:
+        raise FieldInvalid(
+            attribute.name, f"expected an ISO 8601 date such as 2026-11-29, found {value!r:.60}"
+        ) from None
+
+
+_METRIC = re.compile(r"^[a-z][a-z0-9_]*$(?!\n)")
+
+
+def metrics(_: object, attribute: attrs.Attribute[Any], value: Mapping[str, float]) -> None:
+    """Accept a mapping of lowercase names (``la``, ``author_changes``) to finite numbers."""
+    import math
+
+    if not isinstance(value, Mapping):
+        raise WrongType(attribute.name, f"expected a mapping, found {value!r:.60}")
+    for name, number in value.items():
+        if not isinstance(name, str) or not _METRIC.match(name):
+            raise FieldInvalid(
+                attribute.name,
+                f"expected metric names of lowercase letters, digits and _, found {name!r:.60}",
+            )
+        if isinstance(number, bool) or not isinstance(number, (int, float)):
+            raise WrongType(attribute.name, f"expected a number for {name}, found {number!r:.60}")
+        if not math.isfinite(number):
+            raise FieldInvalid(
+                attribute.name, f"expected a finite number for {name}, found {number!r}"
+            )

@@ -8,7 +8,17 @@ from typing import Any, Literal, get_args
 import attrs
 
 from qualscale._globs import normal_path
-from qualscale._validators import json_data, nonempty, nonneg, one_of, relative_paths, strings
+from qualscale._validators import (
+    DATE,
+    iso_date,
+    json_data,
+    metrics,
+    nonempty,
+    nonneg,
+    one_of,
+    relative_paths,
+    strings,
+)
 from qualscale.errors import DeliveryError
 
 __all__ = [
@@ -103,6 +113,11 @@ class Delivery:
         flags: Risk flags such as ``money`` or ``schema-change``.
         project: The project it belongs to; history rules look at its past deliveries.
         source: Free-form facts about where the delivery came from (git range, ...).
+        author: Who made it (an independent activity cannot be signed by them).
+        date: When it was made or merged, ISO 8601; history rules see only what
+            happened before it.
+        metrics: Named change metrics (``la``, ``nf``, ``exp``, ...), numbers that
+            a scale's conditions can test.
     """
 
     id: str = attrs.field(validator=nonempty)
@@ -114,6 +129,9 @@ class Delivery:
     flags: tuple[str, ...] = attrs.field(default=(), converter=_unique, validator=strings)
     project: str | None = None
     source: Mapping[str, Any] = attrs.field(factory=dict, hash=False, validator=json_data)
+    author: str | None = None
+    date: str | None = attrs.field(default=None, validator=iso_date, metadata={DATE: True})
+    metrics: Mapping[str, float] = attrs.field(factory=dict, hash=False, validator=metrics)
 
     @property
     def files(self) -> int | None:
@@ -149,7 +167,7 @@ class PastDelivery:
     standard: str | None = None
     escaped_defects: int = attrs.field(default=0, validator=nonneg)
     incidents: int = attrs.field(default=0, validator=nonneg)
-    date: str | None = None
+    date: str | None = attrs.field(default=None, validator=iso_date, metadata={DATE: True})
 
 
 @attrs.frozen
