@@ -26,6 +26,7 @@ PUBLIC_MODULES = [
     "qualscale.git",
     "qualscale.loading",
     "qualscale.planning",
+    "qualscale.records",
     "qualscale.render",
     "qualscale.requirements",
     "qualscale.rules",
@@ -86,6 +87,7 @@ CORE = [
     "classification",
     "planning",
     "verification",
+    "records",
 ]
 #: What the core may import: itself, attrs and cattrs, and the standard library's pure parts.
 ALLOWED = {

@@ -493,7 +493,7 @@ def test_history_schema_and_loader_agree(case: str, tmp_path: Path) -> None:
 
 
 def test_an_unquoted_date_reads_as_the_same_date(tmp_path: Path) -> None:
-    """An unquoted date in a history file reads as the ISO date it spells; a day that does not exist is located."""
+    """An unquoted date reads as the ISO date it spells; a day that does not exist is located."""
     # Editors read YAML 1.2, where 2026-10-01 is a string; the loader (YAML 1.1)
     # sees a date. Both must mean the same day.
     path = write(tmp_path, "history.yaml", "- {id: D1, date: 2026-10-01}\n")
