@@ -76,6 +76,7 @@ CORE = [
     "_validators",
     "_located",
     "_structure",
+    "_convert",
     "_globs",
     "delivery",
     "requirements",

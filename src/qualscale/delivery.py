@@ -147,13 +147,13 @@ class Delivery:
         Raises:
             DeliveryError: naming the key path of every problem.
         """
-        from qualscale._structure import structure_located
+        from qualscale._convert import structure_located
 
         return structure_located(data, cls, DeliveryError, file=file)
 
     def to_dict(self) -> dict[str, Any]:
         """The delivery as plain data; :meth:`from_dict` reads it back."""
-        from qualscale._structure import unstructure
+        from qualscale._convert import unstructure
 
         return unstructure(self)
 
@@ -188,13 +188,13 @@ class History:
         Raises:
             DeliveryError: naming the key path of every problem.
         """
-        from qualscale._structure import structure_located
+        from qualscale._convert import structure_located
 
         return structure_located(data, cls, DeliveryError, file=file)
 
     def to_dict(self) -> dict[str, Any]:
         """The history as plain data."""
-        from qualscale._structure import unstructure
+        from qualscale._convert import unstructure
 
         return unstructure(self)
 

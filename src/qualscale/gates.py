@@ -50,7 +50,7 @@ class GatePolicy:
         Raises:
             ScaleError: naming the key path of every problem.
         """
-        from qualscale._structure import structure_located
+        from qualscale._convert import structure_located
 
         return structure_located(data, cls, ScaleError, file=file)
 

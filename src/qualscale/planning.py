@@ -90,7 +90,7 @@ class TestPlan:
 
     def to_dict(self) -> dict[str, Any]:
         """The plan as plain data, keys in a fixed order (the ``--format json`` document)."""
-        from qualscale._structure import unstructure
+        from qualscale._convert import unstructure
 
         return {
             "delivery": self.delivery.to_dict(),
@@ -116,7 +116,7 @@ class TestPlan:
         Raises:
             DeliveryError: naming the key path of every problem.
         """
-        from qualscale._structure import structure_located
+        from qualscale._convert import structure_located
 
         return structure_located(data, cls, DeliveryError)
 

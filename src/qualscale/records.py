@@ -105,13 +105,13 @@ class Record:
         Raises:
             DeliveryError: naming the key path of every problem.
         """
-        from qualscale._structure import structure_located
+        from qualscale._convert import structure_located
 
         return structure_located(data, cls, DeliveryError, file=file)
 
     def to_dict(self) -> dict[str, Any]:
         """The record as plain data; :meth:`from_dict` reads it back."""
-        from qualscale._structure import unstructure
+        from qualscale._convert import unstructure
 
         return unstructure(self)
 

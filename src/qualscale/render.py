@@ -91,7 +91,7 @@ from pathlib import Path
 from typing import Any
 
 from qualscale._reports import problem_phrase, verdict_markdown, verdict_text
-from qualscale._structure import unstructure
+from qualscale._convert import unstructure
 from qualscale.errors import UsageError
 from qualscale.planning import TestPlan, plan_order
 from qualscale.rules import Modifier

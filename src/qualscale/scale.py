@@ -141,7 +141,7 @@ class Scale:
 
     def to_dict(self) -> dict[str, Any]:
         """The scale as plain data; :meth:`from_dict` and :func:`qualscale.load_scale` read it."""
-        from qualscale._structure import unstructure
+        from qualscale._convert import unstructure
 
         return unstructure(self)
 
@@ -153,7 +153,7 @@ class Scale:
             ScaleError: naming the key path (and, for data read from a file, the
                 file and line) of every problem.
         """
-        from qualscale._structure import structure_located
+        from qualscale._convert import structure_located
 
         return structure_located(data, cls, ScaleError, file=file)
 
