@@ -8,10 +8,9 @@ import functools
 import os
 import re
 import stat
-import tempfile
 import unicodedata
 
-__all__ = ["file_stem", "write_text"]
+__all__ = ["file_stem", "write_bytes", "write_text"]
 
 
 @functools.cache
@@ -32,33 +31,55 @@ def write_text(path: str | os.PathLike[str], text: str, encoding: str = "utf-8")
         OSError: the folder is missing or not writable, ``path`` is a directory, ...;
             no temporary file is left behind.
     """
+    write_bytes(path, text.encode(encoding))
+
+
+def write_bytes(path: str | os.PathLike[str], data: bytes, mode: int | None = None) -> None:
+    """Write ``data`` to ``path`` atomically, as :func:`write_text` does; ``mode`` if given.
+
+    No temporary file survives an exception, SIGINT (``KeyboardInterrupt``) or SIGTERM
+    (raised as an exception by the CLI) arriving at any point, the instant after the
+    temporary file is created included: its name is chosen before it exists.
+    """
     # Through symlinks to the real file: replacing the link would leave its target stale.
     target = os.path.realpath(path)
     folder = os.path.dirname(target)
     try:
         info = os.stat(target)
     except FileNotFoundError:
-        mode = _default_mode()
+        keep = _default_mode()
     else:
         if not stat.S_ISREG(info.st_mode) and not stat.S_ISDIR(info.st_mode):
             # A device or a pipe (/dev/stdout, a FIFO): it cannot be replaced, only written.
-            with open(target, "w", encoding=encoding, newline="") as stream:
-                stream.write(text)
+            with open(target, "wb") as stream:
+                stream.write(data)
             return
-        mode = stat.S_IMODE(info.st_mode)
-    fd, temp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=folder)
+        keep = stat.S_IMODE(info.st_mode)
+    while True:
+        temp = os.path.join(folder, f".{os.path.basename(target)}.{os.urandom(6).hex()}.tmp")
+        try:
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_BINARY, 0o600)
+        except FileExistsError:  # someone else's file: never touch it
+            continue
+        except BaseException:  # a signal the instant after creating it, or no such folder
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            raise
+        break
     try:
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as stream:
-            stream.write(text)
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        os.chmod(temp, mode)
+        os.chmod(temp, keep if mode is None else mode)
         os.replace(temp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
 
+
+_O_BINARY: int = getattr(os, "O_BINARY", 0)
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _RESERVED = {"CON", "PRN", "AUX", "NUL"} | {f"{p}{i}" for p in ("COM", "LPT") for i in range(10)}
