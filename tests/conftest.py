@@ -29,3 +29,9 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 def scale() -> qualscale.Scale:
     """The default bundled scale."""
     return qualscale.load_scale()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _scale_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Loaded scales are cached in the session's own folder, never the user's cache."""
+    os.environ["QUALSCALE_CACHE_DIR"] = str(tmp_path_factory.mktemp("scale-cache"))

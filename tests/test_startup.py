@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import pickle
 from pathlib import Path
 
 import pytest
 
-from qualscale import _files
+import qualscale
+from qualscale import _files, _scale_cache
+from qualscale.scale import Scale
 
 
 def test_a_signal_the_instant_after_the_temp_file_is_created_leaves_nothing(
@@ -26,3 +29,77 @@ def test_a_signal_the_instant_after_the_temp_file_is_created_leaves_nothing(
         _files.write_text(tmp_path / "out.txt", "text")
     monkeypatch.undo()
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def _scale_file(folder: Path, version: str = "1") -> Path:
+    path = folder / "mine.yaml"
+    path.write_text(f"extends: billing-saas\nversion: '{version}'\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("QUALSCALE_CACHE_DIR", str(folder))
+    return folder
+
+
+def test_a_cached_scale_equals_the_freshly_loaded_one(cache: Path, tmp_path: Path) -> None:
+    """The second load comes from the cache and equals a load without it, digest included."""
+    path = _scale_file(tmp_path)
+    first = qualscale.load_scale(path)
+    assert len(list(cache.glob("*.pickle"))) == 1
+    second = qualscale.load_scale(path)
+    assert second is not first
+    assert second == first
+    assert second.sha256 == first.sha256 == Scale.from_dict(first.to_dict()).sha256
+
+
+def test_changing_any_file_of_a_scale_invalidates_its_entry(cache: Path, tmp_path: Path) -> None:
+    """A changed scale file, or a gates file put where it was looked for, is read afresh."""
+    path = _scale_file(tmp_path)
+    assert qualscale.load_scale(path).version == "1"
+    _scale_file(tmp_path, "2")
+    assert qualscale.load_scale(path).version == "2"
+    path.write_text("extends: billing-saas\ngates: gates\n", encoding="utf-8")
+    assert "G99" not in [g.id for g in qualscale.load_scale(path).gates]  # the bundled file
+    (tmp_path / "gates").write_text("policy: p\ngates: [{id: G99, name: mine}]\n", "utf-8")
+    assert "G99" in [g.id for g in qualscale.load_scale(path).gates]
+
+
+@pytest.mark.parametrize(
+    "content", [b"", b"not a pickle", b"\x80\x05K\x01.", pickle.dumps((1, "0", [], 3, "x"))]
+)
+def test_a_broken_entry_is_never_trusted(cache: Path, tmp_path: Path, content: bytes) -> None:
+    """An entry that fails to load, or holds something else, is ignored and replaced."""
+    path = _scale_file(tmp_path)
+    expected = qualscale.load_scale(path)
+    (entry,) = cache.glob("*.pickle")
+    entry.write_bytes(content)
+    entry.chmod(0o600)
+    assert qualscale.load_scale(path) == expected
+    assert entry.read_bytes() != content
+
+
+def test_an_entry_others_may_write_is_not_unpickled(cache: Path, tmp_path: Path) -> None:
+    """An entry writable by group or others is ignored: unpickling it could run their code."""
+    path = _scale_file(tmp_path)
+    qualscale.load_scale(path)
+    (entry,) = cache.glob("*.pickle")
+    assert entry.stat().st_mode & 0o777 == 0o600
+    entry.chmod(0o666)
+    assert _scale_cache._read_entry(entry) is None
+
+
+def test_the_cache_can_be_turned_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``QUALSCALE_CACHE_DIR=off`` loads every time and writes nothing."""
+    monkeypatch.setenv("QUALSCALE_CACHE_DIR", "off")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    qualscale.load_scale(_scale_file(tmp_path))
+    assert not (tmp_path / "xdg").exists()
+
+
+def test_an_unwritable_cache_is_skipped(cache: Path, tmp_path: Path) -> None:
+    """A cache folder that cannot be made (a file is in the way) only costs the caching."""
+    cache.write_text("in the way", encoding="utf-8")
+    assert qualscale.load_scale(_scale_file(tmp_path)).name == "billing-saas"

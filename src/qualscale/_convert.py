@@ -41,9 +41,9 @@ def structure_located(
     back to (importing cattrs) only when the data is not plainly valid.
     """
     try:
-        value: T = _structurer(cls)(data)
+        value: T = _structurer(typing.cast(Any, cls))(data)
         return value
-    except Exception:  # noqa: BLE001 - whatever it was, the converter says all of it
+    except Exception:
         pass
     from qualscale._structure import structure_located as strict
 
@@ -99,7 +99,7 @@ _SCALARS: dict[Any, _Step] = {
 }
 
 
-def _step(t: Any) -> _Step:  # noqa: PLR0911 - one branch per kind of type
+def _step(t: Any) -> _Step:
     if t in _SCALARS:
         return _SCALARS[t]
     origin, args = get_origin(t), get_args(t)

@@ -16,6 +16,7 @@ from typing import Any
 import attrs
 
 from qualscale._located import Loc, LocDict, LocList
+from qualscale._scale_cache import cached_scale, note_read
 from qualscale.delivery import Delivery, History
 from qualscale.errors import DeliveryError, ScaleError, ValidationError
 from qualscale.gates import GatePolicy
@@ -113,6 +114,7 @@ def read_document(path: str | os.PathLike[str], error: type[ValidationError]) ->
         raise error.single(f"cannot read: {exc.strerror}", file=name) from None
     except ValueError:  # a NUL character in the name
         raise error.single("cannot read: not a valid file name", file=name) from None
+    note_read(name, raw)
     return parse_bytes(raw, name, error)
 
 
@@ -152,14 +154,14 @@ def load_scale(source: str | os.PathLike[str] | None = None) -> Scale:
     path = resolve_scale(source)
     if not _is_path(source or DEFAULT_SCALE):
         return _load_bundled(path)
-    return _load_scale_file(path)
+    return cached_scale(path, _load_scale_file)
 
 
 @functools.cache
 def _load_bundled(path: Path) -> Scale:
     # Bundled scales never change while the process runs; the plugin and batch
     # runs ask for the same one many times.
-    return _load_scale_file(path)
+    return cached_scale(path, _load_scale_file)
 
 
 def _load_scale_file(path: Path, doc: Any = None) -> Scale:
@@ -221,6 +223,7 @@ def _gates_from(ref: str, doc: LocDict, here: Path) -> Any:
     where = doc.locs["gates"]
     path = here / ref
     if not path.is_file() and not _is_path(ref):
+        note_read(path, None)  # a file put there later is the one to read then
         path = bundled_dir() / f"{ref}.yaml"
     if not path.is_file():
         raise ScaleError.single(

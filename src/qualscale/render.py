@@ -90,8 +90,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from qualscale._reports import problem_phrase, verdict_markdown, verdict_text
 from qualscale._convert import unstructure
+from qualscale._reports import problem_phrase, verdict_markdown, verdict_text
 from qualscale.errors import UsageError
 from qualscale.planning import TestPlan, plan_order
 from qualscale.rules import Modifier
