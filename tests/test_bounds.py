@@ -219,6 +219,7 @@ def test_a_signal_during_a_write_leaves_no_temporary_file(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env={**os.environ, "QUALSCALE_CACHE_DIR": "off"},  # the first write is the output's
     )
     assert process.stdout is not None
     assert process.stdout.readline() == "writing\n"

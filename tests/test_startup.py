@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 import qualscale
-from qualscale import _files, _scale_cache
+from qualscale import _files, _scale_cache, cli
+from qualscale._text import md, one_line, visible
+from qualscale.errors import Problem
 from qualscale.scale import Scale
 
 
@@ -103,3 +105,36 @@ def test_an_unwritable_cache_is_skipped(cache: Path, tmp_path: Path) -> None:
     """A cache folder that cannot be made (a file is in the way) only costs the caching."""
     cache.write_text("in the way", encoding="utf-8")
     assert qualscale.load_scale(_scale_file(tmp_path)).name == "billing-saas"
+
+
+BIDI_AND_CONTROL = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\x1b\x07\r\n\x85"
+
+
+@pytest.mark.parametrize("char", list(BIDI_AND_CONTROL))
+def test_bidi_marks_and_control_characters_never_reach_stderr_raw(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], char: str
+) -> None:
+    """A file name or value with a bidi mark or control character is echoed escaped."""
+    path = tmp_path / f"evil{char}name.yaml"
+    path.write_text(f"id: D-1\ntitle: t\ntype: 'feat{char}ure'\n", encoding="utf-8")
+    assert cli.main(["plan", str(path)]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1
+    assert char not in lines[0]
+    assert f"\\u{ord(char):04x}" in lines[0] or f"\\x{ord(char):02x}" in lines[0]
+
+
+@pytest.mark.parametrize("char", list(BIDI_AND_CONTROL))
+def test_a_problem_shows_bidi_marks_and_control_characters_escaped(char: str) -> None:
+    """``str(problem)`` is one line with every bidi mark and control character escaped."""
+    text = str(Problem(f"found {char}", file=f"a{char}.yaml", line=3))
+    assert char not in text
+    assert "\n" not in text
+    assert visible(text) == text
+
+
+@pytest.mark.parametrize("char", list(BIDI_AND_CONTROL))
+def test_markdown_and_text_drop_bidi_marks_from_user_text(char: str) -> None:
+    """One-line user text in documents keeps no bidi mark or control character."""
+    assert char not in one_line(f"a{char}b")
+    assert char not in md(f"a{char}b")

@@ -6,32 +6,75 @@ classified by size, risk and history (:func:`classify`) and gets a test plan
 :func:`verify` compares the evidence of a test run with the plan.
 """
 
+from typing import TYPE_CHECKING
+
 from qualscale._version import __version__
-from qualscale.classification import Classification, Reason, classify
-from qualscale.delivery import Changes, Delivery, History, PastDelivery, PathChange
-from qualscale.errors import (
-    DeliveryError,
-    GitError,
-    Problem,
-    QualscaleError,
-    RenderError,
-    ScaleError,
-    UsageError,
-    ValidationError,
-)
-from qualscale.gates import GatePolicy
-from qualscale.loading import (
-    bundled_scales,
-    load_delivery,
-    load_document,
-    load_gates,
-    load_history,
-    load_scale,
-)
-from qualscale.planning import PlannedRequirement, TestPlan, plan
-from qualscale.requirements import Kind, Requirement
-from qualscale.scale import Scale, Standard
-from qualscale.verification import Evidence, KindVerdict, Verdict, verify
+
+if TYPE_CHECKING:
+    from qualscale.classification import Classification, Reason, classify
+    from qualscale.delivery import Changes, Delivery, History, PastDelivery, PathChange
+    from qualscale.errors import (
+        DeliveryError,
+        GitError,
+        Problem,
+        QualscaleError,
+        RenderError,
+        ScaleError,
+        UsageError,
+        ValidationError,
+    )
+    from qualscale.gates import GatePolicy
+    from qualscale.loading import (
+        bundled_scales,
+        load_delivery,
+        load_document,
+        load_gates,
+        load_history,
+        load_scale,
+    )
+    from qualscale.planning import PlannedRequirement, TestPlan, plan
+    from qualscale.requirements import Kind, Requirement
+    from qualscale.scale import Scale, Standard
+    from qualscale.verification import Evidence, KindVerdict, Verdict, verify
+
+#: Where each public name lives: modules are imported on first use of a name, so that
+#: ``import qualscale`` (and the command line, which needs few of them) starts fast.
+_HOMES = {
+    "Changes": "qualscale.delivery",
+    "Classification": "qualscale.classification",
+    "Delivery": "qualscale.delivery",
+    "DeliveryError": "qualscale.errors",
+    "Evidence": "qualscale.verification",
+    "GatePolicy": "qualscale.gates",
+    "GitError": "qualscale.errors",
+    "History": "qualscale.delivery",
+    "Kind": "qualscale.requirements",
+    "KindVerdict": "qualscale.verification",
+    "PastDelivery": "qualscale.delivery",
+    "PathChange": "qualscale.delivery",
+    "PlannedRequirement": "qualscale.planning",
+    "Problem": "qualscale.errors",
+    "QualscaleError": "qualscale.errors",
+    "Reason": "qualscale.classification",
+    "RenderError": "qualscale.errors",
+    "Requirement": "qualscale.requirements",
+    "Scale": "qualscale.scale",
+    "ScaleError": "qualscale.errors",
+    "Standard": "qualscale.scale",
+    "TestPlan": "qualscale.planning",
+    "UsageError": "qualscale.errors",
+    "ValidationError": "qualscale.errors",
+    "Verdict": "qualscale.verification",
+    "bundled_scales": "qualscale.loading",
+    "classify": "qualscale.classification",
+    "load_delivery": "qualscale.loading",
+    "load_document": "qualscale.loading",
+    "load_gates": "qualscale.loading",
+    "load_history": "qualscale.loading",
+    "load_scale": "qualscale.loading",
+    "plan": "qualscale.planning",
+    "verify": "qualscale.verification",
+}
 
 __all__ = [
     "Changes",
@@ -70,6 +113,17 @@ __all__ = [
     "plan",
     "verify",
 ]
+
+
+def __getattr__(name: str) -> object:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'qualscale' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
 
 
 def __dir__() -> list[str]:

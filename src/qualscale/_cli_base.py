@@ -97,6 +97,10 @@ def out(text: str) -> None:
 
 
 def err(line: str) -> None:
+    """``line`` on standard error, control characters and bidi marks escaped."""
+    from qualscale._text import visible
+
+    line = visible(line)
     stream = sys.stderr
     encoding = getattr(stream, "encoding", None) or "utf-8"
     stream.write(line.encode(encoding, "replace").decode(encoding) + "\n")

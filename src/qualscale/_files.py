@@ -34,8 +34,13 @@ def write_text(path: str | os.PathLike[str], text: str, encoding: str = "utf-8")
     write_bytes(path, text.encode(encoding))
 
 
-def write_bytes(path: str | os.PathLike[str], data: bytes, mode: int | None = None) -> None:
+def write_bytes(
+    path: str | os.PathLike[str], data: bytes, mode: int | None = None, *, durable: bool = True
+) -> None:
     """Write ``data`` to ``path`` atomically, as :func:`write_text` does; ``mode`` if given.
+
+    ``durable=False`` skips the ``fsync`` (for caches: after a crash, a reader may find
+    the file empty or cut short, never a mix of old and new).
 
     No temporary file survives an exception, SIGINT (``KeyboardInterrupt``) or SIGTERM
     (raised as an exception by the CLI) arriving at any point, the instant after the
@@ -70,7 +75,8 @@ def write_bytes(path: str | os.PathLike[str], data: bytes, mode: int | None = No
         with os.fdopen(fd, "wb") as stream:
             stream.write(data)
             stream.flush()
-            os.fsync(stream.fileno())
+            if durable:
+                os.fsync(stream.fileno())
         os.chmod(temp, keep if mode is None else mode)
         os.replace(temp, target)
     except BaseException:

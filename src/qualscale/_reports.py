@@ -8,13 +8,16 @@ goes through the one Markdown escaper and the one wrapper of :mod:`qualscale._te
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from qualscale._text import code, hang, md, one_line, table
 from qualscale.classification import Classification
 from qualscale.delivery import Delivery
 from qualscale.planning import TestPlan
 from qualscale.scale import Scale
-from qualscale.verification import KindVerdict, Verdict
+
+if TYPE_CHECKING:
+    from qualscale.verification import KindVerdict, Verdict
 
 __all__ = ["classification_text", "problem_phrase", "verdict_markdown", "verdict_text"]
 

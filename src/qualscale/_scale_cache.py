@@ -132,6 +132,6 @@ def _write_entry(folder: Path, entry: Path, reads: list[tuple[str, str]], scale:
             (_FORMAT, __version__, reads, scale, scale.sha256), protocol=pickle.HIGHEST_PROTOCOL
         )
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        write_bytes(entry, data, mode=0o600)
+        write_bytes(entry, data, mode=0o600, durable=False)
     except Exception:
         return

@@ -6,7 +6,6 @@ these, so a title cannot escape its Markdown cell in one place and not another.
 
 from __future__ import annotations
 
-import difflib
 import re
 import textwrap
 from collections.abc import Iterable, Sequence
@@ -14,13 +13,34 @@ from collections.abc import Iterable, Sequence
 #: The width of plain-text output.
 TEXT_WIDTH = 100
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: Bidirectional formatting marks: they reorder what a reader sees (U+202E turns
+#: ``txt.exe`` around) and cannot be seen themselves.
+BIDI_MARKS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_CONTROL = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{BIDI_MARKS}]")
+_UNSEEN = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f\u2028\u2029{BIDI_MARKS}]")
 _BREAK = re.compile("\r\n|[\r\n\t\u2028\u2029]")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<|~])")
 
 
+def visible(text: str) -> str:
+    """``text`` with control characters, line breaks and bidi marks as escapes (``\\x1b``).
+
+    The one escaping of user text echoed in messages (standard error, ``str`` of a
+    problem): nothing can move the cursor, colour the terminal, reorder the line,
+    or start a line of its own.
+    """
+    return _UNSEEN.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
 def did_you_mean(value: str, choices: Iterable[str]) -> str:
     """`` (did you mean 'x'?)`` for the closest of ``choices``, or ``""``."""
+    import difflib
+
     close = difflib.get_close_matches(value, list(choices), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
@@ -31,7 +51,7 @@ def count(n: int, one: str, many: str | None = None) -> str:
 
 
 def one_line(value: object) -> str:
-    """``value`` as one line: line breaks and tabs become spaces, control characters go."""
+    """``value`` as one line: line breaks and tabs become spaces; control and bidi marks go."""
     # Newlines in a title would break the document's structure (a "- [x]" after
     # one would be a ticked box); escape sequences in text output would reach the
     # terminal. U+2028 and U+2029 end lines for some readers (and str.splitlines).

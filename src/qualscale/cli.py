@@ -96,9 +96,37 @@ def _main(argv: Sequence[str] | None) -> int:
 # ------------------------------------------------------------------ parser
 
 
+def _columns() -> int:
+    # What shutil.get_terminal_size() gives, without importing shutil (and with it bz2,
+    # lzma, fnmatch): argparse imports it for every parser made without a width.
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class _Formatter(argparse.HelpFormatter):
+    def __init__(
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: int | None = None,
+    ) -> None:
+        width = _columns() - 2 if width is None else width
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="qualscale",
+        formatter_class=_Formatter,
         description=(
             "Pick the quality standard every delivery needs: which tests, how deep, "
             "where and when - with a rationale."
@@ -117,6 +145,7 @@ def _parser() -> argparse.ArgumentParser:
             help=command.help,
             description=command.description or command.help,
             epilog=command.epilog,
+            formatter_class=_Formatter,
         )
         sub.set_defaults(run=command.run, parser=sub)
         command.arguments(sub)

@@ -65,10 +65,12 @@ class Problem:
         return format_path(self.path)
 
     def __str__(self) -> str:
+        from qualscale._text import visible
+
         where = self.file or "<data>"
         if self.line is not None:
             where = f"{where}:{self.line}"
-        return f"{where}: {self.key}: {self.message}"
+        return visible(f"{where}: {self.key}: {self.message}")
 
 
 class QualscaleError(Exception):

@@ -51,12 +51,16 @@ MAX_EXTENDS = 20
 
 def bundled_dir() -> Path:
     """The folder of the shipped scales (in the wheel, or the checkout's ``standards/``)."""
-    from importlib import resources
+    # The package's own folder first (what importlib.resources finds for a package
+    # on disk, without importing it and tempfile), then a checkout's.
+    here = Path(__file__).resolve()
+    if (here.parent / "standards").is_dir():
+        return here.parent / "standards"
+    if (here.parents[2] / "standards").is_dir():
+        return here.parents[2] / "standards"
+    from importlib import resources  # a zipped package: its files are extracted
 
-    packaged = resources.files("qualscale") / "standards"
-    if packaged.is_dir():
-        return Path(str(packaged))
-    return Path(__file__).resolve().parents[2] / "standards"
+    return Path(str(resources.files("qualscale") / "standards"))
 
 
 def bundled_scales() -> list[str]:

@@ -88,7 +88,7 @@ import os
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qualscale._convert import unstructure
 from qualscale._reports import problem_phrase, verdict_markdown, verdict_text
@@ -96,7 +96,9 @@ from qualscale.errors import UsageError
 from qualscale.planning import TestPlan, plan_order
 from qualscale.rules import Modifier
 from qualscale.scale import Scale
-from qualscale.verification import Verdict
+
+if TYPE_CHECKING:
+    from qualscale.verification import Verdict
 
 __all__ = [
     "FORMATS",

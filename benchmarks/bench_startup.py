@@ -1,0 +1,99 @@
+"""What does starting ``qualscale plan`` cost on top of Python, attrs and PyYAML?
+
+Usage::
+
+    python benchmarks/bench_startup.py [DELIVERY] [--runs N]
+
+Times, as whole processes with this interpreter, ``python -c "import attrs, yaml"`` (the
+floor: the interpreter and the two libraries qualscale cannot do without) and
+``qualscale plan DELIVERY`` with ``--format json`` and ``--format markdown``, with the
+scale cache warm (the usual case: every run after the first) and turned off
+(``QUALSCALE_CACHE_DIR=off``: what the first run of a new scale costs). DELIVERY defaults
+to ``examples/deliveries/docs-typo.yaml``.
+
+The commands run in turn, round by round (one warm-up round, then N rounds, default 15),
+so that a change in the machine's load hits all of them alike; each command's ratio to
+the floor is taken within a round and the median of those ratios printed, with the
+medians of CPU time (user + system, from the kernel's accounting of the finished
+process) and of wall time. Bytecode is cached, as in any real installation, whatever
+``PYTHONDONTWRITEBYTECODE`` says; the scale cache lives in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "deliveries" / "docs-typo.yaml"
+FALLBACK = "id: DOC-7\ntitle: Fix a typo in the README\ntype: docs\npaths: [README.md]\n"
+
+
+def _run(command: Sequence[str], env: Mapping[str, str]) -> tuple[float, float]:
+    """Run ``command``; its CPU seconds (user + system) and wall seconds."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, env=dict(env))
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"failed: {' '.join(command)}")
+    return usage.ru_utime + usage.ru_stime, wall
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Parse the arguments, time every command N rounds and print medians and ratios."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("delivery", nargs="?", type=Path, help="a delivery file")
+    parser.add_argument("--runs", type=int, default=15, help="rounds (default 15)")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as folder:
+        delivery: Path = args.delivery or EXAMPLE
+        if not delivery.is_file():
+            delivery = Path(folder) / "delivery.yaml"
+            delivery.write_text(FALLBACK, encoding="utf-8")
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        warm = {**env, "QUALSCALE_CACHE_DIR": str(Path(folder) / "cache")}
+        cold = {**env, "QUALSCALE_CACHE_DIR": "off"}
+        plan = [sys.executable, "-m", "qualscale", "plan", str(delivery), "--format"]
+        commands = {
+            'python -c "import attrs, yaml"': ([sys.executable, "-c", "import attrs, yaml"], env),
+            "plan --format json": ([*plan, "json"], warm),
+            "plan --format markdown": ([*plan, "markdown"], warm),
+            "plan --format json, no cache": ([*plan, "json"], cold),
+            "plan --format markdown, no cache": ([*plan, "markdown"], cold),
+        }
+        times: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+        for round_ in range(args.runs + 1):
+            for name, (command, environment) in commands.items():
+                figure = _run(command, environment)
+                if round_:  # the first round warms bytecode, file cache and scale cache
+                    times[name].append(figure)
+    _print(delivery.name, args.runs, times)
+
+
+def _print(delivery: str, runs: int, times: dict[str, list[tuple[float, float]]]) -> None:
+    floor = next(iter(times.values()))
+    print(
+        f"delivery {delivery}; {runs} rounds;"
+        f" Python {sys.version.split()[0]}; {os.cpu_count()} CPUs"
+    )
+    print(f"{'command':34} {'cpu ms':>8} {'wall ms':>8} {'cpu ratio':>10} {'wall ratio':>11}")
+    for name, figures in times.items():
+        cpu = statistics.median(c for c, _ in figures)
+        wall = statistics.median(w for _, w in figures)
+        cpu_ratio = statistics.median(c / f for (c, _), (f, _) in zip(figures, floor, strict=True))
+        wall_ratio = statistics.median(w / f for (_, w), (_, f) in zip(figures, floor, strict=True))
+        print(
+            f"{name:34} {cpu * 1000:8.1f} {wall * 1000:8.1f} {cpu_ratio:9.2f}x {wall_ratio:10.2f}x"
+        )
+
+
+if __name__ == "__main__":
+    main()
