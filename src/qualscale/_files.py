@@ -87,14 +87,14 @@ def write_bytes(
 
 _O_BINARY: int = getattr(os, "O_BINARY", 0)
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_UNSAFE = r"[^A-Za-z0-9._-]+"  # compiled on first use
 _RESERVED = {"CON", "PRN", "AUX", "NUL"} | {f"{p}{i}" for p in ("COM", "LPT") for i in range(10)}
 
 
 def file_stem(delivery_id: str) -> str:
     """A file name made from a delivery id: safe on every platform, never a path."""
     ascii_id = unicodedata.normalize("NFKD", delivery_id).encode("ascii", "ignore").decode()
-    stem = re.sub(r"\.{2,}", ".", _UNSAFE.sub("-", ascii_id)).strip(".-")
+    stem = re.sub(r"\.{2,}", ".", re.sub(_UNSAFE, "-", ascii_id)).strip(".-")
     stem = stem[:100].rstrip(".-") or "delivery"
     if stem.split(".")[0].upper() in _RESERVED:
         stem = "_" + stem

@@ -6,9 +6,13 @@ these, so a title cannot escape its Markdown cell in one place and not another.
 
 from __future__ import annotations
 
+import functools
 import re
-import textwrap
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import textwrap
 
 #: The width of plain-text output.
 TEXT_WIDTH = 100
@@ -16,10 +20,12 @@ TEXT_WIDTH = 100
 #: Bidirectional formatting marks: they reorder what a reader sees (U+202E turns
 #: ``txt.exe`` around) and cannot be seen themselves.
 BIDI_MARKS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
-_CONTROL = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{BIDI_MARKS}]")
-_UNSEEN = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f\u2028\u2029{BIDI_MARKS}]")
-_BREAK = re.compile("\r\n|[\r\n\t\u2028\u2029]")
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<|~])")
+# Patterns, not compiled ones: ``re`` compiles each on first use (and caches it), so
+# importing this module - which every command does - compiles none of them.
+_CONTROL = f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{BIDI_MARKS}]"
+_UNSEEN = f"[\\x00-\\x1f\\x7f-\\x9f\u2028\u2029{BIDI_MARKS}]"
+_BREAK = "\r\n|[\r\n\t\u2028\u2029]"
+_MD_SPECIAL = r"([\\`*_\[\]<|~])"
 
 
 def visible(text: str) -> str:
@@ -29,7 +35,7 @@ def visible(text: str) -> str:
     problem): nothing can move the cursor, colour the terminal, reorder the line,
     or start a line of its own.
     """
-    return _UNSEEN.sub(_escape, text)
+    return re.sub(_UNSEEN, _escape, text)
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -55,12 +61,12 @@ def one_line(value: object) -> str:
     # Newlines in a title would break the document's structure (a "- [x]" after
     # one would be a ticked box); escape sequences in text output would reach the
     # terminal. U+2028 and U+2029 end lines for some readers (and str.splitlines).
-    return _CONTROL.sub("", _BREAK.sub(" ", str(value)))
+    return re.sub(_CONTROL, "", re.sub(_BREAK, " ", str(value)))
 
 
 def md(value: object) -> str:
     """``value`` as one line of inline Markdown text: markup characters escaped."""
-    return _MD_SPECIAL.sub(r"\\\1", one_line(value))
+    return re.sub(_MD_SPECIAL, r"\\\1", one_line(value))
 
 
 def code(value: object) -> str:
@@ -72,35 +78,51 @@ def code(value: object) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-class _Wrapper(textwrap.TextWrapper):
-    """``textwrap`` that breaks an over-long word in one pass: linear in its length.
+@functools.cache
+def _wrapper_class() -> Any:
+    import textwrap  # compiles its patterns on import: only the text formats need it
 
-    ``TextWrapper`` cuts one line off a word that does not fit and copies the rest,
-    again and again - quadratic in the word (a 5 MB title took seconds). This cuts
-    every line of the word at once, into the same lines.
-    """
+    class _Wrapper(textwrap.TextWrapper):
+        """``textwrap`` that breaks an over-long word in one pass: linear in its length.
 
-    def __init__(self, width: int, initial_indent: str = "", subsequent_indent: str = "") -> None:
-        super().__init__(
-            width=width,
-            initial_indent=initial_indent,
-            subsequent_indent=subsequent_indent,
-            break_on_hyphens=False,
-        )
+        ``TextWrapper`` cuts one line off a word that does not fit and copies the rest,
+        again and again - quadratic in the word (a 5 MB title took seconds). This cuts
+        every line of the word at once, into the same lines.
+        """
 
-    def _handle_long_word(
-        self, reversed_chunks: list[str], cur_line: list[str], cur_len: int, width: int
-    ) -> None:
-        chunk = reversed_chunks[-1]
-        # Every line after this one is a continuation line of this width.
-        rest = self.width - len(self.subsequent_indent)
-        space_left = 1 if width < 1 else width - cur_len
-        if rest < 1 or len(chunk) <= space_left + rest:
-            super()._handle_long_word(reversed_chunks, cur_line, cur_len, width)
-            return
-        cur_line.append(chunk[:space_left])
-        pieces = [chunk[i : i + rest] for i in range(space_left, len(chunk), rest)]
-        reversed_chunks[-1:] = reversed(pieces)
+        def __init__(
+            self, width: int, initial_indent: str = "", subsequent_indent: str = ""
+        ) -> None:
+            super().__init__(
+                width=width,
+                initial_indent=initial_indent,
+                subsequent_indent=subsequent_indent,
+                break_on_hyphens=False,
+            )
+
+        def _handle_long_word(
+            self, reversed_chunks: list[str], cur_line: list[str], cur_len: int, width: int
+        ) -> None:
+            chunk = reversed_chunks[-1]
+            # Every line after this one is a continuation line of this width.
+            rest = self.width - len(self.subsequent_indent)
+            space_left = 1 if width < 1 else width - cur_len
+            if rest < 1 or len(chunk) <= space_left + rest:
+                super()._handle_long_word(reversed_chunks, cur_line, cur_len, width)
+                return
+            cur_line.append(chunk[:space_left])
+            pieces = [chunk[i : i + rest] for i in range(space_left, len(chunk), rest)]
+            reversed_chunks[-1:] = reversed(pieces)
+
+    return _Wrapper
+
+
+def _wrapper(
+    width: int, initial_indent: str = "", subsequent_indent: str = ""
+) -> textwrap.TextWrapper:
+    """A ``textwrap.TextWrapper`` that breaks over-long words in linear time."""
+    wrapper: textwrap.TextWrapper = _wrapper_class()(width, initial_indent, subsequent_indent)
+    return wrapper
 
 
 def hang(value: object, first: str, rest: str, width: int = TEXT_WIDTH) -> str:
@@ -112,7 +134,7 @@ def hang(value: object, first: str, rest: str, width: int = TEXT_WIDTH) -> str:
     text = one_line(value)
     if not text.strip():
         return first.rstrip()
-    return _Wrapper(width, first, rest).fill(text)
+    return _wrapper(width, first, rest).fill(text)
 
 
 def wrap(
@@ -155,7 +177,7 @@ def table(
         if not row[-1]:
             lines.append(head.rstrip())
             continue
-        body = _Wrapper(width - lead).wrap(row[-1]) or [""]
+        body = _wrapper(width - lead).wrap(row[-1]) or [""]
         lines.append(head + body[0])
         lines.extend(" " * lead + more for more in body[1:])
     return "\n".join(lines)
