@@ -96,13 +96,16 @@ def _key(path: Path) -> str:
 
 
 def _read_entry(entry: Path) -> Scale | None:
-    import pickle
+    try:  # the C unpickler alone: the pickle module imports more than it needs here
+        from _pickle import load
+    except ImportError:  # pragma: no cover - other Pythons
+        from pickle import load
 
     try:
         with open(entry, "rb") as stream:
             if not _private(os.fstat(stream.fileno())):
                 return None
-            fmt, version, reads, scale, sha256 = pickle.load(stream)
+            fmt, version, reads, scale, sha256 = load(stream)
         if (fmt, version) != (_FORMAT, __version__) or not isinstance(scale, Scale):
             return None
         if not reads or any(_digest_now(name) != digest for name, digest in reads):

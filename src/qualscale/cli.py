@@ -27,6 +27,7 @@ The renderers (and so jinja2) are imported only by the commands that render.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -63,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str] | None) -> int:
     try:
         try:
-            args = _parser().parse_args(argv)
+            args = _parser(argv).parse_args(argv)
         except SystemExit as exc:  # --help, --version and usage errors
             return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
         run: Callable[[argparse.Namespace], int] = args.run
@@ -111,22 +112,20 @@ def _columns() -> int:
     return columns or 80
 
 
-class _Formatter(argparse.HelpFormatter):
-    def __init__(
-        self,
-        prog: str,
-        indent_increment: int = 2,
-        max_help_position: int = 24,
-        width: int | None = None,
-    ) -> None:
-        width = _columns() - 2 if width is None else width
-        super().__init__(prog, indent_increment, max_help_position, width)
+def _parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; for a run of one command, only that command's options are set up.
 
-
-def _parser() -> argparse.ArgumentParser:
+    (Every parser and argument costs a translation look-up and a help formatter; a
+    command's help, usage and errors are the same either way.)
+    """
+    words = sys.argv[1:] if argv is None else argv
+    named = next((w for w in words if not w.startswith("-")), None)
+    chosen = [c for c in COMMANDS if c.name == named] or COMMANDS
+    # One width for every help formatter, as shutil.get_terminal_size() would give it.
+    formatter = functools.partial(argparse.HelpFormatter, width=_columns() - 2)
     parser = argparse.ArgumentParser(
         prog="qualscale",
-        formatter_class=_Formatter,
+        formatter_class=formatter,
         description=(
             "Pick the quality standard every delivery needs: which tests, how deep, "
             "where and when - with a rationale."
@@ -139,13 +138,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"qualscale {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for command in COMMANDS:
+    for command in chosen:
         sub = commands.add_parser(
             command.name,
             help=command.help,
             description=command.description or command.help,
             epilog=command.epilog,
-            formatter_class=_Formatter,
+            formatter_class=formatter,
         )
         sub.set_defaults(run=command.run, parser=sub)
         command.arguments(sub)
