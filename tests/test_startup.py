@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 import qualscale
-from qualscale import _files, _scale_cache, cli
+from qualscale import _files, _scale_cache, _templates, cli
 from qualscale._text import md, one_line, visible
 from qualscale.errors import Problem
 from qualscale.scale import Scale
+from tests._paths import EXAMPLES
 
 
 def test_a_signal_the_instant_after_the_temp_file_is_created_leaves_nothing(
@@ -138,3 +139,24 @@ def test_markdown_and_text_drop_bidi_marks_from_user_text(char: str) -> None:
     """One-line user text in documents keeps no bidi mark or control character."""
     assert char not in one_line(f"a{char}b")
     assert char not in md(f"a{char}b")
+
+
+def _markdown(delivery: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    _templates._shipped.cache_clear()  # a new process, as far as the templates go
+    assert cli.main(["plan", str(delivery), "--format", "markdown"]) == 0
+    return capsys.readouterr().out
+
+
+def test_compiled_templates_are_cached_and_a_broken_entry_is_ignored(
+    cache: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Markdown renders the same from a fresh compile, the cached code and a broken entry."""
+    delivery = EXAMPLES / "deliveries" / "docs-typo.yaml"
+    first = _markdown(delivery, capsys)
+    entries = list((cache / "templates").iterdir())
+    assert entries
+    assert all(e.stat().st_mode & 0o777 == 0o600 for e in entries)
+    assert _markdown(delivery, capsys) == first
+    for entry in entries:
+        entry.write_bytes(b"j2 not what it should be")
+    assert _markdown(delivery, capsys) == first

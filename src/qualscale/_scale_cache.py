@@ -25,7 +25,7 @@ from pathlib import Path
 from qualscale._version import __version__
 from qualscale.scale import Scale
 
-__all__ = ["cache_dir", "cached_scale", "note_read"]
+__all__ = ["cache_dir", "cached_scale", "note_read", "private_dir", "read_private"]
 
 _FORMAT = 1
 _ABSENT = "absent"
@@ -69,6 +69,24 @@ def cache_dir() -> Path | None:
         return Path(xdg) / "qualscale"
     home = os.path.expanduser("~")
     return None if home == "~" else Path(home) / ".cache" / "qualscale"
+
+
+def private_dir(folder: Path) -> bool:
+    """Make ``folder`` (mode 0700) if missing; whether only this user can write in it."""
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return _private(folder.stat())
+    except OSError:
+        return False
+
+
+def read_private(path: Path) -> bytes | None:
+    """The content of ``path`` if only this user can have written it, else ``None``."""
+    try:
+        with open(path, "rb") as stream:
+            return stream.read() if _private(os.fstat(stream.fileno())) else None
+    except OSError:
+        return None
 
 
 def cached_scale(path: Path, load: Callable[[Path], Scale]) -> Scale:
@@ -134,7 +152,7 @@ def _write_entry(folder: Path, entry: Path, reads: list[tuple[str, str]], scale:
         data = pickle.dumps(
             (_FORMAT, __version__, reads, scale, scale.sha256), protocol=pickle.HIGHEST_PROTOCOL
         )
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        write_bytes(entry, data, mode=0o600, durable=False)
+        if private_dir(folder):
+            write_bytes(entry, data, mode=0o600, durable=False)
     except Exception:
         return

@@ -134,7 +134,57 @@ def _package_loader() -> jinja2.BaseLoader:
 
 @functools.cache
 def _shipped() -> jinja2.Environment:
-    return _configure(jinja2.Environment(loader=_package_loader(), **_OPTIONS))
+    cache = _BytecodeCache.make()
+    env = jinja2.Environment(loader=_package_loader(), bytecode_cache=cache, **_OPTIONS)
+    return _configure(env)
+
+
+class _BytecodeCache(jinja2.BytecodeCache):
+    """The shipped templates' compiled code, kept in the scale cache's folder.
+
+    Compiling a template costs more than rendering it. Jinja names an entry after the
+    template and checks the SHA-1 of its source on every load; an entry that is not
+    private to this user or does not load is ignored, one that cannot be written is
+    skipped - rendering never fails because of the cache.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    @classmethod
+    def make(cls) -> _BytecodeCache | None:
+        from qualscale._scale_cache import cache_dir
+
+        folder = cache_dir()
+        return None if folder is None else cls(folder / "templates")
+
+    def _path(self, bucket: jinja2.bccache.Bucket) -> Path:
+        # The code also depends on the environment's options: they change with qualscale.
+        from qualscale._version import __version__
+
+        return self.folder / f"{bucket.key}.{__version__}.{jinja2.__version__}.jinja"
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        from qualscale._scale_cache import read_private
+
+        data = read_private(self._path(bucket))
+        if data is None:
+            return
+        try:
+            bucket.bytecode_from_string(data)
+        except Exception:  # a broken entry: compile afresh
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        from qualscale._files import write_bytes
+        from qualscale._scale_cache import private_dir
+
+        try:
+            if private_dir(self.folder):
+                data = bucket.bytecode_to_string()
+                write_bytes(self._path(bucket), data, mode=0o600, durable=False)
+        except Exception:  # a read-only home, a full disk: run without
+            return
 
 
 class _Refused(jinja2.TemplateError):
