@@ -11,7 +11,8 @@ import pytest
 import qualscale
 from qualscale import _files, _scale_cache, _templates, cli
 from qualscale._text import md, one_line, visible
-from qualscale.errors import Problem
+from qualscale.errors import Problem, RenderError
+from qualscale.render import render_plan
 from qualscale.scale import Scale
 from tests._paths import EXAMPLES
 
@@ -160,3 +161,44 @@ def test_compiled_templates_are_cached_and_a_broken_entry_is_ignored(
     for entry in entries:
         entry.write_bytes(b"j2 not what it should be")
     assert _markdown(delivery, capsys) == first
+
+
+def _render_user(source: str, tmp_path: Path) -> tuple[Path, str]:
+    template = tmp_path / "t.md.j2"
+    template.write_text(source, encoding="utf-8")
+    scale = qualscale.load_scale()
+    the_plan = qualscale.plan(qualscale.Delivery.from_dict({"id": "X-1"}), scale)
+    return template, render_plan(the_plan, scale, template=template)
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("{{ 'a'|center(10**10) }}", ":1: center's width 10000000000 is too large"),
+        ("\n{{ 'a'|indent(10**9) }}", ":2: indent's width 1000000000 is too large"),
+        ("{{ 'a b'|wordwrap(10**9) }}", ":1: wordwrap's width 1000000000 is too large"),
+        ("{{ [1]|batch(10**9, 0)|list }}", ":1: batch's size 1000000000 is too large"),
+        ("{{ [1]|slice(10**9, 0)|list }}", ":1: slice's count 1000000000 is too large"),
+        ("{{ '%*d'|format(10**9, 1) }}", ":1: a number given to format 1000000000 is too"),
+        ("{{ lipsum(10**6) }}", ":1: lipsum's size 100000000 is too large"),
+    ],
+)
+def test_builtin_filters_with_huge_numbers_are_refused_at_their_line(
+    tmp_path: Path, source: str, message: str
+) -> None:
+    """Filters whose numbers size their result stop with a located error, allocating nothing."""
+    with pytest.raises(RenderError) as info:
+        _render_user(source, tmp_path)
+    template = tmp_path / "t.md.j2"
+    assert str(info.value).startswith(f"{template}{message}")
+
+
+def test_wordwrap_in_a_template_is_linear_in_a_long_word(tmp_path: Path) -> None:
+    """``wordwrap`` on a 500 kB word takes well under a second and wraps as Jinja's does."""
+    import time
+
+    assert _render_user("{{ 'ab-cd efgh'|wordwrap(3) }}", tmp_path)[1] == "ab-\ncd \nefg\nh"
+    assert _render_user("{{ 'abcdef'|wordwrap(2, false) }}", tmp_path)[1] == "abcdef"
+    start = time.perf_counter()
+    _render_user("{{ ('x' * 500000)|wordwrap(70) }}", tmp_path)
+    assert time.perf_counter() - start < 1

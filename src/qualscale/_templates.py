@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any, Protocol, cast
 
 import jinja2
+import jinja2.filters
 import jinja2.sandbox
+import jinja2.utils
 
 from qualscale._text import code, md, table, wrap
 from qualscale.errors import RenderError
@@ -202,12 +204,88 @@ class _FolderLoader(jinja2.FileSystemLoader):
         return super().get_source(environment, template)
 
 
+def _at_most(value: Any, what: str) -> None:
+    if isinstance(value, int) and not isinstance(value, bool) and value > MAX_VALUE:
+        raise _Refused(f"{what} {value} is too large (more than {MAX_VALUE:,})")
+
+
+def _center(value: str, width: int = 80) -> str:
+    _at_most(width, "center's width")
+    return jinja2.filters.do_center(value, width)
+
+
+def _indent(s: str, width: int | str = 4, first: bool = False, blank: bool = False) -> str:
+    _at_most(width, "indent's width")
+    return jinja2.filters.do_indent(s, width, first, blank)
+
+
+@jinja2.pass_environment
+def _wordwrap(
+    environment: jinja2.Environment,
+    s: str,
+    width: int = 79,
+    break_long_words: bool = True,
+    wrapstring: str | None = None,
+    break_on_hyphens: bool = True,
+) -> str:
+    # Jinja's own is textwrap's, quadratic in a long word; this one is linear.
+    from qualscale._text import linear_wrapper
+
+    _at_most(width, "wordwrap's width")
+    wrapper = linear_wrapper(
+        width,
+        expand_tabs=False,
+        replace_whitespace=False,
+        break_long_words=break_long_words,
+        break_on_hyphens=break_on_hyphens,
+    )
+    joint = environment.newline_sequence if wrapstring is None else wrapstring
+    return joint.join(joint.join(wrapper.wrap(line)) for line in s.splitlines())
+
+
+def _batch(value: Any, linecount: int, fill_with: Any = None) -> Any:
+    _at_most(linecount, "batch's size")
+    return jinja2.filters.do_batch(value, linecount, fill_with)
+
+
+def _slice(value: Any, slices: int, fill_with: Any = None) -> Any:
+    _at_most(slices, "slice's count")
+    return jinja2.filters.do_slice(value, slices, fill_with)
+
+
+def _format(value: str, *args: Any, **kwargs: Any) -> str:
+    for arg in (*args, *kwargs.values()):
+        _at_most(arg, "a number given to format")
+    return jinja2.filters.do_format(value, *args, **kwargs)
+
+
+def _lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str:
+    _at_most(n * max if isinstance(n, int) and isinstance(max, int) else n, "lipsum's size")
+    return str(jinja2.utils.generate_lorem_ipsum(n, html, min, max))
+
+
+#: Built-in filters whose numbers size their result: bounded like ``*`` and ``**``.
+_BOUNDED_FILTERS: dict[str, Any] = {
+    "center": _center,
+    "indent": _indent,
+    "wordwrap": _wordwrap,
+    "batch": _batch,
+    "slice": _slice,
+    "format": _format,
+}
+
+
 class _Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
     """The immutable sandbox, with a bound on values, on time and on output."""
 
     intercepted_binops = frozenset(["*", "**"])
     #: When the render must stop (``time.monotonic()``); set by :func:`render_user`.
     deadline = float("inf")
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.filters.update(_BOUNDED_FILTERS)
+        self.globals["lipsum"] = _lipsum
 
     def call_binop(
         self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any

@@ -91,13 +91,13 @@ def _wrapper_class() -> Any:
         """
 
         def __init__(
-            self, width: int, initial_indent: str = "", subsequent_indent: str = ""
+            self, width: int, initial_indent: str = "", subsequent_indent: str = "", **more: Any
         ) -> None:
             super().__init__(
                 width=width,
                 initial_indent=initial_indent,
                 subsequent_indent=subsequent_indent,
-                break_on_hyphens=False,
+                **{"break_on_hyphens": False, **more},
             )
 
         def _handle_long_word(
@@ -107,7 +107,7 @@ def _wrapper_class() -> Any:
             # Every line after this one is a continuation line of this width.
             rest = self.width - len(self.subsequent_indent)
             space_left = 1 if width < 1 else width - cur_len
-            if rest < 1 or len(chunk) <= space_left + rest:
+            if not self.break_long_words or rest < 1 or len(chunk) <= space_left + rest:
                 super()._handle_long_word(reversed_chunks, cur_line, cur_len, width)
                 return
             cur_line.append(chunk[:space_left])
@@ -118,11 +118,16 @@ def _wrapper_class() -> Any:
 
 
 def _wrapper(
-    width: int, initial_indent: str = "", subsequent_indent: str = ""
+    width: int, initial_indent: str = "", subsequent_indent: str = "", **more: Any
 ) -> textwrap.TextWrapper:
-    """A ``textwrap.TextWrapper`` that breaks over-long words in linear time."""
-    wrapper: textwrap.TextWrapper = _wrapper_class()(width, initial_indent, subsequent_indent)
+    """A ``textwrap.TextWrapper`` (``more``: its options) that breaks long words in linear time."""
+    wrapper: textwrap.TextWrapper = _wrapper_class()(
+        width, initial_indent, subsequent_indent, **more
+    )
     return wrapper
+
+
+linear_wrapper = _wrapper
 
 
 def hang(value: object, first: str, rest: str, width: int = TEXT_WIDTH) -> str:
