@@ -202,3 +202,21 @@ def test_wordwrap_in_a_template_is_linear_in_a_long_word(tmp_path: Path) -> None
     start = time.perf_counter()
     _render_user("{{ ('x' * 500000)|wordwrap(70) }}", tmp_path)
     assert time.perf_counter() - start < 1
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{% set s = 'x' * 100000 %}{% for a in s %}{% for b in s %}{% endfor %}{% endfor %}",
+        "{% set s = [0] * 100000 %}\n{% for a in s %}{% for b in s if b %}{% endfor %}{% endfor %}",
+        "{% set d = dict(a=1) %}{% for a in 'x' * 10**7 %}{% for k in d %}{% endfor %}{% endfor %}",
+    ],
+)
+def test_loops_over_large_values_stop_at_the_time_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str
+) -> None:
+    """Nested loops over strings, lists or mappings (not ranges) stop past MAX_SECONDS."""
+    monkeypatch.setattr(_templates, "MAX_SECONDS", 0)
+    with pytest.raises(RenderError) as info:
+        _render_user(source, tmp_path)
+    assert "the template ran longer than 0 seconds" in str(info.value)

@@ -11,12 +11,14 @@ from __future__ import annotations
 import functools
 import os
 import time
-from collections.abc import Generator, Iterator, Mapping
+from collections.abc import Generator, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Any, Protocol, TypeVar, cast
 
 import jinja2
+import jinja2.compiler
 import jinja2.filters
+import jinja2.nodes
 import jinja2.sandbox
 import jinja2.utils
 
@@ -41,6 +43,8 @@ MAX_SECONDS = 10
 #: The most items a ``*`` in a user template may make (characters of a string, items
 #: of a list) and the most bits of an integer ``**`` may make.
 MAX_VALUE = 10_000_000
+
+T = TypeVar("T")
 
 
 class SharedParts(Protocol):
@@ -275,9 +279,28 @@ _BOUNDED_FILTERS: dict[str, Any] = {
 }
 
 
+class _Generator(jinja2.compiler.CodeGenerator):
+    """Jinja's code generator, with every loop's iterable passed through the sandbox.
+
+    A loop that calls nothing (``{% for a in s %}{% for b in s %}{% endfor %}...``) never
+    meets the time check of :meth:`_Sandbox.call`; its iterable now does.
+    """
+
+    def visit_For(self, node: jinja2.nodes.For, frame: jinja2.compiler.Frame) -> None:
+        it = node.iter
+        if not (isinstance(it, jinja2.nodes.Call) and it.node == _COUNTED):
+            node.iter = jinja2.nodes.Call(_COUNTED, [it], [], None, None, lineno=node.lineno)
+        super().visit_For(node, frame)
+
+
+#: ``environment.counted``, called (through the sandbox) on every loop's iterable.
+_COUNTED = jinja2.nodes.EnvironmentAttribute("counted")
+
+
 class _Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
     """The immutable sandbox, with a bound on values, on time and on output."""
 
+    code_generator_class = _Generator
     intercepted_binops = frozenset(["*", "**"])
     #: When the render must stop (``time.monotonic()``); set by :func:`render_user`.
     deadline = float("inf")
@@ -286,6 +309,10 @@ class _Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
         super().__init__(**options)
         self.filters.update(_BOUNDED_FILTERS)
         self.globals["lipsum"] = _lipsum
+
+    def counted(self, items: Iterable[T]) -> Iterator[T]:
+        """``items`` of a loop, stopping the render past its deadline."""
+        return _timed(items, self.deadline)
 
     def call_binop(
         self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any
@@ -308,7 +335,7 @@ def _check_time(deadline: float) -> None:
         raise _Refused(f"the template ran longer than {MAX_SECONDS} seconds")
 
 
-def _timed(items: range, deadline: float) -> Iterator[int]:
+def _timed(items: Iterable[T], deadline: float) -> Iterator[T]:
     for i, item in enumerate(items):
         if not i % 1000:
             _check_time(deadline)
