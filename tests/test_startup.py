@@ -220,3 +220,32 @@ def test_loops_over_large_values_stop_at_the_time_limit(
     with pytest.raises(RenderError) as info:
         _render_user(source, tmp_path)
     assert "the template ran longer than 0 seconds" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("escaped", "expected"),
+    [
+        ("\\ud83d\\ude00", "\U0001f600"),
+        ("a \\uD83D\\uDE00 b \\ud834\\udd1e", "a \U0001f600 b \U0001d11e"),
+        ("\\\\ud83d\\ude00", None),  # an escaped backslash, then a lone low surrogate
+        ("\\\\\\ud83d\\ude00", "\\\U0001f600"),
+    ],
+)
+def test_a_json_surrogate_pair_reads_as_its_character(
+    tmp_path: Path, escaped: str, expected: str | None
+) -> None:
+    """A JSON file's escaped surrogate pair is the one character it stands for."""
+    path = tmp_path / "d.json"
+    path.write_text(f'{{"id": "A-1", "title": "{escaped}"}}\n', encoding="utf-8")
+    if expected is None:
+        with pytest.raises(qualscale.DeliveryError):
+            qualscale.load_delivery(path)
+    else:
+        assert qualscale.load_delivery(path).title == expected
+
+
+def test_a_surrogate_escape_in_yaml_is_left_to_the_reader(tmp_path: Path) -> None:
+    """Outside JSON (single quotes keep backslashes) the text is read exactly as written."""
+    path = tmp_path / "d.yaml"
+    path.write_text("id: A-1\ntitle: 'x \\ud83d\\ude00'\n", encoding="utf-8")
+    assert qualscale.load_delivery(path).title == "x \\ud83d\\ude00"
