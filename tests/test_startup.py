@@ -249,3 +249,42 @@ def test_a_surrogate_escape_in_yaml_is_left_to_the_reader(tmp_path: Path) -> Non
     path = tmp_path / "d.yaml"
     path.write_text("id: A-1\ntitle: 'x \\ud83d\\ude00'\n", encoding="utf-8")
     assert qualscale.load_delivery(path).title == "x \\ud83d\\ude00"
+
+
+def _validate(tmp_path: Path, text: str, capsys: pytest.CaptureFixture[str]) -> list[str]:
+    path = tmp_path / "d.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert cli.main(["validate", str(path)]) == 2
+    return [line.split("d.yaml:", 1)[1] for line in capsys.readouterr().err.splitlines()]
+
+
+def test_validate_reports_reading_and_checking_problems_together_in_file_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A duplicate key hides neither a bad value nor an unknown key: all three, in order."""
+    lines = _validate(tmp_path, "id: D-1\nbogus: 1\nid: D-2\ntype: nonsense\n", capsys)
+    assert [line.split(":")[0] for line in lines] == ["2", "3", "4"]
+    assert "unknown key 'bogus'" in lines[0]
+    assert "duplicate key 'id'" in lines[1]
+    assert "found string 'nonsense'" in lines[2]
+
+
+def test_a_value_the_reader_could_not_read_is_reported_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bad tagged value is the reader's problem only; the rest of the file is still checked."""
+    lines = _validate(tmp_path, "id: D-1\ntitle: !!int x\ntype: nonsense\n", capsys)
+    assert [line.split(":")[0] for line in lines] == ["2", "3"]
+    assert "$.title" in lines[0]
+    assert "$.type" in lines[1]
+
+
+def test_a_scale_with_a_duplicate_key_reports_its_other_problems_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """In a scale file too, the reader's problems come with the checker's."""
+    text = "extends: billing-saas\nversion: '2'\nversion: '3'\nmonotone: maybe\n"
+    lines = _validate(tmp_path, text, capsys)
+    assert [line.split(":")[0] for line in lines] == ["3", "4"]
+    assert "duplicate key 'version'" in lines[0]
+    assert "$.monotone" in lines[1]

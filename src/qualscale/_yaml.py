@@ -18,12 +18,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import attrs
 import yaml
 
 from qualscale._located import Loc, LocDict, LocList
 from qualscale.errors import KeyPath, Problem
 
-__all__ = ["MAX_DEPTH", "MAX_INT", "MAX_NODES", "check_plain", "dump", "parse"]
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_INT",
+    "MAX_NODES",
+    "Parsed",
+    "check_plain",
+    "dump",
+    "parse",
+    "parse_all",
+]
 
 #: The most keys and values a document may hold, aliases expanded (guards against alias bombs).
 MAX_NODES = 200_000
@@ -75,9 +85,31 @@ def parse(text: str, file: str | None) -> tuple[Any, list[Problem]]:
 
     An empty document is ``None``.
     """
+    found = parse_all(text, file)
+    return found.value, found.problems
+
+
+@attrs.frozen
+class Parsed:
+    """A parsed document: its value, the problems found reading it, and where they left holes.
+
+    ``complete`` is false when reading stopped (invalid YAML, too big): ``value`` is then
+    ``None``. Otherwise the value is built around the problems: ``replaced`` holds the key
+    paths whose value could not be read (and is ``None``); a duplicate key keeps the
+    last value. Checks of the value can then add their problems to these.
+    """
+
+    value: Any
+    problems: list[Problem]
+    complete: bool = True
+    replaced: frozenset[KeyPath] = frozenset()
+
+
+def parse_all(text: str, file: str | None) -> Parsed:
+    """Parse one YAML or JSON document, building as much of it as can be read."""
     too_big, aliases = _scan(text, file)
     if too_big is not None:
-        return None, [too_big]
+        return Parsed(None, [too_big], complete=False)
     loader = _Loader(text)
     try:
         try:
@@ -88,23 +120,23 @@ def parse(text: str, file: str | None) -> tuple[Any, list[Problem]]:
             message = (
                 " ".join(str(part) for part in (exc.context, exc.problem) if part) or "invalid YAML"
             )
-            return None, [Problem(f"invalid YAML: {message}", file, line)]
+            return Parsed(None, [Problem(f"invalid YAML: {message}", file, line)], False)
         except yaml.reader.ReaderError as exc:  # a character YAML does not allow
             line = text.count("\n", 0, exc.position) + 1
             char = exc.character
             shown = f"U+{char:04X}" if isinstance(char, int) else repr(char)
             message = f"invalid YAML: unacceptable character {shown}: {exc.reason}"
-            return None, [Problem(message, file, line)]
+            return Parsed(None, [Problem(message, file, line)], complete=False)
         except yaml.YAMLError as exc:
-            return None, [Problem(f"invalid YAML: {exc}", file, None)]
+            return Parsed(None, [Problem(f"invalid YAML: {exc}", file, None)], complete=False)
         if node is None:
-            return None, []
+            return Parsed(None, [])
         builder = _Builder(loader, file, aliases)
         try:
             value = builder.build(node, (), 0)
         except _TooBig as exc:
-            return None, [exc.problem]
-        return value, builder.problems
+            return Parsed(None, [exc.problem], complete=False)
+        return Parsed(value, builder.problems, replaced=frozenset(builder.replaced))
     finally:
         loader.dispose()
 
@@ -161,6 +193,7 @@ class _Builder:
         self.file = file
         self.aliases = aliases
         self.problems: list[Problem] = []
+        self.replaced: set[KeyPath] = set()
         self.left = MAX_NODES
 
     def build(self, node: yaml.Node, path: KeyPath, depth: int) -> Any:
@@ -190,8 +223,10 @@ class _Builder:
     def _where(self, node: yaml.Node) -> Loc:
         return (self.file, node.start_mark.line + 1)
 
-    def _problem(self, message: str, node: yaml.Node, path: KeyPath) -> None:
+    def _problem(self, message: str, node: yaml.Node, path: KeyPath, replaced: bool = True) -> None:
         self.problems.append(Problem(message, *self._where(node), path))
+        if replaced:
+            self.replaced.add(path)
 
     def _scalar(self, node: yaml.ScalarNode, path: KeyPath) -> Any:
         value, message = _scalar_value(self.loader, node)
@@ -225,11 +260,12 @@ class _Builder:
                 continue
             if not isinstance(key, str):
                 shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else "a collection"
-                self._problem(f"expected a string key, found {shown!r}", key_node, path)
+                message = f"expected a string key, found {shown!r}"
+                self._problem(message, key_node, path, replaced=False)
                 continue
             child = (*path, key)
             if key in out:
-                self._problem(f"duplicate key {key!r}", key_node, child)
+                self._problem(f"duplicate key {key!r}", key_node, child, replaced=False)
             out.put(key, self.build(value_node, child, depth), self._where(key_node))
         return out
 
@@ -238,7 +274,7 @@ class _Builder:
             return None
         value, message = _scalar_value(self.loader, node)
         if message is not None:
-            self._problem(f"invalid key: {message}", node, path)
+            self._problem(f"invalid key: {message}", node, path, replaced=False)
             return _BAD
         return value
 

@@ -19,7 +19,7 @@ import attrs
 from qualscale._located import Loc, LocDict, LocList
 from qualscale._scale_cache import cached_scale, note_read
 from qualscale.delivery import Delivery, History
-from qualscale.errors import DeliveryError, ScaleError, ValidationError
+from qualscale.errors import DeliveryError, KeyPath, Problem, ScaleError, ValidationError
 from qualscale.gates import GatePolicy
 from qualscale.requirements import parse_cell
 from qualscale.scale import Scale
@@ -440,8 +440,22 @@ def load_document(path: str | os.PathLike[str]) -> Scale | GatePolicy | Delivery
     Raises:
         ValidationError: naming file, line and key path of every problem.
     """
-    # Read once: the kind of file decides how the same data is structured.
-    data = read_document(path, ValidationError)
+    # Read once: the kind of file decides how the same data is structured. A value
+    # read around problems (a duplicate key, a bad tag) is checked all the same: every
+    # problem of the file is reported, in file order.
+    data, early, replaced = _read_around_problems(path)
+    try:
+        doc = _document(data, path)
+    except ValidationError as exc:
+        # Problems where the reader left a hole are its problems, already reported.
+        later = [p for p in exc.problems if not any(p.path[: len(r)] == r for r in replaced)]
+        raise type(exc)(_in_file_order([*early, *later])) from None
+    if early:
+        raise ValidationError(early)
+    return doc
+
+
+def _document(data: Any, path: str | os.PathLike[str]) -> Scale | GatePolicy | Delivery | History:
     if isinstance(data, LocList) or (isinstance(data, LocDict) and "deliveries" in data):
         return _history(data, path)
     if not isinstance(data, LocDict) or "id" in data:
@@ -449,6 +463,35 @@ def load_document(path: str | os.PathLike[str]) -> Scale | GatePolicy | Delivery
     if "gates" in data and set(data) <= {f.name for f in attrs.fields(GatePolicy)}:
         return GatePolicy.from_dict(data, file=os.fspath(path))
     return _load_scale_file(Path(path), data)
+
+
+def _read_around_problems(
+    path: str | os.PathLike[str],
+) -> tuple[Any, list[Problem], frozenset[KeyPath]]:
+    """The document at ``path`` as far as it can be read, its problems, and its holes."""
+    try:
+        return read_document(path, ValidationError), [], frozenset()
+    except ValidationError as exc:
+        refused = exc  # read it again, keeping what can be read (only a bad file pays)
+    from qualscale._yaml import parse_all
+
+    try:
+        with open(path, "rb") as stream:
+            raw = stream.read(MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES:
+            raise refused
+        text = raw.decode("utf-8-sig")
+    except (OSError, ValueError):  # it cannot be read at all: what the reader said
+        raise refused from None
+    found = parse_all(_joined_surrogates(text), os.fspath(path))
+    if not found.complete or not found.problems:
+        raise refused
+    return found.value, found.problems, found.replaced
+
+
+def _in_file_order(problems: list[Problem]) -> list[Problem]:
+    files = {p.file: i for i, p in reversed(list(enumerate(problems)))}
+    return sorted(problems, key=lambda p: (files[p.file], p.line is None, p.line or 0))
 
 
 def __dir__() -> list[str]:
