@@ -15,6 +15,7 @@ expanded), nested at most :data:`MAX_DEPTH` levels, integers within 64 bits.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -107,6 +108,7 @@ class Parsed:
 
 def parse_all(text: str, file: str | None) -> Parsed:
     """Parse one YAML or JSON document, building as much of it as can be read."""
+    text = _joined_surrogates(text)
     too_big, aliases = _scan(text, file)
     if too_big is not None:
         return Parsed(None, [too_big], complete=False)
@@ -139,6 +141,35 @@ def parse_all(text: str, file: str | None) -> Parsed:
         return Parsed(value, builder.problems, replaced=frozenset(builder.replaced))
     finally:
         loader.dispose()
+
+
+#: A JSON escape of a UTF-16 surrogate pair (``"\\ud83d\\ude00"``), after an even number
+#: of backslashes (an odd one escapes the backslash of the ``\\u``).
+_PAIR = r"(?<!\\)((?:\\\\)*)\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})"
+
+
+def _joined_surrogates(text: str) -> str:
+    """``text``, if it is JSON, with each escaped surrogate pair as one ``\\U`` escape.
+
+    JSON writes a character beyond U+FFFF as a pair of ``\\u`` escapes; YAML, which
+    reads qualscale's JSON too, refuses surrogates. In JSON every backslash is in a
+    double-quoted string, where YAML reads ``\\UXXXXXXXX``: the same character.
+    """
+    if not re.search(_PAIR, text):
+        return text
+    import json
+
+    try:
+        json.loads(text)
+    except (ValueError, RecursionError):
+        return text  # YAML, or not valid at all: the reader says what is wrong
+    return re.sub(_PAIR, _one_escape, text)
+
+
+def _one_escape(match: re.Match[str]) -> str:
+    high, low = int(match.group(2), 16), int(match.group(3), 16)
+    code = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
+    return f"{match.group(1)}\\U{code:08x}"
 
 
 def _scan(text: str, file: str | None) -> tuple[Problem | None, bool]:

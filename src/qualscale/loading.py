@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -138,39 +137,10 @@ def parse_bytes(raw: bytes, name: str, error: type[ValidationError]) -> Any:
         raise error.single(f"not UTF-8 text (byte {exc.start})", file=name, line=line) from None
     from qualscale._yaml import parse  # PyYAML is imported only when a document is read
 
-    value, problems = parse(_joined_surrogates(text), name)
+    value, problems = parse(text, name)
     if problems:
         raise error(problems)
     return value
-
-
-#: A JSON escape of a UTF-16 surrogate pair (``"\\ud83d\\ude00"``), after an even number
-#: of backslashes (an odd one escapes the backslash of the ``\\u``).
-_PAIR = r"(?<!\\)((?:\\\\)*)\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})"
-
-
-def _joined_surrogates(text: str) -> str:
-    """``text``, if it is JSON, with each escaped surrogate pair as one ``\\U`` escape.
-
-    JSON writes a character beyond U+FFFF as a pair of ``\\u`` escapes; YAML, which
-    reads qualscale's JSON too, refuses surrogates. In JSON every backslash is in a
-    double-quoted string, where YAML reads ``\\UXXXXXXXX``: the same character.
-    """
-    if not re.search(_PAIR, text):
-        return text
-    import json
-
-    try:
-        json.loads(text)
-    except (ValueError, RecursionError):
-        return text  # YAML, or not valid at all: the reader says what is wrong
-    return re.sub(_PAIR, _one_escape, text)
-
-
-def _one_escape(match: re.Match[str]) -> str:
-    high, low = int(match.group(2), 16), int(match.group(3), 16)
-    code = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
-    return f"{match.group(1)}\\U{code:08x}"
 
 
 # ------------------------------------------------------------------ scales
@@ -483,7 +453,7 @@ def _read_around_problems(
         text = raw.decode("utf-8-sig")
     except (OSError, ValueError):  # it cannot be read at all: what the reader said
         raise refused from None
-    found = parse_all(_joined_surrogates(text), os.fspath(path))
+    found = parse_all(text, os.fspath(path))
     if not found.complete or not found.problems:
         raise refused
     return found.value, found.problems, found.replaced
