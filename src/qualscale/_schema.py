@@ -52,6 +52,8 @@ _CHECKS: dict[object, Schema] = {
     # Whether a path climbs above its root (a/../../b) takes counting, not a regex:
     # the loader's alone, like the depth limit.
     _validators.relative_paths: {},
+    # Not empty, not absolute, no backslash; an unclosed '[' is the loader's to say.
+    _validators.globs: {"items": {"pattern": r"^[^/\\][^\\]*$"}},
     # A date or date and time; whether the day exists is the loader's to say.
     _validators.iso_date: {"pattern": r"^\d{4}-\d{2}-\d{2}"},
     _validators.metrics: {"propertyNames": {"pattern": r"^[a-z][a-z0-9_]*$"}},
@@ -221,6 +223,8 @@ class _Builder:
             if values:  # an Any value takes anything: the JSON Schema default
                 mapping["additionalProperties"] = values
             return mapping
+        if checks and origin is tuple and set(checks) == {"items"}:  # a check of each item
+            return {"type": "array", "items": {**self.type(args[0], overlay), **checks["items"]}}
         if checks:
             raise TypeError(f"validators {sorted(checks)} on {tp!r}: only scalars and mappings")
         if tp is bool:

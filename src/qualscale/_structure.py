@@ -267,7 +267,7 @@ def iter_errors(exc: BaseException, path: KeyPath = ()) -> Iterator[tuple[KeyPat
             message = f"unknown key {key!r}; expected one of: {', '.join(allowed)}"
             yield (*path, key), message + did_you_mean(key, allowed)
     elif isinstance(exc, FieldInvalid):
-        yield (*path, exc.field), exc.message
+        yield (*path, exc.field, *exc.at), exc.message
     elif isinstance(exc, ValidationError):  # a constructor's check of a whole object
         for problem in exc.problems:
             yield (*path, *problem.path), problem.message
