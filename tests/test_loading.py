@@ -758,5 +758,5 @@ def test_bad_component_globs_are_located_errors(tmp_path: Path, glob: str, messa
         qualscale.load_scale(path)
     (problem,) = info.value.problems
     assert (problem.file, problem.line) == (str(path), 6)
-    assert problem.key == "$.rules.components[7].paths[1]"
+    assert problem.key == "$.rules.components[0].paths[1]"
     assert message in problem.message

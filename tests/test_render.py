@@ -353,9 +353,9 @@ def test_an_unknown_format_is_a_usage_error(billing: qualscale.Scale, format: st
 
 
 def test_an_unknown_scale_format_is_a_usage_error(billing: qualscale.Scale) -> None:
-    """A scale cannot be rendered as json: a UsageError lists the scale formats."""
-    with pytest.raises(UsageError, match="expected one of: markdown, text, html"):
-        render_scale(billing, "json")
+    """A scale cannot be rendered as csv: a UsageError lists the scale formats."""
+    with pytest.raises(UsageError, match="expected one of: markdown, text, html, yaml, json"):
+        render_scale(billing, "csv")
 
 
 def test_the_cli_knows_the_same_formats(capsys: pytest.CaptureFixture[str]) -> None:

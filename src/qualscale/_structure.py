@@ -26,7 +26,7 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from qualscale._located import locate
+from qualscale._located import local_path, locate
 from qualscale._text import did_you_mean
 from qualscale._validators import DATE, TYPE_CHECKS, FieldInvalid, WrongType
 from qualscale.errors import KeyPath, Problem, ValidationError
@@ -303,6 +303,7 @@ def locate_problems(root: Any, problems: Iterable[Problem], file: str | None) ->
     out = []
     for problem in problems:
         where_file, line = locate(root, problem.path)
-        out.append(Problem(problem.message, problem.file or where_file or file, line, problem.path))
+        path = local_path(root, problem.path, where_file) if problem.file is None else problem.path
+        out.append(Problem(problem.message, problem.file or where_file or file, line, path))
     files = {p.file: i for i, p in reversed(list(enumerate(out)))}
     return sorted(out, key=lambda p: (files[p.file], p.line is None, p.line or 0))
