@@ -83,6 +83,8 @@ CORE = [
     "gates",
     "scale",
     "_classify_findings",
+    "_mapping",
+    "_merge",
     "_classify_moves",
     "classification",
     "planning",

@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import attrs
 
-from qualscale._located import Loc, LocDict, LocList
+from qualscale._located import LocDict, LocList
+from qualscale._merge import ACTIONS, MERGE_KEYS, merge
 from qualscale.delivery import Delivery, History
 from qualscale.errors import DeliveryError, ScaleError, ValidationError
 from qualscale.gates import GatePolicy
-from qualscale.requirements import parse_cell
 from qualscale.scale import Scale
 
 __all__ = [
@@ -250,202 +249,6 @@ def load_gates(path: str | os.PathLike[str]) -> GatePolicy:
         ScaleError: naming file, line and key path of every problem.
     """
     return GatePolicy.from_dict(read_document(path, ScaleError), file=os.fspath(path))
-
-
-#: The keys by which ``extends`` merges lists item by item, tried in this order.
-MERGE_KEYS = ("id", "kind")
-
-
-def _merge_key(items: list[Any]) -> str | None:
-    for key in MERGE_KEYS:
-        if items and all(isinstance(i, Mapping) and isinstance(i.get(key), str) for i in items):
-            return key
-    return None
-
-
-def merge(base: Any, over: Any, path: tuple[str, ...] = ()) -> Any:
-    """Overlay ``over`` on ``base`` (``extends``); ``path`` is where they are in the scale.
-
-    Mappings merge key by key, and a key set to ``null`` removes the base's key (so
-    its default applies). Lists of mappings with ``id`` (or ``kind``) merge item by
-    item, new items appended; an item ``{id: x, remove: true}`` removes the base's
-    item ``x``, an item with ``replace: true`` takes its place whole instead of
-    merging into it. Anything else in ``over`` replaces. Two shorthands count as
-    the mappings they stand for: a cell of the requirements table (``"required
-    static"`` is ``{obligation: required, depth: static}``, so an overlay's ``S3:
-    required`` keeps the base's depth and criteria), and a depth written as its bare
-    id (``smoke`` is ``{id: smoke}``). Removing a kind also removes its row of the
-    requirements table.
-
-    Raises:
-        ScaleError: an overlay removes what its base does not have, or says
-            ``remove``/``replace`` with a value other than ``true``.
-    """
-    if isinstance(base, LocDict) and isinstance(over, LocDict):
-        cells = len(path) == 2 and path[0] == "requirements"
-        out = LocDict(over.where)
-        for key, value in base.items():
-            out.put(key, value, base.locs[key])
-        for key, value in over.items():
-            where = over.locs[key]
-            if key in out and value is None:
-                del out[key]  # null removes the inherited key
-                del out.locs[key]
-                continue
-            if key in out:
-                old = out[key]
-                if cells:
-                    old, value = _cell_mapping(old, out.locs[key]), _cell_mapping(value, where)
-                value = merge(old, value, (*path, key))
-            out.put(key, value, where)
-        if not path:
-            _drop_removed_rows(base, out)
-        return out
-    if isinstance(base, LocList) and isinstance(over, LocList):
-        if path[-1:] == ("depths",):
-            base, over = _depth_mappings(base), _depth_mappings(over)
-        return _merge_lists(base, over, path)
-    return over
-
-
-#: The keys of a list item that say what to do with the base's item of that id.
-ACTIONS = ("remove", "replace")
-
-
-def _drop_removed_rows(base: LocDict, out: LocDict) -> None:
-    """Remove the requirements rows of kinds the overlay removed."""
-    kinds, table = out.get("kinds"), out.get("requirements")
-    if not isinstance(kinds, list) or not isinstance(table, LocDict):
-        return
-    kept = {k.get("id") for k in kinds if isinstance(k, Mapping)}
-    gone = {k.get("id") for k in base.get("kinds", []) if isinstance(k, Mapping)} - kept
-    for row in [r for r in table if r in gone]:
-        del table[row]
-        del table.locs[row]
-
-
-def _action(item: Any, where: Loc, path: tuple[str | int, ...]) -> str | None:
-    """``remove`` or ``replace`` when the overlay's ``item`` says so; checked."""
-    if not isinstance(item, LocDict):
-        return None
-    found = None
-    for action in ACTIONS:
-        if action not in item:
-            continue
-        at = item.locs[action]
-        if item[action] is not True:
-            raise ScaleError.single(
-                f"expected true (or no {action} key), found {item[action]!r}",
-                file=at[0],
-                line=at[1],
-                path=(*path, action),
-            )
-        if found is not None:
-            raise ScaleError.single(
-                "an item is either removed or replaced, not both",
-                file=at[0],
-                line=at[1],
-                path=(*path, action),
-            )
-        found = action
-    if found == "remove" and len(item) > 2:
-        extra = sorted(k for k in item if k not in ("remove", "id", "kind"))
-        raise ScaleError.single(
-            f"a removed item takes only its id and remove: true; found {', '.join(extra)}",
-            file=where[0],
-            line=where[1],
-            path=path,
-        )
-    return found
-
-
-def _indices(items: LocList) -> list[dict[str | None, int]]:
-    """Each item's index in every file it was written in (see :func:`local_path`)."""
-    if items.indices is not None:
-        return [dict(i) for i in items.indices]
-    return [{where[0]: i} for i, where in enumerate(items.locs)]
-
-
-def _merge_lists(base: LocList, over: LocList, path: tuple[str, ...]) -> Any:
-    by = _merge_key([*base, *over])
-    if by is None:
-        return over
-    items = list(zip(base, base.locs, _indices(base), strict=True))
-    index = {item[by]: i for i, (item, _, _) in enumerate(items)}
-    seen: set[Any] = set()
-    for position, (item, where) in enumerate(zip(over, over.locs, strict=True)):
-        at: tuple[str | int, ...] = (*path, position)
-        if item[by] in seen:
-            # Merged into its namesake, a second item would silently win over the first.
-            raise ScaleError.single(
-                f"{by} {item[by]!r} is listed twice in this file",
-                file=where[0],
-                line=where[1],
-                path=(*at, by),
-            )
-        seen.add(item[by])
-        action = _action(item, where, at)
-        clean = _without_actions(item)
-        if action is not None and item[by] not in index:
-            raise ScaleError.single(
-                f"cannot {action} {by} {item[by]!r}: the base scale has no such item; "
-                f"it has: {', '.join(str(i[by]) for i, _, _ in items)}",
-                file=where[0],
-                line=where[1],
-                path=(*at, by),
-            )
-        if action == "remove":
-            items[index[item[by]]] = (None, where, {})
-        elif item[by] in index:
-            i = index[item[by]]
-            old, _, files = items[i]
-            new = clean if action == "replace" else merge(old, clean, path)
-            items[i] = (new, where, {**files, where[0]: position})
-        else:
-            index[item[by]] = len(items)
-            items.append((clean, where, {where[0]: position}))
-    merged = LocList(over.where)
-    kept = [(item, where, files) for item, where, files in items if item is not None]
-    for item, where, _ in kept:
-        merged.put(item, where)
-    merged.indices = [files for _, _, files in kept]
-    return merged
-
-
-def _without_actions(item: Any) -> Any:
-    if not isinstance(item, LocDict) or not any(a in item for a in ACTIONS):
-        return item
-    out = LocDict(item.where)
-    for key, value in item.items():
-        if key not in ACTIONS:
-            out.put(key, value, item.locs[key])
-    return out
-
-
-def _cell_mapping(value: Any, where: Loc) -> Any:
-    """A shorthand cell written at ``where`` as the mapping it stands for; else unchanged."""
-    if not isinstance(value, str):
-        return value
-    try:
-        obligation, depth = parse_cell(value)
-    except ValueError:
-        return value  # structuring reports it, located
-    out = LocDict(where)
-    out.put("obligation", obligation, where)
-    if depth is not None:
-        out.put("depth", depth, where)
-    return out
-
-
-def _depth_mappings(depths: LocList) -> LocList:
-    out = LocList(depths.where)
-    for item, where in zip(depths, depths.locs, strict=True):
-        if isinstance(item, str):
-            mapping = LocDict(where)
-            mapping.put("id", item, where)
-            item = mapping
-        out.put(item, where)
-    return out
 
 
 # ------------------------------------------------------ deliveries, history
