@@ -85,6 +85,7 @@ CORE = [
     "_classify_findings",
     "_mapping",
     "_merge",
+    "_init_overlay",
     "_classify_moves",
     "classification",
     "planning",
