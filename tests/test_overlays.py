@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import tempfile
 import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import qualscale
 from qualscale import ScaleError, cli
@@ -203,3 +206,21 @@ def test_show_lists_components_in_match_order_with_priority(
         *("dependencies", "changelog", "docs", "tests", "ci", "packaging", "source")
     ]
     assert (rows[0][1], rows[1][1], rows[2][1], rows[-1][1]) == ("10", "10", "0", "-10")
+
+
+_GENERIC_COMPONENTS = [c.id for c in qualscale.load_scale("generic").rules.components]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.sets(st.sampled_from(_GENERIC_COMPONENTS)))
+def test_removing_components_keeps_the_others_in_order(removed: set[str]) -> None:
+    """Whatever components an overlay removes, exactly the others remain, in the base's order."""
+    with tempfile.TemporaryDirectory() as folder:
+        items = "".join(f"    - {{id: {c}, remove: true}}\n" for c in sorted(removed))
+        text = (
+            "extends: generic\nrules:\n  components:\n" + items if removed else "extends: generic\n"
+        )
+        path = Path(folder) / "o.yaml"
+        path.write_text(text, encoding="utf-8")
+        ids = [c.id for c in qualscale.load_scale(path).rules.components]
+    assert ids == [c for c in _GENERIC_COMPONENTS if c not in removed]
