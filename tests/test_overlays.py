@@ -224,3 +224,22 @@ def test_removing_components_keeps_the_others_in_order(removed: set[str]) -> Non
         path.write_text(text, encoding="utf-8")
         ids = [c.id for c in qualscale.load_scale(path).rules.components]
     assert ids == [c for c in _GENERIC_COMPONENTS if c not in removed]
+
+
+def test_remove_a_standard_drops_its_cells(tmp_path: Path) -> None:
+    """Removing the top standard removes its column; the matrix cells naming it are the user's."""
+    path = overlay(
+        tmp_path,
+        """\
+        extends: generic
+        standards:
+          - {id: S4, remove: true}
+        rules:
+          matrix:
+            large: {high: S3}
+            huge: {high: S3}
+        """,
+    )
+    scale = qualscale.load_scale(path)
+    assert [s.id for s in scale.standards] == ["S1", "S2", "S3"]
+    assert all("S4" not in row for row in scale.requirements.values())

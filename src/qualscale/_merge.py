@@ -40,7 +40,7 @@ def merge(base: Any, over: Any, path: tuple[str, ...] = ()) -> Any:
     static"`` is ``{obligation: required, depth: static}``, so an overlay's ``S3:
     required`` keeps the base's depth and criteria), and a depth written as its bare
     id (``smoke`` is ``{id: smoke}``). Removing a kind also removes its row of the
-    requirements table.
+    requirements table, removing a standard its cells.
 
     Raises:
         ScaleError: an overlay removes what its base does not have, or says
@@ -78,15 +78,29 @@ ACTIONS = ("remove", "replace")
 
 
 def _drop_removed_rows(base: LocDict, out: LocDict) -> None:
-    """Remove the requirements rows of kinds the overlay removed."""
-    kinds, table = out.get("kinds"), out.get("requirements")
-    if not isinstance(kinds, list) or not isinstance(table, LocDict):
+    """Remove the requirements rows of kinds, and the cells of standards, the overlay removed."""
+    table = out.get("requirements")
+    if not isinstance(table, LocDict):
         return
-    kept = {k.get("id") for k in kinds if isinstance(k, Mapping)}
-    gone = {k.get("id") for k in base.get("kinds", []) if isinstance(k, Mapping)} - kept
-    for row in [r for r in table if r in gone]:
+    gone_kinds = _removed(base, out, "kinds")
+    gone_standards = _removed(base, out, "standards")
+    for row in [r for r in table if r in gone_kinds]:
         del table[row]
         del table.locs[row]
+    for cells in table.values():
+        if isinstance(cells, LocDict):
+            for std in [c for c in cells if c in gone_standards]:
+                del cells[std]
+                del cells.locs[std]
+
+
+def _removed(base: LocDict, out: LocDict, key: str) -> set[Any]:
+    """The ids of ``base[key]`` that ``out[key]`` no longer has."""
+    before, after = base.get(key), out.get(key)
+    if not isinstance(before, list) or not isinstance(after, list):
+        return set()
+    kept = {i.get("id") for i in after if isinstance(i, Mapping)}
+    return {i.get("id") for i in before if isinstance(i, Mapping)} - kept
 
 
 def _action(item: Any, where: Loc, path: tuple[str | int, ...]) -> str | None:
