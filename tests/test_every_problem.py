@@ -95,3 +95,15 @@ def test_the_partial_delivery_is_kept_on_the_error(tmp_path: Path) -> None:
     partial = info.value.partial
     assert isinstance(partial, qualscale.Delivery)
     assert partial.flags == ("money",)
+
+
+def test_a_bad_switch_is_not_replaced_by_its_default(tmp_path: Path) -> None:
+    """``monotone: "no"`` is reported alone: its default would report what the author turned off."""
+    path = write(
+        tmp_path,
+        "o.yaml",
+        'extends: generic\nmonotone: "no"\nrequirements:\n  unit: {S2: optional suite}\n',
+    )
+    with pytest.raises(ScaleError) as info:
+        qualscale.load_scale(path)
+    assert [p.key for p in info.value.problems] == ["$.monotone"]

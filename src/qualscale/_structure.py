@@ -282,13 +282,13 @@ def iter_errors(exc: BaseException, path: KeyPath = ()) -> Iterator[tuple[KeyPat
 _FAILURES = (ClassValidationError, IterableValidationError, ValueError, TypeError, KeyError)
 
 #: Problems whose value can be left out to look for more: an unknown key, or a plain
-#: value of the wrong type or form (a field then takes its default).
+#: value of the wrong type or form (a field then takes its default). Not a switch such
+#: as ``monotone: "no"``: its default would report problems the author turned off.
 _LEAVE_OUT = (
     "unknown key ",
     "expected a string",
     "expected an integer",
     "expected a number",
-    "expected true or false",
     "expected one of",
     "expected an identifier",
     "expected a non-negative integer",
