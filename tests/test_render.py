@@ -127,6 +127,13 @@ def test_scale_matches_golden_file(billing: qualscale.Scale, format: str) -> Non
     check_golden(f"scale-billing-saas.{SUFFIX[format]}", render_scale(billing, format))
 
 
+@pytest.mark.parametrize("format", ["text", "yaml"])
+def test_generic_scale_matches_golden_file(format: str) -> None:
+    """The generic scale renders as its golden files: a change to it shows in review."""
+    scale = qualscale.load_scale("generic")
+    check_golden(f"scale-generic.{SUFFIX[format]}", render_scale(scale, format))
+
+
 #: Evidence of a session: some kinds passed, one failed, one the plan does not name.
 EVIDENCE = {
     "unit": Evidence(passed=12, skipped=1),
