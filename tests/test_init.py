@@ -34,6 +34,7 @@ def repo(tmp_path: Path) -> Repo:
             "pyproject.toml": "[project]\n",
             "tools/release.sh": "echo\n",
             "Justfile": "x:\n",
+            "artwork/logo.svg": "<svg/>",
         },
     )
     repo.commit("fix(cart): rounding", {"src/shop/cart.py": "a = 2\n"})
@@ -53,11 +54,13 @@ def test_init_writes_an_overlay_that_validates_and_plans_the_last_commit(
     target = tmp_path / "scale.yaml"
     code, out, err = run(capsys, "init", "--repo", str(repo.path), "-o", str(target))
     assert (code, out) == (0, "")
-    assert "11 tracked files, 0 unmapped (0.0 %)" in err
+    assert "12 tracked files, 0 unmapped (0.0 %)" in err
     scale = qualscale.load_scale(target)
-    ids = [c.id for c in scale.rules.components]
-    assert ids[-2:] == ["shop-auth", "shop"]
-    assert scale.rules.components[-2].flags == ("security",)
+    added = scale.rules.components[-5:]
+    assert [c.id for c in added] == ["shop-auth", "shop", "top-level", "artwork", "tools"]
+    assert [c.criticality for c in added] == ["high", "medium", "medium", "low", "low"]
+    assert [c.content for c in added] == ["code", "code", "code", "docs", "code"]
+    assert added[0].flags == ("security",)
     code, out, _ = run(capsys, "validate", str(target))
     assert (code, out) == (0, f"ok: {target} (scale shop-lib 0.1)\n")
     code, out, _ = run(

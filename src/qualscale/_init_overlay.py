@@ -26,15 +26,32 @@ _NOT_SOURCE = {"tests", "test", "testing", "docs", "doc", "examples", "example",
 _SECURITY = re.compile(r"(^|[-_/])(auth|security|crypto|secrets?|permissions?)($|[-_/.])")
 
 
+#: File suffixes of documentation and artwork.
+_DOC_SUFFIXES = (
+    *(".md", ".rst", ".txt", ".adoc", ".html", ".pdf"),
+    *(".png", ".svg", ".jpg", ".jpeg", ".gif", ".ico", ".ai", ".webp"),
+)
+_DOC_FOLDERS = {"documentation", "manual", "site", "guide", "guides", "book", "artwork"}
+_TEST_FOLDERS = {"spec", "specs", "e2e", "qa", "fixtures", "benchmarks", "bench"}
+_TOOL_FOLDERS = {"scripts", "tools", "bin", "hack", "utils", "dev", "contrib", "extras"}
+
+
 @attrs.frozen
 class Guess:
-    """A component the overlay proposes: its id, globs, files, and why."""
+    """A component the overlay proposes: its id, globs, files, and why.
+
+    ``level`` is where its criticality sits among the scale's risk classes: ``0`` the
+    lowest, ``1`` the middle, ``2`` the highest.
+    """
 
     id: str
     paths: tuple[str, ...]
     files: int
     why: str
     security: bool = False
+    content: str = "code"
+    level: int = 1
+    about: str = "ordinary code; raise it for money or personal data"
 
 
 def _ident(name: str, taken: set[str]) -> str:
@@ -80,32 +97,50 @@ def guess_components(rules: Rules, files: Sequence[str]) -> list[Guess]:
     guesses.sort(key=lambda g: not g.security)  # the narrower security guesses first
     extra = [ComponentRule(g.id, "medium", g.paths) for g in guesses]
     merged = attrs.evolve(rules, components=(*rules.components, *extra))
-    unmapped = map_paths(merged, files).unmapped
-    folders = Counter(p.split("/", 1)[0] if "/" in p else "" for p in unmapped)
+    # Left over: files no component takes, or only a catch-all glob ("**").
+    left = [m.path for m in map_paths(merged, files).matches if m.glob in (None, "**")]
+    folders = Counter(p.split("/", 1)[0] if "/" in p else "" for p in left)
     for folder, n in sorted(folders.items()):
-        if folder:
-            why = f"{count(n, 'file')} in {folder}/ that no component of the base takes"
-            guesses.append(Guess(_ident(folder, taken), (f"{folder}/**",), n, why))
-            continue
-        # A glob without '/' matches the name in every folder: name the files themselves.
-        names = tuple(p for p in unmapped if "/" not in p)
-        why = f"{count(n, 'file')} in the top folder that no component takes (named anywhere)"
-        guesses.append(Guess(_ident("top-level", taken), names, n, why))
+        names = [p for p in left if p.startswith(folder + "/")] if folder else []
+        if not folder:
+            # A glob without '/' matches the name in every folder: name the files themselves.
+            names = [p for p in left if "/" not in p]
+        where = f"{folder}/" if folder else "the top folder (names match anywhere)"
+        paths = (f"{folder}/**",) if folder else tuple(names)
+        what = f"{count(n, 'file')} in {where} that only a catch-all or no component takes"
+        guesses.append(_folder_guess(_ident(folder or "top-level", taken), paths, names, what))
     return guesses
 
 
+def _folder_guess(ident: str, paths: tuple[str, ...], names: list[str], what: str) -> Guess:
+    """A guess for left-over files, from the folder's name and the files' suffixes."""
+    folder = paths[0].removesuffix("/**") if paths[0].endswith("/**") else ""
+    docs = sum(1 for n in names if n.lower().endswith(_DOC_SUFFIXES))
+    if folder.lower() in _DOC_FOLDERS or (names and docs >= 0.8 * len(names)):
+        about = "documentation or artwork, judged by its name and suffixes"
+        return Guess(ident, paths, len(names), what, content="docs", level=0, about=about)
+    if folder.lower() in _TEST_FOLDERS:
+        about = "tests or their data, judged by the folder's name"
+        return Guess(ident, paths, len(names), what, content="test", level=0, about=about)
+    if folder.lower() in _TOOL_FOLDERS:
+        about = "developer scripts, not shipped; raise it if they are"
+        return Guess(ident, paths, len(names), what, level=0, about=about)
+    return Guess(ident, paths, len(names), what)
+
+
 def _component_lines(guess: Guess, rules: Rules) -> list[str]:
-    flag = "security" if guess.security and "security" in rules.risk.flags else None
+    flag = guess.security and "security" in rules.risk.flags
     classes = rules.risk.classes
-    high = classes[-1] if flag else classes[(len(classes) - 1) // 2]
-    says = (
-        "security code is risky" if flag else "ordinary code; raise it for money or personal data"
-    )
+    level = 2 if flag else guess.level
+    criticality = classes[{0: 0, 1: (len(classes) - 1) // 2, 2: len(classes) - 1}[level]]
+    about = "security code is risky" if flag else guess.about
     lines = [
         f"    - id: {guess.id}  # guess: {guess.why}",
-        f"      criticality: {high}  # guess: {says}",
+        f"      criticality: {criticality}  # guess: {about}",
         f"      paths: {json.dumps(list(guess.paths))}",
     ]
+    if guess.content != "code":
+        lines.insert(2, f"      content: {guess.content}  # guess: as the criticality says")
     if flag:
         lines.insert(2, "      flags: [security]  # guess: from the folder's name")
     return lines
