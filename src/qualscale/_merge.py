@@ -84,14 +84,25 @@ def _drop_removed_rows(base: LocDict, out: LocDict) -> None:
         return
     gone_kinds = _removed(base, out, "kinds")
     gone_standards = _removed(base, out, "standards")
-    for row in [r for r in table if r in gone_kinds]:
-        del table[row]
-        del table.locs[row]
-    for cells in table.values():
+    if not gone_kinds and not gone_standards:
+        return
+    # A new table: the base's rows may be shared with the base's own data.
+    kept = LocDict(table.where)
+    for row, cells in table.items():
+        if row in gone_kinds:
+            continue
         if isinstance(cells, LocDict):
-            for std in [c for c in cells if c in gone_standards]:
-                del cells[std]
-                del cells.locs[std]
+            cells = _without_keys(cells, gone_standards)
+        kept.put(row, cells, table.locs[row])
+    out.put("requirements", kept, out.locs["requirements"])
+
+
+def _without_keys(mapping: LocDict, keys: set[Any]) -> LocDict:
+    out = LocDict(mapping.where)
+    for key, value in mapping.items():
+        if key not in keys:
+            out.put(key, value, mapping.locs[key])
+    return out
 
 
 def _removed(base: LocDict, out: LocDict, key: str) -> set[Any]:
@@ -99,8 +110,12 @@ def _removed(base: LocDict, out: LocDict, key: str) -> set[Any]:
     before, after = base.get(key), out.get(key)
     if not isinstance(before, list) or not isinstance(after, list):
         return set()
-    kept = {i.get("id") for i in after if isinstance(i, Mapping)}
-    return {i.get("id") for i in before if isinstance(i, Mapping)} - kept
+    return _ids(before) - _ids(after)
+
+
+def _ids(items: list[Any]) -> set[str]:
+    """The string ids of ``items`` (a bad id is structuring's to report)."""
+    return {i["id"] for i in items if isinstance(i, Mapping) and isinstance(i.get("id"), str)}
 
 
 def _action(item: Any, where: Loc, path: tuple[str | int, ...]) -> str | None:
