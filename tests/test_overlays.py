@@ -138,7 +138,7 @@ def test_bad_removals_are_located_errors(
     with pytest.raises(ScaleError) as info:
         qualscale.load_scale(path)
     (problem,) = info.value.problems
-    assert (problem.file, problem.line + 0) == (str(path), line + 1)
+    assert (problem.file, problem.line) == (str(path), line + 1)
     assert problem.key.startswith(key)
     assert message in problem.message
 
