@@ -288,3 +288,17 @@ def test_a_scale_with_a_duplicate_key_reports_its_other_problems_too(
     assert [line.split(":")[0] for line in lines] == ["3", "4"]
     assert "duplicate key 'version'" in lines[0]
     assert "$.monotone" in lines[1]
+
+
+def test_a_duplicate_key_does_not_hide_an_unknown_flag_from_validate_scale(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With ``--scale``, a delivery with only a reader's problem has its flags checked too."""
+    path = tmp_path / "d.yaml"
+    path.write_text("id: X\nid: Y\nflags: [publc-api]\n", encoding="utf-8")
+    assert cli.main(["validate", "--scale", "generic", str(path)]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(": ", 2)[:2] for line in lines] == [
+        [f"{path}:2", "$.id"],
+        [f"{path}:3", "$.flags[0]"],
+    ]

@@ -219,7 +219,9 @@ def _against(delivery: Delivery, name: str, scale: Scale) -> list[Problem]:
     try:
         classify(delivery, scale)
     except DeliveryError as exc:
-        data = read_document(name, DeliveryError)
+        from qualscale.loading import _read_around_problems
+
+        data = _read_around_problems(name)[0]  # the file may have problems of its own
         return list(Source(delivery, name, data).relocate(exc).problems)
     return []
 

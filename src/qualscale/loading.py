@@ -321,9 +321,14 @@ def load_document(path: str | os.PathLike[str]) -> Scale | GatePolicy | Delivery
     except ValidationError as exc:
         # Problems where the reader left a hole are its problems, already reported.
         later = [p for p in exc.problems if not any(p.path[: len(r)] == r for r in replaced)]
-        raise type(exc)(_in_file_order([*early, *later])) from None
+        error = type(exc)(_in_file_order([*early, *later]))
+        error.partial = exc.partial
+        raise error from None
     if early:
-        raise ValidationError(early)
+        # What was built around the reader's problems: validate checks it further.
+        error = (DeliveryError if isinstance(doc, Delivery | History) else ScaleError)(early)
+        error.partial = doc
+        raise error
     return doc
 
 
