@@ -13,6 +13,11 @@
     qualscale batch DIR|FILE|-... [--scale] [--history] [corrections]
                    [--output-dir DIR [--format ... | --template PATH]]
     qualscale convert OLD [-o NEW]
+    qualscale verify (DELIVERY | --git RANGE | --plan PLAN.json) [--junit FILE...]
+                   [--report FILE...] [--signoffs FILE] [--environment ENV] [--gate GATE]
+                   [--today DATE] [--format text|markdown|json] [-o FILE]
+    qualscale gate GATE (DELIVERY | --git RANGE | --plan PLAN.json) [same evidence options]
+                   [--record FILE]
 
 ``DELIVERY`` is a YAML or JSON file, or ``-`` for one on standard input. Exit codes:
 0 ok, 2 bad input or usage, 1 reserved for failed verdicts, 130 interrupted (SIGINT),
@@ -31,7 +36,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from qualscale import _cli_plan, _cli_scales
+from qualscale import _cli_plan, _cli_scales, _cli_verify
 from qualscale._cli_base import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
@@ -51,7 +56,11 @@ _EXIT_BROKEN_PIPE = 141  # what a shell reports for a process killed by SIGPIPE
 _EXIT_TERMINATED = 143  # what a shell reports for a process killed by SIGTERM
 
 #: Every subcommand, in the order ``--help`` lists them.
-COMMANDS: tuple[Command, ...] = (*_cli_plan.COMMANDS, *_cli_scales.COMMANDS)
+COMMANDS: tuple[Command, ...] = (
+    *_cli_plan.COMMANDS,
+    *_cli_verify.COMMANDS,
+    *_cli_scales.COMMANDS,
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
