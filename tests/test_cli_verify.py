@@ -240,6 +240,8 @@ def hostile(name: str) -> bytes:
         return Path(JUNIT).read_bytes()[:700]
     if name == "not-utf8":
         return b'<?xml version="1.0" encoding="utf-8"?>\n<testsuites name="\xff\xfe"/>'
+    if name == "unknown-encoding":
+        return b'<?xml version="1.0" encoding="ugtf-8"?>\n<testsuites/>'
     if name == "wrong-root":
         return b'<?xml version="1.0"?>\n\n<html><body/></html>'
     return b"<testsuites>" + b" " * (50 * 1024 * 1024) + b"</testsuites>"
@@ -254,6 +256,7 @@ def hostile(name: str) -> bytes:
         ("truncated", "not well-formed XML"),
         ("not-utf8", "not well-formed XML"),
         ("wrong-root", "expected JUnit XML"),
+        ("unknown-encoding", "unknown encoding: ugtf-8"),
     ],
 )
 def test_hostile_junit_files_exit_2_with_a_located_message_quickly(

@@ -99,6 +99,9 @@ def _parse(raw: bytes, name: str) -> Any:
     except defusedxml.DefusedXmlException as exc:
         line = parser.parser.CurrentLineNumber
         raise EvidenceError.single(f"refused: {_defused(exc)}", file=name, line=line) from None
+    except LookupError as exc:  # an encoding declaration Python does not know
+        text = f"not readable XML: {exc}"
+        raise EvidenceError.single(text, file=name, line=1) from None
     except ET.ParseError as exc:
         line, column = exc.position
         message = str(exc).split(":", 1)[0]
