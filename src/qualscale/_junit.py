@@ -70,9 +70,10 @@ def parse_junit(raw: bytes, name: str, scale: Scale, environment: str | None) ->
     root = _parse(raw, name)
     counts: dict[tuple[str, str | None, str | None], list[int]] = {}
     tests = no_kind = 0
+    depths_of = {k.id: k.depth_ids for k in scale.kinds}
     for case in root.iter("testcase"):
         tests += 1
-        kind, depth, where = _place(case, scale, environment)
+        kind, depth, where = _place(case, depths_of, environment)
         if kind is None:
             no_kind += 1
             continue
@@ -129,8 +130,8 @@ def _defused(exc: Exception) -> str:
 
 def _properties(case: Any) -> dict[str, str]:
     found: dict[str, str] = {}
-    for props in case.iter("properties"):
-        for prop in props.iter("property"):
+    for props in case.iterfind("properties"):
+        for prop in props.iterfind("property"):
             key, value = prop.get("name"), prop.get("value")
             if key and value is not None and key.startswith("qualscale_"):
                 found.setdefault(key, value)
@@ -138,19 +139,21 @@ def _properties(case: Any) -> dict[str, str]:
 
 
 def _place(
-    case: Any, scale: Scale, environment: str | None
+    case: Any, depths_of: dict[str, tuple[str, ...]], environment: str | None
 ) -> tuple[str | None, str | None, str | None]:
     props = _properties(case)
-    kinds = {k.id for k in scale.kinds}
     kind = props.get("qualscale_kind")
-    words = _words((case.get("classname"), case.get("file"), case.get("name")))
-    if kind not in kinds:
-        kind = next((w for w in words if w in kinds), None)
+    words: list[str] | None = None
+    if kind not in depths_of:
+        words = _words((case.get("classname"), case.get("file"), case.get("name")))
+        kind = next((w for w in words if w in depths_of), None)
     if kind is None:
         return None, None, None
-    depths = scale.kind(kind).depth_ids
+    depths = depths_of[kind]
     depth = props.get("qualscale_depth")
     if depth not in depths:
+        if words is None:
+            words = _words((case.get("classname"), case.get("file"), case.get("name")))
         depth = next((w for w in words if w in depths), None)
     return kind, depth, props.get("qualscale_environment") or environment
 
