@@ -22,6 +22,7 @@ HERE = EXAMPLES / "gate-review"
 DELIVERY = str(HERE / "delivery.yaml")
 JUNIT = str(HERE / "ci-junit.xml")
 SIGNOFFS = HERE / "signoffs.yaml"
+VALIDATION = str(HERE / "validation.yaml")  # the end-to-end sign-off in staging
 GOLDEN = ROOT / "tests" / "golden"
 UPDATE = os.environ.get("QUALSCALE_UPDATE_GOLDEN") == "1"
 TODAY = ("--today", "2026-11-20")
@@ -81,7 +82,9 @@ def test_ci_junit_alone_is_no_go_at_the_release_gate_naming_each_missing_activit
 
 def test_signoffs_by_other_people_turn_it_into_go(capsys: pytest.CaptureFixture[str]) -> None:
     """Adding the sign-offs of the staging and pre-production work by others gives go."""
-    code, doc = verify_json(capsys, "--junit", JUNIT, "--signoffs", str(SIGNOFFS), "--gate", "G2")
+    code, doc = verify_json(
+        capsys, "--junit", JUNIT, "--signoffs", VALIDATION, str(SIGNOFFS), "--gate", "G2"
+    )
     assert code == 0
     assert doc["decision"] == "go"
     assert set(statuses(doc).values()) <= {"passed", "missing"}  # missing: the recommended one
@@ -92,7 +95,9 @@ def test_the_authors_signoff_does_not_satisfy_the_independent_activity(
 ) -> None:
     """The same sign-offs by the delivery's author leave independent acceptance unsatisfied."""
     path = signoffs_by(tmp_path, "ann.lee <ANN.LEE@example.com>")
-    code, doc = verify_json(capsys, "--junit", JUNIT, "--signoffs", path, "--gate", "G2")
+    code, doc = verify_json(
+        capsys, "--junit", JUNIT, "--signoffs", VALIDATION, path, "--gate", "G2"
+    )
     assert code == 1
     acceptance = next(a for a in doc["activities"] if a["kind"] == "acceptance")  # type: ignore[attr-defined]
     assert acceptance["status"] == "missing"
@@ -131,7 +136,9 @@ def test_waivers_hold_until_expiry_and_never_for_the_authors_independent_activit
     path.write_text(
         text.replace("signoffs:", WAIVER.format(who=who, expires=expires) + "signoffs:")
     )
-    code, doc = verify_json(capsys, "--junit", JUNIT, "--signoffs", str(path), "--gate", "G2")
+    code, doc = verify_json(
+        capsys, "--junit", JUNIT, "--signoffs", VALIDATION, str(path), "--gate", "G2"
+    )
     assert statuses(doc)["acceptance/business-scenarios@pre-production"] == status
     assert doc["waivers"][0]["state"] == state  # type: ignore[index]
     if state != "open":
@@ -189,7 +196,7 @@ def test_gate_review_names_objectives_artifacts_and_decision(
     record = tmp_path / "g2.json"
     code, out, _ = run(
         capsys, "gate", "G2", DELIVERY, *TODAY, "--junit", JUNIT,
-        "--signoffs", str(SIGNOFFS), "--record", str(record),
+        "--signoffs", VALIDATION, str(SIGNOFFS), "--record", str(record),
     )  # fmt: skip
     assert code == 0
     assert "objective: Acceptance signed off by the customer" in out
@@ -206,6 +213,7 @@ def test_gate_review_names_objectives_artifacts_and_decision(
     assert shas == {
         "ci-junit.xml": hashlib.sha256(Path(JUNIT).read_bytes()).hexdigest(),
         "signoffs.yaml": hashlib.sha256(SIGNOFFS.read_bytes()).hexdigest(),
+        "validation.yaml": hashlib.sha256(Path(VALIDATION).read_bytes()).hexdigest(),
     }
 
 

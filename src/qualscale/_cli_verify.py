@@ -53,7 +53,11 @@ def _inputs(sub: argparse.ArgumentParser) -> None:
         help="JSON reports of the pytest plugin (--qualscale-report)",
     )
     sub.add_argument(
-        "--signoffs", metavar="FILE", help="sign-offs, waivers and artifacts (YAML or JSON)"
+        "--signoffs",
+        nargs="+",
+        default=[],
+        metavar="FILE",
+        help="sign-off files: sign-offs, waivers and artifacts (YAML or JSON)",
     )
     sub.add_argument(
         "--environment",

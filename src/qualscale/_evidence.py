@@ -47,7 +47,7 @@ def load_evidence(
     *,
     junit: Sequence[str] = (),
     reports: Sequence[str] = (),
-    signoffs: str | None = None,
+    signoffs: Sequence[str] = (),
     environment: str | None = None,
 ) -> EvidenceSet:
     """All the evidence the files give; ``environment`` is where the test runs were.
@@ -60,8 +60,8 @@ def load_evidence(
         found += read_junit(path, scale, environment)
     for path in reports:
         found += read_report(path, scale, environment)
-    if signoffs is not None:
-        found += read_signoffs(signoffs, scale)
+    for path in signoffs:
+        found += read_signoffs(path, scale)
     return found
 
 

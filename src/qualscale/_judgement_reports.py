@@ -69,9 +69,10 @@ def judgement_text(j: Judgement) -> str:
             mark = "  " if a.ok else "! "
             head = (
                 f"{mark}{a.status:<18} {a.id} - {a.activity.obligation}"
-                f"{', independent' if a.activity.independent else ''}; "
-                f"{passed} passed, {failed} failed"
+                f"{', independent' if a.activity.independent else ''}"
             )
+            if a.status != "due-later":
+                head += f"; {passed} passed, {failed} failed"
             lines.append(one_line(head))
             why = "; ".join(a.notes) or _signed(a)
             if why:
