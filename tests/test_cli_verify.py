@@ -354,3 +354,31 @@ def test_a_report_of_the_plugin_is_evidence(
     assert code == 1
     note = textwrap.shorten(doc["activities"][0]["notes"][0], 200)  # type: ignore[index]
     assert note == "only suite (no depth given) reached, changed-lines needed"
+
+
+def test_a_git_delivery_takes_its_author_from_the_head_commit(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ``--git``, the head commit's author may not sign the independent activity."""
+    from tests.test_git import Repo
+
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    for role in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{role}_NAME", "Ann Lee")
+        monkeypatch.setenv(f"GIT_{role}_EMAIL", "ann.lee@example.com")
+    repo = Repo(tmp_path / "repo")
+    repo.commit("chore: initial", {"README.md": "x\n"})
+    lines = "".join(f"line {i}\n" for i in range(260))
+    repo.commit("feat: prorate invoices", {"src/invoicing/proration.py": lines})
+    signed = signoffs_by(tmp_path, "Ann Lee")
+    code, out, _ = run(
+        capsys, "verify", "--git", "HEAD", "--repo", str(repo.path), "--signoffs", signed,
+        "--gate", "G2", *TODAY, "--format", "json",
+    )  # fmt: skip
+    doc = json.loads(out)
+    assert code == 1
+    assert doc["author"] == "Ann Lee <ann.lee@example.com>"
+    acceptance = [a for a in doc["activities"] if a["kind"] == "acceptance"]
+    assert "signed by the author" in acceptance[0]["notes"][0]

@@ -7,6 +7,8 @@ import datetime
 import json
 from typing import Any
 
+import attrs
+
 from qualscale._cli_base import (
     EXIT_FAILED,
     EXIT_OK,
@@ -97,7 +99,11 @@ def _the_plan(args: argparse.Namespace, scale: Scale) -> TestPlan:
         from qualscale.loading import load_history
 
         history = load_history(args.history) if args.history else None
-        return plan_source(delivery_source(args, scale), scale, history)
+        source = delivery_source(args, scale)
+        if args.git is not None and source.delivery.author is None:
+            author = git_author(args.repo, source.delivery.source)
+            source = attrs.evolve(source, delivery=attrs.evolve(source.delivery, author=author))
+        return plan_source(source, scale, history)
     if args.delivery is not None or args.git is not None:
         parser.error("give DELIVERY, --git RANGE or --plan PLAN.json, not several")
     from qualscale.loading import read_document
@@ -115,6 +121,18 @@ def _the_plan(args: argparse.Namespace, scale: Scale) -> TestPlan:
             f" {scale.name!r} (sha256 {the_plan.scale.sha256[:12]}, now {scale.sha256[:12]})"
         )
     return the_plan
+
+
+def git_author(repo: str, source: Any) -> str | None:
+    """The author (``Name <email>``) of the head commit a ``--git`` delivery came from."""
+    from qualscale.git import _git
+
+    head = source.get("git", {}).get("head") if isinstance(source, dict) else None
+    if not isinstance(head, str):
+        return None
+    done = _git(repo, "log", "-1", "--format=%an <%ae>", head)
+    text = done.stdout.decode("utf-8", "replace").strip()
+    return text if done.returncode == 0 and text else None
 
 
 def _checked(value: str | None, choices: list[str], what: str) -> str | None:
