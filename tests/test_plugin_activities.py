@@ -153,3 +153,22 @@ def test_bad_placement_is_a_usage_error(
     result = pytester.runpytest("--qualscale-delivery", "money.yaml", *args)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([message])
+
+
+def test_modules_skipped_or_broken_at_collection_get_a_row(pytester: pytest.Pytester) -> None:
+    """A module skipped at collection and one that fails to import are counted, of no kind."""
+    make_project(pytester)
+    pytester.makepyfile(
+        test_skipped_module="import pytest\npytest.skip('no db', allow_module_level=True)\n",
+        test_broken_module="import no_such_module_here\n",
+    )
+    result = pytester.runpytest(
+        "--qualscale-delivery",
+        "typo.yaml",
+        "--qualscale-report=r.json",
+        "--continue-on-collection-errors",
+    )
+    kinds = json.loads((pytester.path / "r.json").read_text())["verdict"]["kinds"]
+    row = next(k for k in kinds if k["kind"] == "(collection)")
+    assert (row["failed"], row["skipped"]) == (1, 1)
+    result.stdout.fnmatch_lines(["(collection)*1*1*failed"])

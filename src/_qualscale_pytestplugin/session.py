@@ -30,10 +30,13 @@ from qualscale.render import render_verdict, verdict_problems
 from qualscale.scale import Scale
 from qualscale.verification import Evidence, Verdict, verify
 
-__all__ = ["ACTIVE", "KIND_PROPERTY", "Session"]
+__all__ = ["ACTIVE", "COLLECTION_ROW", "KIND_PROPERTY", "Session"]
 
 #: The user property every test report carries: the test's kind.
 KIND_PROPERTY: Final = KIND_MARKER
+
+#: The row of the verdict that counts what failed or was skipped at collection, of no kind.
+COLLECTION_ROW: Final = "(collection)"
 
 _WORKER_DESELECTED: Final = "qualscale_deselected"
 # A test counts once, with its worst outcome over setup, call and teardown.
@@ -81,6 +84,7 @@ class Session:
         self.removed = removed
         self.depth_of_node: dict[str, str | None] = {}
         self.judgement: Judgement | None = None
+        self.collection: dict[str, int] = {}
 
     # -- kinds
 
@@ -166,6 +170,12 @@ class Session:
 
     # -- outcomes
 
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        """Count modules skipped or broken at collection: they belong to no kind."""
+        if self.is_worker or report.outcome == "passed":
+            return
+        self.collection[report.outcome] = self.collection.get(report.outcome, 0) + 1
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Record the outcome of a test per kind; setup and teardown errors are failures."""
         outcome = report.outcome
@@ -197,6 +207,8 @@ class Session:
             per_kind[outcome] = per_kind.get(outcome, 0) + 1
         for kind, number in self._deselected("all").items():
             counts.setdefault(kind, {})["deselected"] = number
+        if self.collection:
+            counts[COLLECTION_ROW] = dict(self.collection)
         return {kind: Evidence(**c) for kind, c in counts.items()}
 
     # -- end of session
