@@ -14,10 +14,12 @@
                    [--output-dir DIR [--format ... | --template PATH]]
     qualscale convert OLD [-o NEW]
     qualscale verify (DELIVERY | --git RANGE | --plan PLAN.json) [--junit FILE...]
-                   [--report FILE...] [--signoffs FILE] [--environment ENV] [--gate GATE]
+                   [--report FILE...] [--signoffs FILE...] [--environment ENV] [--gate GATE]
                    [--today DATE] [--format text|markdown|json] [-o FILE]
     qualscale gate GATE (DELIVERY | --git RANGE | --plan PLAN.json) [same evidence options]
                    [--record FILE]
+    qualscale init [--repo DIR] [--base SCALE] [-o FILE]
+    qualscale map [--scale] [--repo DIR] (--git RANGE | --all-files | PATH...) [--format text|json]
 
 ``DELIVERY`` is a YAML or JSON file, or ``-`` for one on standard input. Exit codes:
 0 ok, 2 bad input or usage, 1 reserved for failed verdicts, 130 interrupted (SIGINT),
@@ -36,7 +38,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from qualscale import _cli_plan, _cli_scales, _cli_verify
+from qualscale import _cli_init, _cli_map, _cli_plan, _cli_scales, _cli_verify
 from qualscale._cli_base import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
@@ -60,6 +62,8 @@ COMMANDS: tuple[Command, ...] = (
     *_cli_plan.COMMANDS,
     *_cli_verify.COMMANDS,
     *_cli_scales.COMMANDS,
+    *_cli_init.COMMANDS,
+    *_cli_map.COMMANDS,
 )
 
 
