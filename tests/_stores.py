@@ -44,7 +44,10 @@ def _pg_server(tmp: Path) -> object:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return pgserver.get_server(tmp / "pgdata", cleanup_mode="stop")
+            server: object = pgserver.get_server(  # type: ignore[attr-defined]
+                tmp / "pgdata", cleanup_mode="stop"
+            )
+            return server
     except Exception as exc:
         pytest.skip(f"a PostgreSQL server could not be started here: {exc}")
 

@@ -46,7 +46,8 @@ def test_a_record_added_again_keeps_its_decision_and_outcomes(target: str) -> No
         store.add([record("a", "2026-01-02", standard=None)])
         (got,) = store.records()
     assert got.delivery.date == "2026-01-02"
-    assert got.decision is not None and got.decision.standard == "S2"
+    assert got.decision is not None
+    assert got.decision.standard == "S2"
     assert [o.id for o in got.outcomes] == ["X"]
 
 
