@@ -87,10 +87,8 @@ def test_export_and_import_move_a_history_between_stores(tmp_path: Path, capsys:
     db = str(tmp_path / "a.db")
     for id, date in [("B", "2026-01-02"), ("A", "2026-01-02"), ("C", "2026-01-01")]:
         assert cli.main(["plan", delivery(tmp_path, id, date), "--history", db, "--record"]) == 0
-    cli.main(
-        ["history", "outcome", "C", "--incident", "INC-1", "--found", "2026-01-09"]
-        + ["--history", db]
-    )
+    argv = ["history", "outcome", "C", "--incident", "INC-1", "--found", "2026-01-09"]
+    assert cli.main([*argv, "--history", db]) == 0
     capsys.readouterr()
     assert cli.main(["history", "export", "--history", db]) == 0
     first = capsys.readouterr().out
