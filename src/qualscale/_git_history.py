@@ -176,9 +176,12 @@ _FIX_WORDS = re.compile(r"\b(?:fix(?:e[sd])?|fixing|bugs?|bugfix|defect)\b", re.
 
 
 def is_fix(subject: str) -> bool:
-    """Whether a commit fixes a defect: its type is bugfix or hotfix (``fix:``), or its
-    subject says fix, fixes, fixed, bug or defect (the keywords of SZZ)."""
-    return guess_type(subject) in ("bugfix", "hotfix") or bool(_FIX_WORDS.search(subject))
+    """Whether a commit fixes a defect: its type is bugfix or hotfix (``fix:``), or it
+    names no type and its subject says fix, fixes, fixed, bug or defect (SZZ's keywords)."""
+    kind = guess_type(subject)
+    if kind is not None:
+        return kind in ("bugfix", "hotfix")
+    return bool(_FIX_WORDS.search(subject))
 
 
 def _iso(seconds: int) -> str:
