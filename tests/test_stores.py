@@ -7,14 +7,18 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
+import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qualscale.delivery import Delivery
 from qualscale.errors import StoreError
-from qualscale.records import Outcome
+from qualscale.records import Outcome, Record, history_before
 from qualscale.stores import open_store
 from tests._stores import pg_server, pg_url, record, target
 
@@ -172,3 +176,42 @@ def test_writers_do_not_stop_at_the_schema_migration(tmp_path: Path) -> None:
     assert [w.wait(timeout=120) for w in writers] == [0] * 6
     with open_store(path) as store:
         assert store.count() == 6
+
+
+_DATES = st.sampled_from([None, "2026-01-01", "2026-01-02", "2026-01-02T10:00:00Z", "2026-02-01"])
+_OUTCOMES = st.builds(
+    Outcome,
+    kind=st.sampled_from(["defect", "incident"]),
+    id=st.text("ABC123", min_size=1, max_size=3),
+    found=_DATES,
+)
+_RECORDS = st.lists(
+    st.builds(
+        lambda i, d, outs, std: record(f"D{i}", d, *outs, standard=std),
+        st.integers(0, 30),
+        _DATES,
+        st.lists(_OUTCOMES, max_size=3, unique_by=lambda o: (o.kind, o.id)),
+        st.sampled_from([None, "S1", "S3"]),
+    ),
+    max_size=12,
+    unique_by=lambda r: r.delivery.id,
+)
+
+
+def _outcome_order(o: Outcome) -> tuple[str, str]:
+    return (o.found or "", f"{o.kind}:{o.id}")
+
+
+@settings(max_examples=40)
+@given(records=_RECORDS, when=_DATES)
+def test_a_store_gives_what_history_before_gives(records: list[Record], when: str | None) -> None:
+    """For any records, a store's history for a delivery is history_before of those records."""
+    with tempfile.TemporaryDirectory() as tmp, open_store(f"{tmp}/h.db", create=True) as store:
+        store.add(records)
+        # The store gives outcomes in the order they were found (then kind and id).
+        ordered = [
+            attrs.evolve(r, outcomes=tuple(sorted(r.outcomes, key=_outcome_order))) for r in records
+        ]
+        assert sorted(store.records(), key=repr) == sorted(ordered, key=repr)
+        expected = history_before(records, when)
+        assert store.history_for(Delivery(id="new", date=when)) == expected
