@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import json
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -118,7 +119,7 @@ def stored(tmp_path: Path, n: int = 50) -> Path:
     )
     (tmp_path / "in.jsonl").write_text(lines)
     assert cli.main(["history", "import", str(tmp_path / "in.jsonl"), "--history", str(db)]) == 0
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn, conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         conn.execute("PRAGMA journal_mode=DELETE")
     return db
@@ -126,7 +127,7 @@ def stored(tmp_path: Path, n: int = 50) -> Path:
 
 def _foreign(tmp_path: Path) -> Path:
     path = tmp_path / "other.db"
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn, conn:
         conn.execute("CREATE TABLE invoices (id INTEGER)")
     return path
 
@@ -139,7 +140,7 @@ def _truncated(tmp_path: Path) -> Path:
 
 def _newer(tmp_path: Path) -> Path:
     db = stored(tmp_path, 1)
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn, conn:
         conn.execute("UPDATE qualscale_meta SET value = '99' WHERE key = 'schema_version'")
     return db
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+from contextlib import closing
 from pathlib import Path
 
 import attrs
@@ -138,7 +139,7 @@ def test_a_writer_killed_mid_transaction_loses_nothing_committed(target: str) ->
         store.add([record("after", "2026-01-03")])
         assert store.count() == 101
     if not target.startswith("postgresql"):
-        with sqlite3.connect(target) as conn:
+        with closing(sqlite3.connect(target)) as conn, conn:
             assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
 
@@ -146,7 +147,7 @@ def test_sqlite_store_runs_in_wal_mode(tmp_path: Path) -> None:
     """The SQLite store is in WAL mode, so readers never block the writer."""
     path = tmp_path / "h.db"
     open_store(str(path), create=True).close()
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn, conn:
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
@@ -215,3 +216,37 @@ def test_a_store_gives_what_history_before_gives(records: list[Record], when: st
         assert sorted(store.records(), key=repr) == sorted(ordered, key=repr)
         expected = history_before(records, when)
         assert store.history_for(Delivery(id="new", date=when)) == expected
+
+
+def _raw(target: str, sql: str) -> None:
+    """Run ``sql`` on the store's database behind qualscale's back."""
+    if target.startswith("postgresql"):
+        import psycopg
+
+        with psycopg.connect(target, autocommit=True) as pg:
+            pg.execute(sql)
+    else:
+        with closing(sqlite3.connect(target)) as conn, conn:
+            conn.execute(sql)
+
+
+def test_a_store_of_a_newer_schema_is_refused_untouched(target: str) -> None:
+    """A store whose schema version is newer than this qualscale's is refused, unchanged."""
+    with open_store(target, create=True) as store:
+        store.add([record("a", "2026-01-01")])
+    _raw(target, "UPDATE qualscale_meta SET value = '7' WHERE key = 'schema_version'")
+    with pytest.raises(StoreError, match="found version 7 \\(written by a newer qualscale\\)"):
+        open_store(target)
+    _raw(target, "UPDATE qualscale_meta SET value = '1' WHERE key = 'schema_version'")
+    with open_store(target) as store:
+        assert store.count() == 1
+
+
+def test_another_applications_tables_are_not_taken_over(target: str) -> None:
+    """A database whose deliveries table is not qualscale's is refused and left alone."""
+    if not target.startswith("postgresql"):
+        sqlite3.connect(target).close()
+    _raw(target, "CREATE TABLE deliveries (parcel TEXT)")
+    with pytest.raises(StoreError, match="expected a qualscale history store"):
+        open_store(target, create=True)
+    _raw(target, "INSERT INTO deliveries (parcel) VALUES ('box')")
