@@ -75,7 +75,9 @@ def test_history_for_sees_nothing_from_after_the_delivery(target: str) -> None:
             ]
         )
         history = store.history_for(Delivery(id="d9", date="2026-02-01"))
+        last = store.history_for(Delivery(id="d9", date="2026-02-01"), window=1)
     assert [(d.id, d.escaped_defects) for d in history.deliveries] == [("d1", 1), ("d2", 0)]
+    assert [d.id for d in last.deliveries] == ["d2"]
 
 
 _WRITER = """
@@ -186,13 +188,20 @@ _OUTCOMES = st.builds(
     id=st.text("ABC123", min_size=1, max_size=3),
     found=_DATES,
 )
+
+
+def _in(project: str | None, record: Record) -> Record:
+    return attrs.evolve(record, delivery=attrs.evolve(record.delivery, project=project))
+
+
 _RECORDS = st.lists(
     st.builds(
-        lambda i, d, outs, std: record(f"D{i}", d, *outs, standard=std),
+        lambda i, d, outs, std, project: _in(project, record(f"D{i}", d, *outs, standard=std)),
         st.integers(0, 30),
         _DATES,
         st.lists(_OUTCOMES, max_size=3, unique_by=lambda o: (o.kind, o.id)),
         st.sampled_from([None, "S1", "S3"]),
+        st.sampled_from([None, "p", "q"]),
     ),
     max_size=12,
     unique_by=lambda r: r.delivery.id,
@@ -204,9 +213,17 @@ def _outcome_order(o: Outcome) -> tuple[str, str]:
 
 
 @settings(max_examples=40)
-@given(records=_RECORDS, when=_DATES)
-def test_a_store_gives_what_history_before_gives(records: list[Record], when: str | None) -> None:
-    """For any records, a store's history for a delivery is history_before of those records."""
+@given(
+    records=_RECORDS,
+    when=_DATES,
+    project=st.sampled_from([None, "p"]),
+    window=st.integers(0, 4),
+)
+def test_a_store_gives_what_history_before_gives(
+    records: list[Record], when: str | None, project: str | None, window: int
+) -> None:
+    """For any records, a store's history for a delivery is history_before of those records,
+    and reading only the rules' window changes nothing they see."""
     with tempfile.TemporaryDirectory() as tmp, open_store(f"{tmp}/h.db", create=True) as store:
         store.add(records)
         # The store gives outcomes in the order they were found (then kind and id).
@@ -215,7 +232,10 @@ def test_a_store_gives_what_history_before_gives(records: list[Record], when: st
         ]
         assert sorted(store.records(), key=repr) == sorted(ordered, key=repr)
         expected = history_before(records, when)
-        assert store.history_for(Delivery(id="new", date=when)) == expected
+        new = Delivery(id="new", date=when, project=project)
+        assert store.history_for(new) == expected
+        recent = store.history_for(new, window=window).recent(window, project)
+        assert recent == expected.recent(window, project)
 
 
 def _raw(target: str, sql: str) -> None:
