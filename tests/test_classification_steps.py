@@ -286,8 +286,7 @@ def test_a_modifier_without_message_is_described_by_its_condition(scale: qualsca
 
 
 def test_history_raises_when_a_measure_reaches_its_threshold(scale: qualscale.Scale) -> None:
-    """A history rule raises the standard once its measure over the window reaches the threshold,
-    naming the past deliveries that raised it."""
+    """A history rule raises the standard at its threshold, naming the deliveries that did."""
     bad_month = after(scale, history=past(0, 1, 0, 1), project="billing-core")
     assert _history(2, bad_month) == (
         3,

@@ -222,8 +222,7 @@ def _outcome_order(o: Outcome) -> tuple[str, str]:
 def test_a_store_gives_what_history_before_gives(
     records: list[Record], when: str | None, project: str | None, window: int
 ) -> None:
-    """For any records, a store's history for a delivery is history_before of those records,
-    and reading only the rules' window changes nothing they see."""
+    """A store's history for a delivery is history_before of its records, window or not."""
     with tempfile.TemporaryDirectory() as tmp, open_store(f"{tmp}/h.db", create=True) as store:
         store.add(records)
         # The store gives outcomes in the order they were found (then kind and id).
