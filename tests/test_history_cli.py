@@ -226,3 +226,15 @@ def test_an_outcome_date_must_be_iso(tmp_path: Path, capsys: CLI_ERR) -> None:
     argv = ["history", "outcome", "D000", "--defect", "B", "--found", "last week"]
     assert cli.main([*argv, "--history", str(db)]) == 2
     assert "expected an ISO 8601 date" in capsys.readouterr().err
+
+
+def test_an_undated_delivery_is_recorded_with_the_time_of_the_decision(tmp_path: Path) -> None:
+    """--record dates a delivery without a date now, so it counts as history later."""
+    path = tmp_path / "u.yaml"
+    path.write_text("id: U1\ntype: docs\npaths: [docs/a.md]\n")
+    db = str(tmp_path / "h.db")
+    assert cli.main(["plan", str(path), "--history", db, "--record"]) == 0
+    with open_store(db) as store:
+        (record,) = store.records()
+    assert record.delivery.date is not None
+    assert record.delivery.date.endswith("Z")

@@ -161,7 +161,10 @@ def _records(stream: IO[bytes], path: str) -> Iterator[Record]:
 
 
 def record_of(the_plan: TestPlan, scale: Scale) -> Record:
-    """The record of a plan: its delivery and the decision, naming the exact scale."""
+    """The record of a plan: its delivery and the decision, naming the exact scale.
+
+    A delivery without a date is dated now (UTC), when the decision was taken.
+    """
     from qualscale._version import __version__
 
     decision = Decision(
@@ -176,4 +179,10 @@ def record_of(the_plan: TestPlan, scale: Scale) -> Record:
         scale_sha256=scale.sha256,
         qualscale_version=__version__,
     )
-    return Record(the_plan.delivery, decision)
+    delivery = the_plan.delivery
+    if delivery.date is None:  # decided now: undated, it would never count as history
+        import datetime
+
+        now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        delivery = attrs.evolve(delivery, date=now)
+    return Record(delivery, decision)
