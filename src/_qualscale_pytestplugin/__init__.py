@@ -28,6 +28,7 @@ import pytest
 from _qualscale_pytestplugin.common import (
     DEFAULT_KINDS,
     KIND_MARKER,
+    SELECT_MODES,
     WORKER_PLAN,
     ini_value,
     register_kind_markers,
@@ -101,9 +102,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--qualscale-select",
-        action="store_true",
+        nargs="?",
+        const="discouraged",
+        choices=SELECT_MODES,
         default=None,
-        help="deselect tests of kinds the plan neither requires nor recommends",
+        metavar="MODE",
+        help=(
+            "deselect tests of the kinds the plan calls discouraged; "
+            "--qualscale-select=strict keeps only required and recommended kinds"
+        ),
     )
     group.addoption(
         "--qualscale-enforce",
@@ -129,7 +136,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("qualscale_scale", default=None, help="the scale: a bundled name or a file")
     parser.addini("qualscale_history", default=None, help="the file of past deliveries")
     parser.addini(
-        "qualscale_select", type="bool", default=None, help="as --qualscale-select when active"
+        "qualscale_select",
+        default=None,
+        help="as --qualscale-select when active: true (discouraged), strict or false",
     )
     parser.addini(
         "qualscale_enforce", type="bool", default=None, help="as --qualscale-enforce when active"
