@@ -265,7 +265,7 @@ def test_first_parent_gives_one_delivery_per_merge(repo: Repo) -> None:
 def test_git_each_runs_a_constant_number_of_git_processes(
     repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """However many commits, ``read_git_deliveries`` runs git at most twice."""
+    """However many commits, ``read_git_deliveries`` runs git at most three times."""
     for i in range(15):
         repo.commit(f"feat: step {i}", {"src/payments/retry.py": f"a = {i}\n"})
     _history(repo)
@@ -282,7 +282,7 @@ def test_git_each_runs_a_constant_number_of_git_processes(
         log.write_text("", encoding="utf-8")
         found = list(read_git_deliveries("HEAD", repo.path, first_parent=first_parent))
         assert len(found) > 3
-        assert len(log.read_text(encoding="utf-8").splitlines()) <= 2
+        assert len(log.read_text(encoding="utf-8").splitlines()) <= 3
 
 
 @pytest.mark.parametrize("fmt", ["text", "markdown", "csv"])

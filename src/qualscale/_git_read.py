@@ -5,10 +5,12 @@ Shell module: runs ``git`` in a subprocess with a pinned, scrubbed configuration
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
-from collections.abc import Iterable, Sequence
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import attrs
 
@@ -137,10 +139,9 @@ def _parse_commits(stdout: bytes) -> list[_Commit]:
     return [_parse_commit(record) for record in text.split("\0") if record.strip()]
 
 
-def _parse_bulk(stdout: bytes) -> list[tuple[_Commit, list[_FileChange]]]:
-    """Parse ``git log -z --raw --numstat`` with :data:`_BULK_FORMAT`: commits and changes."""
-    found = []
-    for record in _RECORD.split(stdout):
+def _parse_bulk_records(records: Iterable[bytes]) -> Iterator[tuple[_Commit, list[_FileChange]]]:
+    """Parse whole records of ``git log -z --raw --numstat`` with :data:`_BULK_FORMAT`."""
+    for record in records:
         if not record:
             continue
         head, _, diff = record.partition(b"\0")
@@ -149,8 +150,54 @@ def _parse_bulk(stdout: bytes) -> list[tuple[_Commit, list[_FileChange]]]:
             files = _parse_diff(diff.lstrip(b"\n"))
         except (IndexError, ValueError) as exc:
             raise GitError(f"unexpected git log output at {commit.short}: {exc}") from None
-        found.append((commit, files))
-    return found
+        yield commit, files
+
+
+_Failed = Callable[[], "subprocess.CompletedProcess[bytes] | None"]
+
+
+@contextlib.contextmanager
+def _stream(repo: str, args: list[str]) -> Iterator[tuple[Iterator[bytes], _Failed]]:
+    """Run git, giving its output in chunks as it comes, then how it failed (or ``None``).
+
+    The process is killed when the reader stops early.
+    """
+    # A file for stderr never fills up and blocks git, as an unread pipe could.
+    with tempfile.TemporaryFile() as stderr:
+        try:
+            process = subprocess.Popen(
+                ["git", *_GIT_OPTIONS, *args],
+                cwd=repo,
+                env=_environment(),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+            )
+        except FileNotFoundError:
+            raise GitError("git is not installed (or not on PATH)") from None
+        except OSError as exc:
+            raise GitError(f"cannot run git: {exc}") from None
+        assert process.stdout is not None
+        out = process.stdout
+
+        def chunks() -> Iterator[bytes]:
+            while chunk := os.read(out.fileno(), 1 << 16):
+                yield chunk
+
+        def failed() -> subprocess.CompletedProcess[bytes] | None:
+            code = process.wait()
+            if code == 0:
+                return None
+            stderr.seek(0)
+            return subprocess.CompletedProcess(args, code, b"", stderr.read(1 << 20))
+
+        try:
+            yield chunks(), failed
+        finally:
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+            out.close()
 
 
 def _resolve(repo: str, names: Sequence[str]) -> list[_Commit]:

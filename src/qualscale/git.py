@@ -36,6 +36,7 @@ from qualscale._git_read import (
     _BULK_FORMAT,
     _COMMIT_FORMAT,
     _EMPTY_TREE,
+    _RECORD,
     _Commit,
     _diff,
     _failure,
@@ -43,11 +44,12 @@ from qualscale._git_read import (
     _git,
     _log,
     _merge_base,
-    _parse_bulk,
+    _parse_bulk_records,
     _parse_commits,
     _refuse_shallow_edge,
     _resolve,
     _stderr,
+    _stream,
     _unknown_revision,
 )
 from qualscale.errors import GitError
@@ -144,9 +146,9 @@ def read_git_deliveries(
 
     Each delivery is what :func:`read_git_delivery` gives for that one commit: its change
     is the diff against its first parent, and a merge is read from its pull request title
-    and the commits it merges. Git runs twice at most, however many commits: one
-    ``git log --raw --numstat`` and, with ``first_parent``, one ``git log`` of the merged
-    commits.
+    and the commits it merges. Git runs three times at most, however many commits: one
+    ``git log`` of the messages, with ``first_parent`` one of the merged commits, and one
+    ``git log --raw --numstat`` read as it comes.
 
     Raises:
         GitError: as :func:`read_git_delivery`; also for ``BASE...HEAD``.
@@ -161,13 +163,15 @@ def read_git_deliveries(
     options = ["--first-parent"] if first_parent else []
     if max_count is not None:
         options.append(f"--max-count={max_count}")
-    listed = _bulk_log(where, git_range, options)
-    commits = {c.sha: c for c, _ in listed}
-    if first_parent and any(len(c.parents) > 1 for c, _ in listed):
-        oldest = listed[-1][0]
+    # The commit texts first (cheap: no diffs), so a merge can be read from the commits
+    # it merges; then the changes, streamed, so git and the planning overlap.
+    listed = _log_range(where, git_range, options)
+    commits = {c.sha: c for c in listed}
+    if first_parent and any(len(c.parents) > 1 for c in listed):
+        oldest = listed[-1]
         side = f"{oldest.parents[0]}..{spec.head}" if oldest.parents else spec.head
-        commits.update((c.sha, c) for c in _log_range(where, side))
-    for commit, files in listed:
+        commits.update((c.sha, c) for c in _log_range(where, side, []))
+    for commit, files in _bulk_log(where, git_range, options):
         merged = _merged(commit, commits) if len(commit.parents) > 1 else []
         empty = _EMPTY_TREE.get(len(commit.sha), _EMPTY_TREE[40])
         base_sha = commit.parents[0] if commit.parents else empty
@@ -176,30 +180,22 @@ def read_git_deliveries(
 
 def _bulk_log(
     repo: str, git_range: str, options: list[str]
-) -> list[tuple[_Commit, list[_FileChange]]]:
-    result = _git(
-        repo,
-        "log",
-        "-z",
-        "--raw",
-        "--numstat",
-        "-M",
-        "--no-color",
-        "--no-ext-diff",
-        "--no-textconv",
-        "--diff-merges=first-parent",
-        _BULK_FORMAT,
-        *options,
-        git_range,
-        "--",
-    )
-    if result.returncode != 0:
-        raise _log_failure(repo, result, git_range)
-    return _parse_bulk(result.stdout)
+) -> Iterator[tuple[_Commit, list[_FileChange]]]:
+    args = ["log", "-z", "--raw", "--numstat", "-M", "--no-color", "--no-ext-diff"]
+    args += ["--no-textconv", "--diff-merges=first-parent", _BULK_FORMAT, *options]
+    with _stream(repo, [*args, git_range, "--"]) as (chunks, failed):
+        buffer = b""
+        for chunk in chunks:
+            *records, buffer = _RECORD.split(buffer + chunk)
+            yield from _parse_bulk_records(records)
+        result = failed()
+        if result is not None:
+            raise _log_failure(repo, result, git_range)
+        yield from _parse_bulk_records([buffer])
 
 
-def _log_range(repo: str, git_range: str) -> list[_Commit]:
-    result = _git(repo, "log", "-z", _COMMIT_FORMAT, git_range, "--")
+def _log_range(repo: str, git_range: str, options: list[str]) -> list[_Commit]:
+    result = _git(repo, "log", "-z", _COMMIT_FORMAT, *options, git_range, "--")
     if result.returncode != 0:
         raise _log_failure(repo, result, git_range)
     return _parse_commits(result.stdout)
