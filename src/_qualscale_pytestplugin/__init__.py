@@ -123,6 +123,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="FILE",
         help="write the plan and the verdict per kind: Markdown if FILE ends in .md, else JSON",
     )
+    _add_ini_keys(parser)
+
+
+def _add_ini_keys(parser: pytest.Parser) -> None:
     # Every key defaults to None, so "set in the ini file" can be told from "not set".
     parser.addini(
         "qualscale_kinds",
