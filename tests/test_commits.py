@@ -123,7 +123,7 @@ def test_a_cve_in_the_body_sets_the_security_flag_and_requires_security_tests(
     messages = [r["message"] for r in plan["rationale"] if r["rule"] == "commits:flag"]
     assert messages == [
         f"flag security read from commit {repo.short('HEAD')}: commits.patterns[0] "
-        + repr(r"\bCVE-\d{4}-\d+|vulnerab")
+        + r"'\bCVE-\d{4}-\d+|vulnerab'"
     ]
 
 

@@ -223,7 +223,7 @@ def _read_one(
             continue  # a default pattern for a flag this scale does not have
         if not pattern.matches(subject, body):
             continue
-        rule = f"commits.patterns[{i}] {pattern.pattern!r}"
+        rule = f"commits.patterns[{i}] '{pattern.pattern}'"
         if pattern.flag is not None:
             found.append(_finding("flag", pattern.flag, rule, commit))
         if pattern.type is not None:
@@ -238,7 +238,7 @@ def _release_finding(commits: Sequence[CommitText], rules: CommitRules) -> dict[
     for commit in commits:
         for tag in commit.tags:
             if regex.fullmatch(tag[:MAX_TEXT]):
-                rule = f"tag {tag} matches commits.release_tags {rules.release_tags!r}"
+                rule = f"tag {tag} matches commits.release_tags '{rules.release_tags}'"
                 return _finding("type", "release", rule, commit)
     return None
 
