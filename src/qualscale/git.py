@@ -12,8 +12,11 @@ or commits the change holds:
 * one ``git rev-parse --is-shallow-repository`` only on the error path and for a commit
   without parents (to tell a root commit from the edge of a shallow clone).
 
-:func:`guess_type` guesses the delivery type from one Conventional Commit subject; the
-table is in its docstring. Everything that can go wrong is raised as
+:func:`read_git_deliveries` reads one delivery per commit of a history in bulk (a
+constant number of git processes, whatever the number of commits). The commit messages
+are read by the scale's ``rules.commits`` (:mod:`qualscale._commit_rules`);
+:func:`guess_type` guesses the delivery type from one Conventional Commit subject by the
+default type map. Everything that can go wrong is raised as
 :class:`~qualscale.errors.GitError` with a one-line message.
 """
 
