@@ -215,6 +215,16 @@ def test_the_scope_never_sets_the_type(scope: str) -> None:
     assert reading.type == "refactor"
 
 
+@given(branch=st.text(alphabet="abcdefghijklmnopqrstuvwxyz/-_.!:()", min_size=1, max_size=40))
+def test_a_merge_subject_never_sets_the_type(branch: str) -> None:
+    """Whatever branch a merge names (``hotfix/...``, ``fix:``), its subject sets no type."""
+    for subject in (f"Merge pull request #7 from a/{branch}", f"Merge branch '{branch}'"):
+        merge = CommitText("abc", subject, "", merge=True)
+        reading = read_commits([merge], CommitRules(), ["security"], max)
+        assert reading.type is None
+        assert reading.findings == ()
+
+
 def test_matching_searches_a_bounded_text() -> None:
     """A pattern searches only the first MAX_TEXT characters of a body."""
     body = "x" * 5000 + " CVE-2024-1"
