@@ -247,10 +247,15 @@ def _merged(merge: _Commit, commits: Mapping[str, _Commit]) -> list[_Commit]:
     return [c for sha, c in found.items() if sha not in uninteresting]
 
 
-@functools.lru_cache(maxsize=65536)
 def _time(commit: _Commit) -> float:
+    return _timestamp(commit.date)
+
+
+@functools.lru_cache(maxsize=65536)
+def _timestamp(date: str) -> float:
+    # Keyed by the date string: hashing a whole commit (its body too) would cost more.
     try:
-        return datetime.datetime.fromisoformat(commit.date).timestamp()
+        return datetime.datetime.fromisoformat(date).timestamp()
     except ValueError:
         return 0.0
 
