@@ -11,7 +11,7 @@ from typing import Literal
 import attrs
 
 from qualscale._commit_rules import CommitPattern, CommitRules
-from qualscale._validators import ident, nonneg, positive
+from qualscale._validators import globs, ident, nonneg, positive
 from qualscale.requirements import ModifierRequirement
 
 __all__ = [
@@ -84,7 +84,7 @@ class ComponentRule:
 
     id: str = attrs.field(validator=ident)
     criticality: str
-    paths: tuple[str, ...] = ()
+    paths: tuple[str, ...] = attrs.field(default=(), validator=globs)
     content: Content = "code"
     flags: tuple[str, ...] = ()
     priority: int = 0
