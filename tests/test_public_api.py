@@ -22,8 +22,10 @@ PUBLIC_MODULES = [
     "qualscale.cli",
     "qualscale.delivery",
     "qualscale.errors",
+    "qualscale.evidence",
     "qualscale.gates",
     "qualscale.git",
+    "qualscale.judgement",
     "qualscale.loading",
     "qualscale.planning",
     "qualscale.records",
@@ -93,6 +95,8 @@ CORE = [
     "planning",
     "verification",
     "records",
+    "evidence",
+    "judgement",
 ]
 #: What the core may import: itself, attrs and cattrs, and the standard library's pure parts.
 ALLOWED = {

@@ -38,7 +38,17 @@ if TYPE_CHECKING:
     from qualscale.delivery import Delivery
     from qualscale.planning import TestPlan
 
-_OPTIONS: Final = ("delivery", "git", "scale", "history", "select", "enforce", "report")
+_OPTIONS: Final = (
+    "delivery",
+    "git",
+    "scale",
+    "history",
+    "select",
+    "enforce",
+    "report",
+    "environment",
+    "gate",
+)
 _INI_KEYS: Final = (
     "qualscale_kinds",
     "qualscale_default_kind",
@@ -46,6 +56,8 @@ _INI_KEYS: Final = (
     "qualscale_history",
     "qualscale_select",
     "qualscale_enforce",
+    "qualscale_environment",
+    "qualscale_depths",
 )
 _HOOKS: Final = ("pytest_qualscale_delivery", "pytest_qualscale_plan")
 
@@ -123,10 +135,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="FILE",
         help="write the plan and the verdict per kind: Markdown if FILE ends in .md, else JSON",
     )
-    _add_ini_keys(parser)
+    group.addoption(
+        "--qualscale-environment",
+        metavar="ENV",
+        help=(
+            "judge by activity: the tests run in ENV; activities placed elsewhere are due "
+            "later (default: ini qualscale_environment, else the scale's first environment)"
+        ),
+    )
+    group.addoption(
+        "--qualscale-gate",
+        metavar="GATE",
+        help="judge by activity at GATE: activities of later gates are due later",
+    )
+    _addini(parser)
 
 
-def _add_ini_keys(parser: pytest.Parser) -> None:
+def _addini(parser: pytest.Parser) -> None:
     # Every key defaults to None, so "set in the ini file" can be told from "not set".
     parser.addini(
         "qualscale_kinds",
@@ -146,6 +171,15 @@ def _add_ini_keys(parser: pytest.Parser) -> None:
     )
     parser.addini(
         "qualscale_enforce", type="bool", default=None, help="as --qualscale-enforce when active"
+    )
+    parser.addini(
+        "qualscale_environment", default=None, help="as --qualscale-environment when active"
+    )
+    parser.addini(
+        "qualscale_depths",
+        type="linelist",
+        default=None,
+        help="depths tests prove, one 'kind/depth: marker expression' or '...: path glob' a line",
     )
 
 
@@ -196,7 +230,7 @@ def is_configured(config: pytest.Config) -> bool:
 
 
 def _refuse_orphans(config: pytest.Config) -> None:
-    for name in ("scale", "history", "select", "enforce", "report"):
+    for name in ("scale", "history", "select", "enforce", "report", "environment", "gate"):
         if getattr(config.option, f"qualscale_{name}") is not None:
             raise pytest.UsageError(
                 f"--qualscale-{name} needs a delivery: give --qualscale-delivery FILE or "

@@ -14,6 +14,7 @@ import attrs
 
 __all__ = [
     "DeliveryError",
+    "EvidenceError",
     "GitError",
     "KeyPath",
     "Problem",
@@ -114,6 +115,10 @@ class ScaleError(ValidationError):
 
 class DeliveryError(ValidationError):
     """A delivery or history document is invalid."""
+
+
+class EvidenceError(ValidationError):
+    """An evidence file (JUnit XML, a plugin report, a sign-off file) is invalid or refused."""
 
 
 class GitError(QualscaleError, RuntimeError):
