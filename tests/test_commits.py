@@ -118,8 +118,8 @@ def test_a_cve_in_the_body_sets_the_security_flag_and_requires_security_tests(
     assert code == 0
     plan = json.loads(out)
     assert "security" in plan["flags"]
-    security = [r for r in plan["requirements"] if r["kind"] == "security"]
-    assert security[0]["obligation"] == "required"
+    security = [r["obligation"] for r in plan["requirements"] if r["kind"] == "security"]
+    assert "required" in security
     messages = [r["message"] for r in plan["rationale"] if r["rule"] == "commits:flag"]
     assert messages == [
         f"flag security read from commit {repo.short('HEAD')}: commits.patterns[0] "

@@ -119,10 +119,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         choices=SELECT_MODES,
         default=None,
         metavar="MODE",
-        help=(
-            "deselect tests of the kinds the plan calls discouraged; "
-            "--qualscale-select=strict keeps only required and recommended kinds"
-        ),
+        help="deselect discouraged kinds; =strict keeps only required and recommended ones",
     )
     group.addoption(
         "--qualscale-enforce",
