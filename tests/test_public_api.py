@@ -33,6 +33,7 @@ PUBLIC_MODULES = [
     "qualscale.requirements",
     "qualscale.rules",
     "qualscale.scale",
+    "qualscale.stores",
     "qualscale.strategies",
     "qualscale.verification",
 ]

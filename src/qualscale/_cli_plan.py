@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import attrs
@@ -18,25 +19,27 @@ from qualscale._cli_base import (
     err,
     out,
     output_option,
+    record_option,
     report,
     scale_options,
     write,
 )
 from qualscale._corrections import corrected, correction_options
 from qualscale._files import file_stem
+from qualscale._history_io import HistorySource, history_source, record_of
 from qualscale._reports import classification_text
 from qualscale._sources import (
     Source,
     batch_sources,
     delivery_source,
     plan_source,
-    scale_and_history,
 )
 from qualscale._summary import SUMMARY_FORMATS
 from qualscale._text import count
 from qualscale.classification import classify
-from qualscale.delivery import Delivery, History
+from qualscale.delivery import Delivery
 from qualscale.errors import DeliveryError, QualscaleError, RenderError, UsageError
+from qualscale.loading import load_scale
 from qualscale.planning import TestPlan
 from qualscale.render import FORMATS, output_suffix
 from qualscale.scale import Scale
@@ -46,6 +49,7 @@ def _plan_arguments(sub: argparse.ArgumentParser) -> None:
     delivery_options(sub)
     scale_options(sub)
     correction_options(sub)
+    record_option(sub)
     style = sub.add_mutually_exclusive_group()
     style.add_argument(
         "--format", choices=FORMATS, default="text", help="output format (default: text)"
@@ -78,6 +82,7 @@ def _batch_arguments(sub: argparse.ArgumentParser) -> None:
     )
     scale_options(sub)
     correction_options(sub)
+    record_option(sub)
     sub.add_argument(
         "--output-dir", metavar="DIR", help="write one file per delivery, named after its id"
     )
@@ -104,17 +109,23 @@ def _batch_arguments(sub: argparse.ArgumentParser) -> None:
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
-    scale, history = scale_and_history(args)
-    source = _corrected(delivery_source(args, scale), args, scale)
-    the_plan = plan_source(source, scale, history)
-    return emit(_render(the_plan, scale, args.format, args.template), args.output)
+    scale = load_scale(args.scale)
+    with closing(history_source(args.history, record=args.record, scale=scale)) as history:
+        source = _corrected(delivery_source(args, scale), args, scale)
+        the_plan = plan_source(source, scale, history.for_delivery(source.delivery))
+        text = _render(the_plan, scale, args.format, args.template)
+        if history.store is not None and args.record:
+            history.store.add([record_of(the_plan, scale)])
+    return emit(text, args.output)
 
 
 def _cmd_classify(args: argparse.Namespace) -> int:
-    scale, history = scale_and_history(args)
-    source = _corrected(delivery_source(args, scale), args, scale)
+    scale = load_scale(args.scale)
+    with closing(history_source(args.history, scale=scale)) as history:
+        source = _corrected(delivery_source(args, scale), args, scale)
+        past = history.for_delivery(source.delivery)
     try:
-        result = classify(source.delivery, scale, history)
+        result = classify(source.delivery, scale, past)
     except DeliveryError as exc:
         raise source.relocate(exc) from None
     if args.format == "json":
@@ -137,7 +148,12 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         parser.error("--first-parent and --max-count need --git-each")
     if args.max_count is not None and args.max_count < 1:
         parser.error("--max-count must be at least 1")
-    scale, history = scale_and_history(args)
+    scale = load_scale(args.scale)
+    with closing(history_source(args.history, record=args.record, scale=scale)) as history:
+        return _batch(args, scale, history)
+
+
+def _batch(args: argparse.Namespace, scale: Scale, history: HistorySource) -> int:
     run = _Batch(args, scale, history)
     sources = _git_sources(args, scale) if args.git_each is not None else None
     for source in sources if sources is not None else batch_sources(args.inputs):
@@ -159,7 +175,7 @@ class _Batch:
 
     args: argparse.Namespace
     scale: Scale
-    history: History | None
+    history: HistorySource
     out_dir: Path | None = None
     suffix: str = ""
     written: dict[str, str] = attrs.field(factory=dict)
@@ -179,7 +195,9 @@ class _Batch:
 
     def one(self, source: Source) -> None:
         source = _corrected(source, self.args, self.scale)
-        the_plan = plan_source(source, self.scale, self.history)
+        the_plan = plan_source(source, self.scale, self.history.for_delivery(source.delivery))
+        if self.history.store is not None and self.args.record:
+            self.history.store.add([record_of(the_plan, self.scale)])
         if self.args.summary is not None:
             self.plans.append(the_plan)
         if self.out_dir is None:

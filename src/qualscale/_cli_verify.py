@@ -95,15 +95,17 @@ def _gate_arguments(sub: argparse.ArgumentParser) -> None:
 def _the_plan(args: argparse.Namespace, scale: Scale) -> TestPlan:
     parser: argparse.ArgumentParser = args.parser
     if args.plan is None:
-        from qualscale._sources import delivery_source, plan_source
-        from qualscale.loading import load_history
+        from contextlib import closing
 
-        history = load_history(args.history) if args.history else None
+        from qualscale._history_io import history_source
+        from qualscale._sources import delivery_source, plan_source
+
         source = delivery_source(args, scale)
         if args.git is not None and source.delivery.author is None:
             author = git_author(args.repo, source.delivery.source)
             source = attrs.evolve(source, delivery=attrs.evolve(source.delivery, author=author))
-        return plan_source(source, scale, history)
+        with closing(history_source(args.history, scale=scale)) as history:
+            return plan_source(source, scale, history.for_delivery(source.delivery))
     if args.delivery is not None or args.git is not None:
         parser.error("give DELIVERY, --git RANGE or --plan PLAN.json, not several")
     from qualscale.loading import read_document

@@ -38,7 +38,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from qualscale import _cli_init, _cli_map, _cli_plan, _cli_scales, _cli_verify
+from qualscale import _cli_history, _cli_init, _cli_map, _cli_plan, _cli_scales, _cli_verify
 from qualscale._cli_base import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
@@ -61,6 +61,7 @@ _EXIT_TERMINATED = 143  # what a shell reports for a process killed by SIGTERM
 COMMANDS: tuple[Command, ...] = (
     *_cli_plan.COMMANDS,
     *_cli_verify.COMMANDS,
+    *_cli_history.COMMANDS,
     *_cli_scales.COMMANDS,
     *_cli_init.COMMANDS,
     *_cli_map.COMMANDS,

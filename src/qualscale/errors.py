@@ -21,6 +21,7 @@ __all__ = [
     "QualscaleError",
     "RenderError",
     "ScaleError",
+    "StoreError",
     "UsageError",
     "ValidationError",
     "format_path",
@@ -115,6 +116,13 @@ class ScaleError(ValidationError):
 
 class DeliveryError(ValidationError):
     """A delivery or history document is invalid."""
+
+
+class StoreError(ValidationError):
+    """A history store cannot be used: unreadable, foreign, of an unknown schema version, ...
+
+    The problem names the store (its file or URL, without a password).
+    """
 
 
 class EvidenceError(ValidationError):
