@@ -107,6 +107,8 @@ def test_single_commit_is_a_full_delivery(repo: Repo) -> None:
             "by_path": {"src/app.py": {"added": 2, "removed": 0}},
         },
         "paths": ["src/app.py"],
+        "author": "Tester <tester@example.com>",
+        "date": "2024-01-01T12:00:00+00:00",
         "source": {
             "git": {
                 "base": base,
@@ -117,6 +119,14 @@ def test_single_commit_is_a_full_delivery(repo: Repo) -> None:
                 "deleted": [],
                 "subjects_types": {"feature": 1},
                 "breaking": False,
+                "findings": [
+                    {
+                        "key": "type",
+                        "value": "feature",
+                        "rule": "commits.types: feat -> feature",
+                        "commit": repo.short("HEAD"),
+                    }
+                ],
             }
         },
     }

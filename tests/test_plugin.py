@@ -20,6 +20,7 @@ from _qualscale_pytestplugin.common import DEFAULT_KINDS, marker_name
 # keeps making the node classes of the first import. Load the core out here, once.
 from qualscale import _yaml, git, loading, verification  # noqa: F401  # isort: skip
 from _qualscale_pytestplugin import activate, session  # noqa: F401  # isort: skip
+import yaml  # noqa: F401  # isort: skip  # qualscale imports it lazily: load it out here too
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestAssertRewriteWarning")
 
@@ -284,11 +285,35 @@ def test_summary_lists_every_kind_with_counts_and_verdict(project: pytest.Pytest
 # -------------------------------------------------------------- selection
 
 
-def test_select_deselects_exactly_the_performance_tests_for_a_docs_typo(
+def test_select_deselects_only_the_discouraged_performance_tests_for_a_docs_typo(
     project: pytest.Pytester,
 ) -> None:
-    """--qualscale-select deselects the kinds the standard omits or discourages, saying why."""
+    """--qualscale-select deselects only the kinds the plan discourages; the header says so."""
     result = project.runpytest("--qualscale-delivery", "typo.yaml", "--qualscale-select", "-v")
+    result.assert_outcomes(passed=7, deselected=2)
+    result.stdout.fnmatch_lines(
+        [
+            "qualscale: requires unit; select: discouraged kinds deselected, enforce off",
+            "performance *discouraged *0 *0 *0 *2 *not-required",
+            "--qualscale-select deselected 2 performance (discouraged in S1)",
+        ]
+    )
+
+
+def test_select_keeps_the_integration_tests_s1_does_not_name(project: pytest.Pytester) -> None:
+    """At S1 (the existing suite stays green) the integration tests are not deselected."""
+    result = project.runpytest("--qualscale-delivery", "typo.yaml", "--qualscale-select", "-v")
+    result.stdout.fnmatch_lines(["test_others.py::test_kafka_contract PASSED*"])
+    result.stdout.fnmatch_lines(["integration *- *1 *0 *0 *0 *passed"])
+
+
+def test_select_strict_keeps_only_required_and_recommended_kinds(
+    project: pytest.Pytester,
+) -> None:
+    """--qualscale-select=strict deselects the kinds the standard omits or discourages."""
+    result = project.runpytest(
+        "--qualscale-delivery", "typo.yaml", "--qualscale-select=strict", "-v"
+    )
     result.assert_outcomes(passed=3, deselected=6)
     ran = {line.split(" ")[0] for line in result.stdout.lines if " PASSED" in line}
     assert ran == {
@@ -298,8 +323,10 @@ def test_select_deselects_exactly_the_performance_tests_for_a_docs_typo(
     }
     result.stdout.fnmatch_lines(
         [
+            "qualscale: requires unit; select strict: only required and recommended kinds kept, "
+            "enforce off",
             "performance *discouraged *0 *0 *0 *2 *not-required",
-            "--qualscale-select deselected 1 acceptance (not in S1), 1 data-validation "
+            "--qualscale-select=strict deselected 1 acceptance (not in S1), 1 data-validation "
             "(not in S1), 1 integration (not in S1), 2 performance (discouraged in S1), "
             "1 security (not in S1)",
         ]
@@ -307,16 +334,22 @@ def test_select_deselects_exactly_the_performance_tests_for_a_docs_typo(
 
 
 def test_select_keeps_every_kind_the_money_delivery_asks_for(project: pytest.Pytester) -> None:
-    """--qualscale-select keeps every test when the standard asks for every kind."""
-    result = project.runpytest("--qualscale-delivery", "money.yaml", "--qualscale-select")
+    """--qualscale-select=strict keeps every test when the standard asks for every kind."""
+    result = project.runpytest("--qualscale-delivery", "money.yaml", "--qualscale-select=strict")
     result.assert_outcomes(passed=9)
 
 
-def test_select_from_the_ini_file(project: pytest.Pytester) -> None:
-    """qualscale_select = true in the ini file selects like the option."""
-    project.makeini("[pytest]\nqualscale_select = true\n")
+@pytest.mark.parametrize(
+    ("value", "passed", "deselected"),
+    [("true", 7, 2), ("discouraged", 7, 2), ("strict", 3, 6), ("false", 9, 0)],
+)
+def test_select_from_the_ini_file(
+    project: pytest.Pytester, value: str, passed: int, deselected: int
+) -> None:
+    """qualscale_select in the ini file selects like the option: true, strict or false."""
+    project.makeini(f"[pytest]\nqualscale_select = {value}\n")
     result = project.runpytest("--qualscale-delivery", "typo.yaml")
-    result.assert_outcomes(passed=3, deselected=6)
+    result.assert_outcomes(passed=passed, deselected=deselected)
 
 
 def test_deselection_by_others_is_counted_per_kind(project: pytest.Pytester) -> None:
@@ -488,11 +521,9 @@ def test_xdist_gives_the_same_selection_and_counts(project: pytest.Pytester) -> 
     result = project.runpytest_subprocess(
         *args, *NO_HYPOTHESIS, "-n", "2", "--qualscale-report", "xdist.json"
     )
-    result.assert_outcomes(passed=3)
+    result.assert_outcomes(passed=7)
     assert counts(report(project, "xdist.json")) == counts(report(project, "serial.json"))
-    result.stdout.fnmatch_lines(
-        ["--qualscale-select deselected * 2 performance (discouraged in S1), *"]
-    )
+    result.stdout.fnmatch_lines(["--qualscale-select deselected 2 performance (discouraged in S1)"])
 
 
 def test_xdist_counts_failures_and_enforces(pytester: pytest.Pytester) -> None:
@@ -784,7 +815,7 @@ def test_default_kind_from_the_ini_file(pytester: pytest.Pytester) -> None:
         ("qualscale_default_kind = units", "qualscale_default_kind: unknown kind 'units'; *"),
         (
             "qualscale_select = maybe",
-            "ERROR: qualscale_select (in *tox.ini): invalid truth value 'maybe'",
+            "ERROR: qualscale_select (in *tox.ini): invalid value 'maybe'; expected true *",
         ),
         ("qualscale_scale = missing.yaml", "ERROR: qualscale_scale (in *tox.ini): *not found"),
     ],
@@ -870,14 +901,15 @@ def test_hooks_supply_the_delivery_and_adjust_the_plan(project: pytest.Pytester)
             return attrs.evolve(plan, requirements=requirements)
         """
     )
-    result = project.runpytest("--qualscale-enforce", "--qualscale-select")
+    result = project.runpytest("--qualscale-enforce", "--qualscale-select=strict")
     result.assert_outcomes(passed=5, deselected=4)
     result.stdout.fnmatch_lines(
         [
             "qualscale: delivery 'HOOK-1': standard S1 (Basic)*",
             "qualscale: delivery from the pytest_qualscale_delivery hook, "
             "scale billing-saas (bundled), adjusted by pytest_qualscale_plan",
-            "qualscale: requires unit, performance; select on, enforce on",
+            "qualscale: requires unit, performance; select strict: only required and "
+            "recommended kinds kept, enforce on",
             "performance *required *2 *0 *0 *0 *passed",
         ]
     )

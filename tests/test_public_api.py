@@ -83,6 +83,8 @@ CORE = [
     "_globs",
     "delivery",
     "requirements",
+    "_commit_rules",
+    "_commit_types",
     "rules",
     "gates",
     "scale",

@@ -28,6 +28,7 @@ import pytest
 from _qualscale_pytestplugin.common import (
     DEFAULT_KINDS,
     KIND_MARKER,
+    SELECT_MODES,
     WORKER_PLAN,
     ini_value,
     register_kind_markers,
@@ -113,9 +114,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--qualscale-select",
-        action="store_true",
+        nargs="?",
+        const="discouraged",
+        choices=SELECT_MODES,
         default=None,
-        help="deselect tests of kinds the plan neither requires nor recommends",
+        metavar="MODE",
+        help="deselect discouraged kinds; =strict keeps only required and recommended ones",
     )
     group.addoption(
         "--qualscale-enforce",
@@ -158,7 +162,9 @@ def _addini(parser: pytest.Parser) -> None:
     parser.addini("qualscale_scale", default=None, help="the scale: a bundled name or a file")
     parser.addini("qualscale_history", default=None, help="the file of past deliveries")
     parser.addini(
-        "qualscale_select", type="bool", default=None, help="as --qualscale-select when active"
+        "qualscale_select",
+        default=None,
+        help="as --qualscale-select when active: true (discouraged), strict or false",
     )
     parser.addini(
         "qualscale_enforce", type="bool", default=None, help="as --qualscale-enforce when active"

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import pytest
 
 from _qualscale_pytestplugin.activities import Placement, compile_depths
-from _qualscale_pytestplugin.common import DEFAULT_KINDS, register_kind_markers
+from _qualscale_pytestplugin.common import DEFAULT_KINDS, SELECT_MODES, register_kind_markers
 from _qualscale_pytestplugin.kinds import KindRules, compile_rules
 from _qualscale_pytestplugin.session import ACTIVE, Session
 from _qualscale_pytestplugin.settings import (
@@ -131,7 +131,7 @@ def activate_worker(config: pytest.Config, payload: Mapping[str, Any]) -> None:
         TestPlan.from_dict(payload["plan"]),
         _compile(read_kind_settings(config), kinds),
         origin="",
-        select=bool(payload["select"]),
+        select=payload["select"] if payload["select"] in SELECT_MODES else None,
         enforce=False,
         report=None,
         placement=placement,

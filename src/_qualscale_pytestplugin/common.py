@@ -12,6 +12,7 @@ import pytest
 __all__ = [
     "DEFAULT_KINDS",
     "KIND_MARKER",
+    "SELECT_MODES",
     "WORKER_PLAN",
     "ini_value",
     "marker_name",
@@ -33,6 +34,10 @@ DEFAULT_KINDS: Final = (
 #: The marker that names a test's kind, and the user property every test report
 #: carries when the plugin is active (so the kind reaches xdist's controller and JUnit XML).
 KIND_MARKER: Final = "qualscale_kind"
+
+#: What ``--qualscale-select`` deselects: the kinds the plan calls ``discouraged`` (the
+#: default), or every kind it neither requires nor recommends (``strict``).
+SELECT_MODES: Final = ("discouraged", "strict")
 
 #: The key of the plan an xdist controller hands to its workers.
 WORKER_PLAN: Final = "qualscale_plan"

@@ -39,6 +39,11 @@ KIND_PROPERTY: Final = KIND_MARKER
 COLLECTION_ROW: Final = "(collection)"
 
 _WORKER_DESELECTED: Final = "qualscale_deselected"
+_KEPT: Final = ("required", "recommended")
+_SELECT_SAID: Final = {
+    "discouraged": "select: discouraged kinds deselected",
+    "strict": "select strict: only required and recommended kinds kept",
+}
 # A test counts once, with its worst outcome over setup, call and teardown.
 _RANK: Final = {"passed": 0, "skipped": 1, "failed": 2}
 
@@ -53,7 +58,7 @@ class Session:
         rules: KindRules,
         *,
         origin: str,
-        select: bool,
+        select: str | None,
         enforce: bool,
         report: Path | None,
         scale: Scale | None = None,
@@ -68,9 +73,10 @@ class Session:
         self.enforce = enforce
         self.report = report
         self.is_worker = hasattr(config, "workerinput")
-        self.wanted = {
-            r.kind for r in plan.requirements if r.obligation in ("required", "recommended")
-        }
+        # The kinds kept by --qualscale-select: all but the discouraged ones (the default),
+        # or only those required or recommended (strict).
+        self.unwanted = {r.kind for r in plan.requirements if r.obligation == "discouraged"}
+        self.wanted = {r.kind for r in plan.requirements if r.obligation in _KEPT}
         self.kind_of_node: dict[str, str] = {}
         self.outcomes: dict[str, tuple[str, str]] = {}
         self.deselected: dict[str, int] = {}
@@ -103,6 +109,11 @@ class Session:
 
     # -- collection
 
+    def _kept(self, kind: str) -> bool:
+        if self.select == "strict":
+            return kind in self.wanted
+        return kind not in self.unwanted
+
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection_modifyitems(
         self, config: pytest.Config, items: list[pytest.Item]
@@ -114,7 +125,7 @@ class Session:
             kind = self.kind_of(item)
             item.user_properties.append((KIND_PROPERTY, kind))
             self._place(item, kind)
-            (keep if not self.select or kind in self.wanted else drop).append(item)
+            (keep if not self.select or self._kept(kind) else drop).append(item)
         if self.bad_markers:
             raise pytest.UsageError("\n".join(self.bad_markers))
         if drop:
@@ -276,7 +287,8 @@ class Session:
                 else f"not in {self.plan.standard.id}"
             )
             parts.append(f"{number} {kind} ({why})")
-        return "--qualscale-select deselected " + ", ".join(parts)
+        option = "--qualscale-select=strict" if self.select == "strict" else "--qualscale-select"
+        return f"{option} deselected " + ", ".join(parts)
 
     # -- terminal
 
@@ -284,7 +296,7 @@ class Session:
         """Name the delivery, the standard and where the plan came from."""
         p = self.plan
         required = ", ".join(p.required_kinds) or "none"
-        settings = [f"select {'on' if self.select else 'off'}"]
+        settings = [_SELECT_SAID.get(self.select or "", "select off")]
         settings.append(f"enforce {'on' if self.enforce else 'off'}")
         if self.report is not None:
             settings.append(f"report {self.report.name}")

@@ -69,7 +69,8 @@ class Settings:
         git: ``--qualscale-git``, if given.
         scale: The scale by option or ini key; ``None`` for the bundled default.
         history: The history file by option or ini key.
-        select: ``--qualscale-select`` or the ini key ``qualscale_select``.
+        select: ``--qualscale-select`` or the ini key ``qualscale_select``: ``None``
+            (off), ``discouraged`` or ``strict`` (see ``SELECT_MODES``).
         enforce: ``--qualscale-enforce`` or the ini key ``qualscale_enforce``.
         report: The report file, its folder checked to exist.
         kinds: The kind rules as written.
@@ -82,7 +83,7 @@ class Settings:
     git: Source | None
     scale: Source | None
     history: Source | None
-    select: bool
+    select: str | None
     enforce: bool
     report: Path | None
     kinds: KindSettings
@@ -119,7 +120,7 @@ def read_settings(config: pytest.Config) -> Settings:
         git=git,
         scale=_setting(config, "scale"),
         history=_setting(config, "history"),
-        select=_flag(config, "select"),
+        select=_select(config),
         enforce=_flag(config, "enforce"),
         report=_report_path(config),
         kinds=read_kind_settings(config),
@@ -165,6 +166,28 @@ def _setting(config: pytest.Config, name: str) -> Source | None:
 def _flag(config: pytest.Config, name: str) -> bool:
     value: bool | None = getattr(config.option, f"qualscale_{name}")
     return bool(ini_value(config, f"qualscale_{name}")) if value is None else value
+
+
+_TRUE = ("true", "yes", "on", "1", "discouraged")
+_FALSE = ("false", "no", "off", "0", "")
+
+
+def _select(config: pytest.Config) -> str | None:
+    """The selection mode: the option's, else the ini key's (``true`` means discouraged)."""
+    value: str | None = config.option.qualscale_select
+    if value is not None:
+        return value
+    ini = str(ini_value(config, "qualscale_select") or "").strip().lower()
+    if ini in _TRUE:
+        return "discouraged"
+    if ini in _FALSE:
+        return None
+    if ini == "strict":
+        return "strict"
+    raise pytest.UsageError(
+        f"qualscale_select (in {config.inipath}): invalid value {ini!r}; "
+        "expected true (deselect discouraged kinds), strict or false"
+    )
 
 
 def _report_path(config: pytest.Config) -> Path | None:

@@ -7,7 +7,7 @@ paths, the flags, the size band, the risk class, the matrix's standard.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 import attrs
 
@@ -82,6 +82,21 @@ def _overrides(delivery: Delivery) -> _Reasons:
         name = _SINGULAR.get(key, key)
         shown = f"{name} {value}" if isinstance(value, (str, int)) else name
         reasons.append(Reason(f"override:{name}", f"{shown} given {_place(where)}"))
+    return tuple(reasons)
+
+
+def _commit_findings(delivery: Delivery) -> _Reasons:
+    """What the commits of a delivery read from git said (``source.git.findings``)."""
+    git = delivery.source.get("git")
+    entries = git.get("findings", []) if isinstance(git, Mapping) else []
+    reasons = []
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, Mapping) or not all(isinstance(v, str) for v in entry.values()):
+            continue
+        key, value = entry.get("key", ""), entry.get("value", "")
+        shown = "breaking" if key == "breaking" else f"{key} {value}"
+        commit, rule = entry.get("commit", "?"), entry.get("rule", "?")
+        reasons.append(Reason(f"commits:{key}", f"{shown} read from commit {commit}: {rule}"))
     return tuple(reasons)
 
 

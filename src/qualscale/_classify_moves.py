@@ -34,6 +34,7 @@ class _Facts:
     content: str
     size: int
     risk: int
+    breaking: bool = False
 
 
 def _active(rules: Rules, facts: _Facts) -> tuple[Modifier, ...]:
@@ -48,12 +49,15 @@ def _holds(cond: Condition, facts: _Facts, bands: list[str], risk_classes: list[
 
 
 def _what_holds(cond: Condition, facts: _Facts) -> bool:
-    """Whether the delivery is of the kind ``cond`` is about: type, flags, components, content."""
+    """Whether the delivery is of the kind ``cond`` is about: type, flags, components, content,
+    breaking."""
     if cond.type and facts.type not in cond.type:
         return False
     if cond.flags and not facts.flags.intersection(cond.flags):
         return False
     if cond.components and not facts.components.intersection(cond.components):
+        return False
+    if cond.breaking is not None and cond.breaking != facts.breaking:
         return False
     return not (cond.content and facts.content not in cond.content)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
@@ -33,8 +34,10 @@ from qualscale._sources import (
     delivery_source,
     plan_source,
 )
+from qualscale._summary import SUMMARY_FORMATS
 from qualscale._text import count
 from qualscale.classification import classify
+from qualscale.delivery import Delivery
 from qualscale.errors import DeliveryError, QualscaleError, RenderError, UsageError
 from qualscale.loading import load_scale
 from qualscale.planning import TestPlan
@@ -70,7 +73,7 @@ def _classify_arguments(sub: argparse.ArgumentParser) -> None:
 def _batch_arguments(sub: argparse.ArgumentParser) -> None:
     sub.add_argument(
         "inputs",
-        nargs="+",
+        nargs="*",
         metavar="DIR|FILE|-",
         help=(
             "delivery files, folders (their *.yaml, *.yml and *.json files), or '-' for "
@@ -86,6 +89,23 @@ def _batch_arguments(sub: argparse.ArgumentParser) -> None:
     style = sub.add_mutually_exclusive_group()
     style.add_argument("--format", choices=FORMATS, help="format of the files (default: json)")
     style.add_argument("--template", metavar="PATH", help="render the files with this template")
+    history = sub.add_argument_group("git history", "one delivery per commit instead of files")
+    history.add_argument(
+        "--git-each", metavar="RANGE", help="every commit of BASE..HEAD, or REV and its ancestors"
+    )
+    history.add_argument(
+        "--first-parent", action="store_true", help="only first parents: one delivery per merge"
+    )
+    history.add_argument("--max-count", type=int, metavar="N", help="the newest N commits only")
+    history.add_argument("--repo", metavar="DIR", default=".", help="the git repository")
+    sub.add_argument(
+        "--summary",
+        choices=SUMMARY_FORMATS,
+        help=(
+            "print the distribution (share per standard, required kind and environment; "
+            "median lines per standard) instead of the JSON Lines"
+        ),
+    )
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
@@ -122,60 +142,119 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         parser.error("--format and --template need --output-dir (without it: JSON Lines)")
     if args.inputs.count("-") > 1:
         parser.error("'-' (standard input) can be given once")
+    if bool(args.inputs) == (args.git_each is not None):
+        parser.error("give delivery files or --git-each RANGE (one of them)")
+    if args.git_each is None and (args.first_parent or args.max_count is not None):
+        parser.error("--first-parent and --max-count need --git-each")
+    if args.max_count is not None and args.max_count < 1:
+        parser.error("--max-count must be at least 1")
     scale = load_scale(args.scale)
     with closing(history_source(args.history, record=args.record, scale=scale)) as history:
         return _batch(args, scale, history)
 
 
 def _batch(args: argparse.Namespace, scale: Scale, history: HistorySource) -> int:
-    fmt: str = args.format or "json"
-    out_dir = Path(args.output_dir) if args.output_dir is not None else None
-    if out_dir is not None:
-        try:
-            out_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise UsageError(f"cannot create {out_dir}: {exc.strerror or exc}") from None
-        suffix = output_suffix(fmt, args.template)
-    written: dict[str, str] = {}
-    bad = planned = 0
-    for source in batch_sources(args.inputs):
+    run = _Batch(args, scale, history)
+    sources = _git_sources(args, scale) if args.git_each is not None else None
+    for source in sources if sources is not None else batch_sources(args.inputs):
         try:
             if isinstance(source, QualscaleError):
                 raise source
-            source = _corrected(source, args, scale)
-            the_plan = plan_source(source, scale, history.for_delivery(source.delivery))
-            if history.store is not None and args.record:
-                history.store.add([record_of(the_plan, scale)])
-            if out_dir is None:
-                line = json.dumps(the_plan.to_dict(), ensure_ascii=False, separators=(",", ":"))
-                out(line + "\n")
-            else:
-                name = file_stem(the_plan.delivery.id) + suffix
-                other = written.get(name.lower())
-                if other is not None:
-                    raise source.relocate(
-                        DeliveryError.single(
-                            f"delivery id {the_plan.delivery.id!r} gives the same file name "
-                            f"{name!r} as {other}",
-                            path=("id",),
-                        )
-                    )
-                text = _render(the_plan, scale, fmt, args.template)
-                write(out_dir / name, text)
-                written[name.lower()] = source.name
-            planned += 1
+            run.one(source)
         except RenderError:
             raise  # the template is broken: every delivery would fail the same way
         except QualscaleError as exc:
             report(exc)
-            bad += 1
-    if out_dir is not None:
-        summary = f"qualscale: {count(planned, 'plan')} written to {out_dir}"
-        err(summary + (f"; {count(bad, 'delivery', 'deliveries')} failed" if bad else ""))
-    elif planned + bad == 0:
-        err("qualscale: no deliveries given")
-        return EXIT_BAD_INPUT
-    return EXIT_BAD_INPUT if bad else EXIT_OK
+            run.bad += 1
+    return run.finish()
+
+
+@attrs.define
+class _Batch:
+    """One ``batch`` run: where plans go, what was written, what failed."""
+
+    args: argparse.Namespace
+    scale: Scale
+    history: HistorySource
+    out_dir: Path | None = None
+    suffix: str = ""
+    written: dict[str, str] = attrs.field(factory=dict)
+    plans: list[TestPlan] = attrs.field(factory=list)
+    bad: int = 0
+    planned: int = 0
+
+    def __attrs_post_init__(self) -> None:
+        if self.args.output_dir is None:
+            return
+        self.out_dir = Path(self.args.output_dir)
+        try:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"cannot create {self.out_dir}: {exc.strerror or exc}") from None
+        self.suffix = output_suffix(self.args.format or "json", self.args.template)
+
+    def one(self, source: Source) -> None:
+        source = _corrected(source, self.args, self.scale)
+        the_plan = plan_source(source, self.scale, self.history.for_delivery(source.delivery))
+        if self.history.store is not None and self.args.record:
+            self.history.store.add([record_of(the_plan, self.scale)])
+        if self.args.summary is not None:
+            self.plans.append(the_plan)
+        if self.out_dir is None:
+            if self.args.summary is None:
+                line = json.dumps(the_plan.to_dict(), ensure_ascii=False, separators=(",", ":"))
+                out(line + "\n")
+        else:
+            self._write(source, the_plan)
+        self.planned += 1
+
+    def _write(self, source: Source, the_plan: TestPlan) -> None:
+        assert self.out_dir is not None
+        name = file_stem(the_plan.delivery.id) + self.suffix
+        other = self.written.get(name.lower())
+        if other is not None:
+            raise source.relocate(
+                DeliveryError.single(
+                    f"delivery id {the_plan.delivery.id!r} gives the same file name "
+                    f"{name!r} as {other}",
+                    path=("id",),
+                )
+            )
+        fmt = self.args.format or "json"
+        write(self.out_dir / name, _render(the_plan, self.scale, fmt, self.args.template))
+        self.written[name.lower()] = source.name
+
+    def finish(self) -> int:
+        if self.args.summary is not None:
+            from qualscale._summary import render_summary, summarize
+
+            out(render_summary(summarize(self.plans, self.scale), self.args.summary))
+        if self.out_dir is not None:
+            summary = f"qualscale: {count(self.planned, 'plan')} written to {self.out_dir}"
+            bad = self.bad
+            err(summary + (f"; {count(bad, 'delivery', 'deliveries')} failed" if bad else ""))
+        elif self.planned + self.bad == 0:
+            err("qualscale: no deliveries given")
+            return EXIT_BAD_INPUT
+        return EXIT_BAD_INPUT if self.bad else EXIT_OK
+
+
+def _git_sources(args: argparse.Namespace, scale: Scale) -> Iterator[Source | QualscaleError]:
+    from qualscale.git import read_git_deliveries
+
+    found = read_git_deliveries(
+        args.git_each,
+        args.repo,
+        scale=scale,
+        first_parent=args.first_parent,
+        max_count=args.max_count,
+    )
+    for data in found:
+        name = f"git {data['id']}"
+        try:
+            yield Source(Delivery.from_dict(data, file=name), name)
+        except DeliveryError as exc:
+            yield exc
 
 
 def _corrected(source: Source, args: argparse.Namespace, scale: Scale) -> Source:
@@ -212,7 +291,9 @@ COMMANDS = (
         _batch_arguments,
         epilog=(
             "Without --output-dir, prints one JSON plan per line (JSON Lines). "
-            "A bad delivery is reported and the others are planned; the exit code is then 2."
+            "A bad delivery is reported and the others are planned; the exit code is then 2. "
+            "example: qualscale batch --git-each HEAD --max-count 1000 --first-parent "
+            "--summary markdown"
         ),
     ),
 )

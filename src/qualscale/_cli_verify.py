@@ -127,7 +127,7 @@ def _the_plan(args: argparse.Namespace, scale: Scale) -> TestPlan:
 
 def git_author(repo: str, source: Any) -> str | None:
     """The author (``Name <email>``) of the head commit a ``--git`` delivery came from."""
-    from qualscale.git import _git
+    from qualscale._git_read import _git
 
     head = source.get("git", {}).get("head") if isinstance(source, dict) else None
     if not isinstance(head, str):

@@ -6,9 +6,16 @@ and re-exports the public names.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
+
+from qualscale._commit_rules import (
+    DEFAULT_TYPES,
+    CommitRules,
+    CommitText,
+    read_commits,
+    type_token,
+)
 
 if TYPE_CHECKING:
     from qualscale.scale import Scale
@@ -29,42 +36,10 @@ RISK_ORDER: tuple[str, ...] = (
     "hotfix",
 )
 
-_TYPE_ALIASES = {
-    "feat": "feature",
-    "feature": "feature",
-    "fix": "bugfix",
-    "bugfix": "bugfix",
-    "revert": "bugfix",
-    "hotfix": "hotfix",
-    "docs": "docs",
-    "doc": "docs",
-    "refactor": "refactor",
-    "perf": "refactor",
-    "style": "refactor",
-    "test": "refactor",
-    "tests": "refactor",
-    "chore": "config",
-    "build": "config",
-    "ci": "config",
-    "config": "config",
-    "migration": "data-migration",
-    "migrations": "data-migration",
-    "migrate": "data-migration",
-    "data-migration": "data-migration",
-    "release": "release",
-}
-_HEADER = re.compile(
-    r"""^\s*
-    (?:(?:fixup|squash|amend)!\s+)*      # autosquash prefixes keep the original subject
-    (?:\[[^\]]*\]\s*)*                   # leading tags such as [PROJ-12]
-    (?P<type>[A-Za-z][\w-]*)
-    (?:\((?P<scope>[^()]*)\))?
-    (?P<bang>!)?
-    \s*:""",
-    re.VERBOSE,
-)
-_GIT_REVERT = re.compile(r'^\s*Revert "')
-_BREAKING = re.compile(r"\bBREAKING[ -]CHANGE\b")
+_TYPE_ALIASES = DEFAULT_TYPES
+
+
+_DEFAULTS = CommitRules(patterns=())
 
 
 def guess_type(subject: str) -> str | None:
@@ -86,12 +61,8 @@ def guess_type(subject: str) -> str | None:
     ``refactor``: it changes code but not the shipped behaviour. A revert maps to
     ``bugfix``: it changes behaviour back, usually to fix something.
     """
-    if _GIT_REVERT.match(subject):
-        return "bugfix"
-    header = _HEADER.match(subject)
-    if header is None:
-        return None
-    return _TYPE_ALIASES.get(header["type"].lower())
+    reading = read_commits([CommitText("", subject)], _DEFAULTS, (), lambda ts: next(iter(ts)))
+    return reading.type
 
 
 def riskiest_type(types: Iterable[str], scale: Scale | None = None) -> str:
@@ -114,7 +85,7 @@ def riskiest_type(types: Iterable[str], scale: Scale | None = None) -> str:
 
 def is_breaking(subject: str, body: str = "") -> bool:
     """Whether a commit says it breaks compatibility: ``feat!:`` or ``BREAKING CHANGE``."""
-    header = _HEADER.match(subject)
-    if header is not None and header["bang"]:
+    token = type_token(subject)
+    if token is not None and token[1]:
         return True
-    return bool(_BREAKING.search(subject) or _BREAKING.search(body))
+    return read_commits([CommitText("", subject, body)], _DEFAULTS, (), max).breaking

@@ -34,9 +34,9 @@ from typing import Any
 import attrs
 
 from qualscale._commit_types import guess_type
+from qualscale._git_read import _failure, _git
 from qualscale.delivery import Changes, Delivery
 from qualscale.errors import GitError
-from qualscale.git import _failure, _git
 from qualscale.records import Outcome, Record
 
 __all__ = ["MAX_BLAME_FILES", "MAX_PATHS", "Commit", "is_fix", "kamei_metrics", "read_git_history"]

@@ -25,7 +25,7 @@ from typing import Any, Literal, get_args, get_origin
 
 import attrs
 
-from qualscale import _validators
+from qualscale import _commit_rules, _validators
 from qualscale.delivery import Delivery, History, PastDelivery
 from qualscale.gates import Gate
 from qualscale.loading import MERGE_KEYS
@@ -42,6 +42,8 @@ Schema = dict[str, Any]
 # missing here stops the generator: a schema that silently ignores a check
 # would accept what the loader rejects.
 _CHECKS: dict[object, Schema] = {
+    # Whether it compiles is the loader's to say (Python's dialect, not ECMA-262's).
+    _commit_rules.regex: {"minLength": 1, "maxLength": _commit_rules.MAX_PATTERN},
     _validators.nonneg: {"minimum": 0},
     _validators.positive: {"minimum": 1},
     _validators.ident: {"pattern": _validators.ID_PATTERN},

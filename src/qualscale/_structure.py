@@ -243,8 +243,13 @@ def unstructure(obj: object) -> dict[str, Any]:
     return data
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def _plain(value: Any) -> Any:
     # Mappings from the model are frozen views; JSON and YAML writers want dicts.
+    if type(value) in _SCALARS:  # most values: skip the slow abstract-class checks
+        return value
     if isinstance(value, Mapping):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

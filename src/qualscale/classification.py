@@ -12,6 +12,7 @@ import attrs
 from qualscale._classify_findings import (
     Adjustment,
     Reason,
+    _commit_findings,
     _components,
     _flags,
     _matrix,
@@ -72,7 +73,8 @@ def classify(delivery: Delivery, scale: Scale, history: History | None = None) -
     """Classify ``delivery`` on ``scale``: size band, risk class, standard, rationale.
 
     Each step is a named function below that returns its value and the reasons it adds:
-    :func:`_overrides` (what a person set by hand), :func:`_components`, :func:`_flags`,
+    :func:`_commit_findings` (what the commits said, for a delivery read from
+    git), :func:`_overrides` (what a person set by hand), :func:`_components`, :func:`_flags`,
     :func:`_size`, :func:`_risk`, :func:`_matrix`, then the steps that move the standard,
     in the order of :data:`_MOVES`, then :func:`_adjustments`. The rationale lists those
     reasons in that order.
@@ -88,10 +90,17 @@ def classify(delivery: Delivery, scale: Scale, history: History | None = None) -
     size_index, size_reasons = _size(delivery, rules, touched)
     risk_index, risk_reasons = _risk(delivery, rules, touched, flags)
     rank, matrix_reasons = _matrix(scale, size_index, risk_index)
-    why = [*_overrides(delivery), *touched.reasons, *flag_reasons, *size_reasons]
+    why = [
+        *_commit_findings(delivery),
+        *_overrides(delivery),
+        *touched.reasons,
+        *flag_reasons,
+        *size_reasons,
+    ]
     why += [*risk_reasons, *matrix_reasons]
 
     facts = _Facts(delivery.type, flags, touched.ids, touched.content, size_index, risk_index)
+    facts = attrs.evolve(facts, breaking=delivery.breaking)
     after = _AfterMatrix(
         scale, _active(rules, facts), history, delivery.project, _skipped(rules, facts)
     )

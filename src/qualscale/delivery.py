@@ -118,6 +118,8 @@ class Delivery:
             happened before it.
         metrics: Named change metrics (``la``, ``nf``, ``exp``, ...), numbers that
             a scale's conditions can test.
+        breaking: Whether it breaks compatibility (a commit marked ``feat!:`` or
+            ``BREAKING CHANGE``); a modifier's ``when: {breaking: true}`` tests it.
     """
 
     id: str = attrs.field(validator=nonempty)
@@ -132,6 +134,7 @@ class Delivery:
     author: str | None = None
     date: str | None = attrs.field(default=None, validator=iso_date, metadata={DATE: True})
     metrics: Mapping[str, float] = attrs.field(factory=dict, hash=False, validator=metrics)
+    breaking: bool = False
 
     @property
     def files(self) -> int | None:

@@ -12,82 +12,55 @@ or commits the change holds:
 * one ``git rev-parse --is-shallow-repository`` only on the error path and for a commit
   without parents (to tell a root commit from the edge of a shallow clone).
 
-:func:`guess_type` guesses the delivery type from one Conventional Commit subject; the
-table is in its docstring. Everything that can go wrong is raised as
+:func:`read_git_deliveries` reads one delivery per commit of a history in bulk (a
+constant number of git processes, whatever the number of commits). The commit messages
+are read by the scale's ``rules.commits`` (:mod:`qualscale._commit_rules`);
+:func:`guess_type` guesses the delivery type from one Conventional Commit subject by the
+default type map. Everything that can go wrong is raised as
 :class:`~qualscale.errors.GitError` with a one-line message.
 """
 
 from __future__ import annotations
 
+import datetime
+import functools
+import heapq
 import os
-import re
-import subprocess
-from collections import Counter
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from qualscale._commit_types import RISK_ORDER, guess_type, is_breaking, riskiest_type
+from qualscale._commit_rules import CommitReading as _Reading
+from qualscale._commit_rules import CommitRules, CommitText, read_commits
+from qualscale._commit_types import RISK_ORDER, guess_type, riskiest_type
+from qualscale._git_read import (
+    _BAD_REVISION,
+    _BULK_FORMAT,
+    _COMMIT_FORMAT,
+    _EMPTY_TREE,
+    _RECORD,
+    _Commit,
+    _diff,
+    _failure,
+    _FileChange,
+    _git,
+    _log,
+    _merge_base,
+    _parse_bulk_records,
+    _parse_commits,
+    _refuse_shallow_edge,
+    _resolve,
+    _stderr,
+    _stream,
+    _unknown_revision,
+)
 from qualscale.errors import GitError
 
 if TYPE_CHECKING:
     from qualscale.scale import Scale
 
-__all__ = ["RISK_ORDER", "guess_type", "read_git_delivery", "riskiest_type"]
-
-
-# The empty tree, keyed by hash length: SHA-1 and SHA-256 repositories differ, and knowing
-# both saves running ``git hash-object -t tree /dev/null`` for every root commit.
-_EMPTY_TREE = {
-    40: "4b825dc642cb6eb9a060e54bf8d69288fbee4904",
-    64: "6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321",
-}
-
-# Config that would change what git prints is pinned; everything else in the user's
-# configuration (abbrev length, diff algorithm, safe.directory, ...) is respected.
-_GIT_OPTIONS = (
-    "--no-pager",
-    "-c",
-    "core.quotepath=off",
-    "-c",
-    "color.ui=false",
-    "-c",
-    "diff.relative=false",
-    "-c",
-    "log.showSignature=false",
-    "-c",
-    "i18n.logOutputEncoding=UTF-8",
-)
-
-# These would make git read another repository than ``repo`` (they are set inside git hooks).
-_SCRUBBED_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR", "GIT_INDEX_FILE", "GIT_PREFIX")
-
-_UNIT = "\x1f"
-_COMMIT_FORMAT = "--format=%H%x1f%h%x1f%P%x1f%s%x1f%b"
-_SHALLOW_HINT = "shallow clone: fetch more history (git fetch --unshallow)"
-
-_BAD_REVISION = re.compile(
-    r"(?:bad revision|ambiguous argument|unknown revision) '(?P<name>[^']*)'"
-)
-
-
-@attrs.frozen
-class _Commit:
-    sha: str
-    short: str
-    parents: tuple[str, ...]
-    subject: str
-    body: str
-
-
-@attrs.frozen
-class _FileChange:
-    status: str
-    path: str
-    old_path: str | None
-    added: int | None  # None for a binary file
-    removed: int | None
+__all__ = ["RISK_ORDER", "guess_type", "read_git_deliveries", "read_git_delivery", "riskiest_type"]
 
 
 @attrs.frozen
@@ -144,7 +117,8 @@ def read_git_delivery(
     else:
         resolved = _resolve(where, [spec.base, spec.head])
         base, head = resolved[0], resolved[-1]
-        base_sha = _merge_base(where, spec, base, head) if spec.separator == "..." else base.sha
+        names = (spec.base, spec.head)
+        base_sha = _merge_base(where, names, base, head) if spec.separator == "..." else base.sha
         commits = [] if base_sha == head.sha else _log(where, base_sha, head.sha)
         if not commits:
             raise GitError(f"range {revision} contains no commits")
@@ -152,6 +126,138 @@ def read_git_delivery(
 
     files = _diff(where, base_sha, head.sha)
     return _delivery(delivery_id, base_sha, head, commits, files, scale)
+
+
+def read_git_deliveries(
+    revision: str,
+    repo: str | os.PathLike[str] = ".",
+    *,
+    scale: Scale | None = None,
+    first_parent: bool = False,
+    max_count: int | None = None,
+) -> Iterator[dict[str, object]]:
+    """One delivery per commit of *revision*, newest first, read in bulk.
+
+    Args:
+        revision: ``BASE..HEAD`` (the commits in HEAD not in BASE) or ``REV`` (REV and
+            all its ancestors).
+        repo: Any directory inside the working tree, or a bare repository.
+        scale: As for :func:`read_git_delivery`.
+        first_parent: Follow only first parents: one delivery per merge (and per commit
+            made on the main line).
+        max_count: At most this many deliveries (the newest).
+
+    Each delivery is what :func:`read_git_delivery` gives for that one commit: its change
+    is the diff against its first parent, and a merge is read from its pull request title
+    and the commits it merges. Git runs three times at most, however many commits: one
+    ``git log`` of the messages, with ``first_parent`` one of the merged commits, and one
+    ``git log --raw --numstat`` read as it comes.
+
+    Raises:
+        GitError: as :func:`read_git_delivery`; also for ``BASE...HEAD``.
+    """
+    where = os.fspath(repo)
+    if not os.path.isdir(where):
+        raise GitError(f"not a git repository: {where} (no such directory)")
+    spec = _parse_revision(revision)
+    if spec.separator == "...":
+        raise GitError(f"range {revision}: give BASE..HEAD or REV for one delivery per commit")
+    git_range = spec.head if spec.base is None else f"{spec.base}..{spec.head}"
+    options = ["--first-parent"] if first_parent else []
+    if max_count is not None:
+        options.append(f"--max-count={max_count}")
+    # The commit texts first (cheap: no diffs), so a merge can be read from the commits
+    # it merges; then the changes, streamed, so git and the planning overlap.
+    listed = _log_range(where, git_range, options)
+    commits = {c.sha: c for c in listed}
+    if first_parent and any(len(c.parents) > 1 for c in listed):
+        oldest = listed[-1]
+        side = f"{oldest.parents[0]}..{spec.head}" if oldest.parents else spec.head
+        commits.update((c.sha, c) for c in _log_range(where, side, []))
+    for commit, files in _bulk_log(where, git_range, options):
+        merged = _merged(commit, commits) if len(commit.parents) > 1 else []
+        empty = _EMPTY_TREE.get(len(commit.sha), _EMPTY_TREE[40])
+        base_sha = commit.parents[0] if commit.parents else empty
+        yield _delivery(commit.short, base_sha, commit, [commit, *merged], files, scale)
+
+
+def _bulk_log(
+    repo: str, git_range: str, options: list[str]
+) -> Iterator[tuple[_Commit, list[_FileChange]]]:
+    args = ["log", "-z", "--raw", "--numstat", "-M", "--no-color", "--no-ext-diff"]
+    args += ["--no-textconv", "--diff-merges=first-parent", _BULK_FORMAT, *options]
+    with _stream(repo, [*args, git_range, "--"]) as (chunks, failed):
+        buffer = b""
+        for chunk in chunks:
+            *records, buffer = _RECORD.split(buffer + chunk)
+            yield from _parse_bulk_records(records)
+        result = failed()
+        if result is not None:
+            raise _log_failure(repo, result, git_range)
+        yield from _parse_bulk_records([buffer])
+
+
+def _log_range(repo: str, git_range: str, options: list[str]) -> list[_Commit]:
+    result = _git(repo, "log", "-z", _COMMIT_FORMAT, *options, git_range, "--")
+    if result.returncode != 0:
+        raise _log_failure(repo, result, git_range)
+    return _parse_commits(result.stdout)
+
+
+def _log_failure(repo: str, result: Any, git_range: str) -> GitError:
+    bad = _BAD_REVISION.search(_stderr(result))
+    if bad is not None:
+        return _unknown_revision(repo, [bad["name"]])
+    return _failure(repo, result, "log")
+
+
+#: How many commits the walk that finds a merge's commits visits, at most.
+MAX_WALK = 20000
+
+
+def _merged(merge: _Commit, commits: Mapping[str, _Commit]) -> list[_Commit]:
+    """The commits a merge brings in: as ``git log P1..MERGE`` lists them, among ``commits``.
+
+    Walks newest first from all parents, marking what the first parent reaches as
+    uninteresting, until only uninteresting commits are left to visit (git's own walk).
+    Commits not read (older than the range) count as reached by the first parent.
+    """
+    uninteresting = {merge.parents[0]}
+    queue: list[tuple[float, str]] = []
+    found: dict[str, _Commit] = {}
+    for sha in merge.parents:
+        if sha in commits:
+            heapq.heappush(queue, (-_time(commits[sha]), sha))
+    visited: set[str] = set()
+    while queue and len(visited) < MAX_WALK:
+        if all(sha in uninteresting for _, sha in queue):
+            break
+        _, sha = heapq.heappop(queue)
+        if sha in visited:
+            continue
+        visited.add(sha)
+        commit = commits[sha]
+        if sha in uninteresting:
+            uninteresting.update(commit.parents)
+        else:
+            found[sha] = commit
+        for parent in commit.parents:
+            if parent in commits and parent not in visited:
+                heapq.heappush(queue, (-_time(commits[parent]), parent))
+    return [c for sha, c in found.items() if sha not in uninteresting]
+
+
+def _time(commit: _Commit) -> float:
+    return _timestamp(commit.date)
+
+
+@functools.lru_cache(maxsize=65536)
+def _timestamp(date: str) -> float:
+    # Keyed by the date string: hashing a whole commit (its body too) would cost more.
+    try:
+        return datetime.datetime.fromisoformat(date).timestamp()
+    except ValueError:
+        return 0.0
 
 
 def _delivery(
@@ -162,7 +268,7 @@ def _delivery(
     files: Sequence[_FileChange],
     scale: Scale | None,
 ) -> dict[str, object]:
-    types = Counter(t for t in (guess_type(c.subject) for c in commits) if t is not None)
+    reading = _read(commits, scale)
     more = len(commits) - 1
     title = head.subject
     if more:
@@ -171,8 +277,8 @@ def _delivery(
     paths = {f.path for f in files} | {old for old, _ in renamed}
 
     delivery: dict[str, object] = {"id": delivery_id, "title": title}
-    if types:
-        delivery["type"] = riskiest_type(types, scale)
+    if reading.type is not None:
+        delivery["type"] = reading.type
     delivery["changes"] = {
         "lines_added": sum(f.added or 0 for f in files),
         "lines_removed": sum(f.removed or 0 for f in files),
@@ -185,6 +291,14 @@ def _delivery(
         },
     }
     delivery["paths"] = sorted(paths)
+    if reading.flags:
+        delivery["flags"] = list(reading.flags)
+    if reading.breaking:
+        delivery["breaking"] = True
+    if head.author:
+        delivery["author"] = head.author
+    if head.date:
+        delivery["date"] = head.date
     delivery["source"] = {
         "git": {
             "base": base_sha,
@@ -193,11 +307,22 @@ def _delivery(
             "binary": sorted(f.path for f in files if f.added is None),
             "renamed": [{"from": old, "to": new} for old, new in renamed],
             "deleted": sorted(f.path for f in files if f.status == "D"),
-            "subjects_types": dict(sorted(types.items())),
-            "breaking": any(is_breaking(c.subject, c.body) for c in commits),
+            "subjects_types": dict(reading.types),
+            "breaking": reading.breaking,
+            "findings": [dict(f) for f in reading.findings],
         }
     }
     return delivery
+
+
+def _read(commits: Sequence[_Commit], scale: Scale | None) -> _Reading:
+    """What the commits say, by the scale's ``rules.commits`` (the defaults without one)."""
+    rules = scale.rules.commits if scale is not None else CommitRules()
+    flags = scale.rules.risk.flags if scale is not None else ()
+    texts = [
+        CommitText(c.short, c.subject, c.body, c.tags, merge=len(c.parents) > 1) for c in commits
+    ]
+    return read_commits(texts, rules, flags, lambda types: riskiest_type(types, scale))
 
 
 def _parse_revision(revision: str) -> _Range:
@@ -215,188 +340,6 @@ def _parse_revision(revision: str) -> _Range:
     if separator:
         return _Range(names[0], names[1], separator)
     return _Range(None, names[0], "")
-
-
-def _environment() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED_ENV}
-    env["LC_ALL"] = "C"  # error messages are matched below
-    return env
-
-
-def _git(repo: str, *args: str) -> subprocess.CompletedProcess[bytes]:
-    try:
-        return subprocess.run(
-            ["git", *_GIT_OPTIONS, *args],
-            cwd=repo,
-            env=_environment(),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            check=False,
-        )
-    except FileNotFoundError:
-        raise GitError("git is not installed (or not on PATH)") from None
-    except OSError as exc:
-        raise GitError(f"cannot run git: {exc}") from None
-
-
-def _stderr(result: subprocess.CompletedProcess[bytes]) -> str:
-    lines = result.stderr.decode("utf-8", "replace").splitlines()
-    fatal = [line for line in lines if line.startswith(("fatal:", "error:"))]
-    message = (fatal or lines or [f"exit status {result.returncode}"])[-1]
-    return message.removeprefix("fatal: ").removeprefix("error: ").strip()
-
-
-def _failure(repo: str, result: subprocess.CompletedProcess[bytes], what: str) -> GitError:
-    message = _stderr(result)
-    if "not a git repository" in message:
-        return GitError(f"not a git repository: {repo}")
-    return GitError(f"git {what} failed in {repo}: {message}")
-
-
-def _is_shallow(repo: str) -> bool:
-    result = _git(repo, "rev-parse", "--is-shallow-repository")
-    return result.returncode == 0 and result.stdout.strip() == b"true"
-
-
-def _unknown_revision(repo: str, names: Iterable[str]) -> GitError:
-    quoted = ", ".join(repr(n) for n in names)
-    if _is_shallow(repo):
-        return GitError(f"unknown revision {quoted} in {repo}; {_SHALLOW_HINT}")
-    return GitError(f"unknown revision {quoted} in {repo}")
-
-
-def _parse_commits(stdout: bytes) -> list[_Commit]:
-    text = stdout.decode("utf-8", "replace")
-    commits = []
-    for record in text.split("\0"):
-        if not record.strip():
-            continue
-        fields = record.split(_UNIT, 4)
-        if len(fields) != 5:
-            raise GitError(f"unexpected git log output: {record[:80]!r}")
-        sha, short, parents, subject, body = fields
-        commits.append(_Commit(sha.strip(), short, tuple(parents.split()), subject, body))
-    return commits
-
-
-def _resolve(repo: str, names: Sequence[str]) -> list[_Commit]:
-    """Resolve *names* to commits, in order; equal commits come back once."""
-    # ``^{commit}`` makes a tree or blob name an error; ``--no-walk`` would skip it.
-    args = [f"{name}^{{commit}}" for name in names]
-    result = _git(repo, "log", "--no-walk=unsorted", "-z", _COMMIT_FORMAT, *args, "--")
-    if result.returncode != 0:
-        bad = _BAD_REVISION.search(_stderr(result))
-        if bad is None:
-            raise _failure(repo, result, "log")
-        raise _unknown_revision(repo, [bad["name"].removesuffix("^{commit}")])
-    commits = _parse_commits(result.stdout)
-    if not commits:
-        raise _unknown_revision(repo, names)
-    return commits
-
-
-def _refuse_shallow_edge(repo: str, commit: _Commit) -> None:
-    """Raise when a commit without parents is the cut edge of a shallow clone."""
-    result = _git(repo, "rev-parse", "--is-shallow-repository", "--git-path", "shallow")
-    lines = result.stdout.decode("utf-8", "backslashreplace").splitlines()
-    if result.returncode != 0 or len(lines) != 2 or lines[0] != "true":
-        return
-    shallow_file = os.path.join(repo, lines[1])
-    try:
-        with open(shallow_file, encoding="ascii", errors="replace") as handle:
-            edges = {line.strip() for line in handle}
-    except OSError:
-        edges = {commit.sha}  # cannot tell: a missing parent is the safer reading
-    if commit.sha in edges:
-        raise GitError(f"parent of {commit.short} is missing in {repo}; {_SHALLOW_HINT}")
-
-
-def _merge_base(repo: str, spec: _Range, base: _Commit, head: _Commit) -> str:
-    result = _git(repo, "merge-base", base.sha, head.sha)
-    if result.returncode == 0 and result.stdout.strip():
-        return result.stdout.split()[0].decode("ascii")
-    if result.returncode == 1:
-        hint = f"; {_SHALLOW_HINT}" if _is_shallow(repo) else ""
-        raise GitError(f"{spec.base} and {spec.head} have no common ancestor in {repo}{hint}")
-    raise _failure(repo, result, "merge-base")
-
-
-def _log(repo: str, base: str, head: str) -> list[_Commit]:
-    result = _git(repo, "log", "-z", _COMMIT_FORMAT, f"{base}..{head}", "--")
-    if result.returncode != 0:
-        raise _failure(repo, result, "log")
-    return _parse_commits(result.stdout)
-
-
-def _diff(repo: str, base: str, head: str) -> list[_FileChange]:
-    result = _git(
-        repo,
-        "diff",
-        "--raw",
-        "--numstat",
-        "-z",
-        "-M",
-        "--no-color",
-        "--no-ext-diff",
-        "--no-textconv",
-        base,
-        head,
-        "--",
-    )
-    if result.returncode != 0:
-        raise _failure(repo, result, "diff")
-    try:
-        return _parse_diff(result.stdout)
-    except (IndexError, ValueError) as exc:
-        raise GitError(f"unexpected git diff output in {repo}: {exc}") from None
-
-
-def _decode_path(raw: bytes) -> str:
-    return raw.decode("utf-8", "backslashreplace")
-
-
-def _parse_diff(stdout: bytes) -> list[_FileChange]:
-    """Parse ``git diff --raw --numstat -z``: all raw records, then all numstat records.
-
-    Raw: ``:mode mode sha sha STATUS\\0path\\0`` (``R``/``C`` add a second path).
-    Numstat: ``added\\tremoved\\tpath\\0``, or ``added\\tremoved\\t\\0old\\0new\\0`` for a
-    rename; a binary file has ``-`` for both counts. Both list files in the same order.
-    """
-    tokens = stdout.split(b"\0")
-    if tokens[-1] == b"":
-        tokens.pop()
-    raw: list[tuple[str, str, str | None]] = []
-    stats: list[tuple[int | None, int | None, str]] = []
-    i = 0
-    while i < len(tokens):
-        token = tokens[i]
-        if token.startswith(b":"):
-            status = token.rsplit(b" ", 1)[1][:1].decode("ascii")
-            if status in ("R", "C"):
-                raw.append((status, _decode_path(tokens[i + 2]), _decode_path(tokens[i + 1])))
-                i += 3
-            else:
-                raw.append((status, _decode_path(tokens[i + 1]), None))
-                i += 2
-            continue
-        added, removed, path = token.split(b"\t", 2)
-        if path:
-            i += 1
-        else:
-            path = tokens[i + 2]
-            i += 3
-        binary = added == b"-"
-        stats.append(
-            (None if binary else int(added), None if binary else int(removed), _decode_path(path))
-        )
-    changes = []
-    for (status, new_path, old_path), (lines_added, lines_removed, stat_path) in zip(
-        raw, stats, strict=True
-    ):
-        if new_path != stat_path:
-            raise ValueError(f"raw and numstat records disagree on {new_path!r}")
-        changes.append(_FileChange(status, new_path, old_path, lines_added, lines_removed))
-    return changes
 
 
 def __dir__() -> list[str]:

@@ -10,12 +10,15 @@ from typing import Literal
 
 import attrs
 
+from qualscale._commit_rules import CommitPattern, CommitRules
 from qualscale._validators import globs, ident, nonneg, positive
 from qualscale.requirements import ModifierRequirement
 
 __all__ = [
     "CONTENT_ORDER",
     "COUNTED_CONTENT",
+    "CommitPattern",
+    "CommitRules",
     "ComponentRule",
     "Condition",
     "Content",
@@ -105,7 +108,9 @@ class Condition:
 
     ``type``, ``flags``, ``components`` and ``content`` hold when the delivery
     has any of the listed values; ``min_size``/``max_size`` and
-    ``min_risk``/``max_risk`` compare with the scale's order of bands and classes.
+    ``min_risk``/``max_risk`` compare with the scale's order of bands and classes;
+    ``breaking`` holds when the delivery's ``breaking`` is the same (a commit marked
+    ``feat!:`` or ``BREAKING CHANGE``, see :class:`CommitRules`).
     """
 
     type: tuple[str, ...] = ()
@@ -116,6 +121,7 @@ class Condition:
     max_size: str | None = None
     min_risk: str | None = None
     max_risk: str | None = None
+    breaking: bool | None = None
 
     def describe(self) -> str:
         """A short human description, for the rationale."""
@@ -128,6 +134,8 @@ class Condition:
             value = getattr(self, name)
             if value is not None:
                 parts.append(f"{name} {value}")
+        if self.breaking is not None:
+            parts.append("breaking" if self.breaking else "not breaking")
         return " and ".join(parts) or "always"
 
 
@@ -179,6 +187,7 @@ class Rules:
     components: tuple[ComponentRule, ...] = ()
     modifiers: tuple[Modifier, ...] = ()
     history: tuple[HistoryRule, ...] = ()
+    commits: CommitRules = attrs.field(factory=CommitRules)
 
 
 def __dir__() -> list[str]:

@@ -15,6 +15,7 @@ from typing import Any
 
 import attrs
 
+from qualscale._commit_rules import check_commit_rules
 from qualscale._text import did_you_mean
 from qualscale._validators import ident
 from qualscale.delivery import DELIVERY_TYPES
@@ -295,6 +296,7 @@ def _check_rules(problems: _Problems) -> None:
         known(comp.criticality, classes, (*base, "components", ci, "criticality"), "risk class")
         for fi, flag in enumerate(comp.flags):
             known(flag, list(rules.risk.flags), (*base, "components", ci, "flags", fi), "flag")
+    _check_commits(problems)
     for band in bands:
         if band not in rules.matrix:
             problems.add((*base, "matrix"), f"size band {band!r} has no row")
@@ -306,6 +308,17 @@ def _check_rules(problems: _Problems) -> None:
         for cls, std_id in cells.items():
             known(cls, classes, (*base, "matrix", row, cls), "risk class")
             known(std_id, std_ids, (*base, "matrix", row, cls), "standard")
+
+
+def _check_commits(problems: _Problems) -> None:
+    commits, base = problems.scale.rules.commits, ("rules", "commits")
+    types: list[str] = list(DELIVERY_TYPES)
+    for token, type_ in commits.types.items():
+        problems.known(type_, types, (*base, "types", token), "delivery type")
+    for pi, pattern in enumerate(commits.patterns):
+        problems.known(pattern.type, types, (*base, "patterns", pi, "type"), "delivery type")
+    for path, message in check_commit_rules(commits, list(problems.scale.rules.risk.flags)):
+        problems.add((*base, "patterns", *path), message)
 
 
 def _check_modifier(problems: _Problems, mod: Modifier, path: KeyPath) -> None:
