@@ -947,3 +947,31 @@ def test_a_delivery_file_is_merged_over_git(
         ("override:type", f"type hotfix given in {fix}"),
         ("override:flag", f"flag security given in {fix}"),
     ]
+
+
+def test_every_command_module_is_mapped_and_only_its_commands() -> None:
+    """The lazy command table names each command of each _cli_* module, in that module."""
+    import importlib
+    import pkgutil
+
+    import qualscale
+
+    defined = {}
+    for info in pkgutil.iter_modules(qualscale.__path__):
+        if info.name.startswith("_cli_") and info.name != "_cli_base":
+            module = importlib.import_module(f"qualscale.{info.name}")
+            defined.update({c.name: info.name for c in module.COMMANDS})
+    assert defined == cli._COMMAND_MODULES
+    assert [c.name for c in cli._commands()] == list(cli._COMMAND_MODULES)
+
+
+def test_a_run_imports_only_its_own_command_module() -> None:
+    """`qualscale scales` does not import the modules of other commands (start-up time)."""
+    code = (
+        "import sys, qualscale.cli as c; c.main(['scales']);"
+        "print(sorted(m for m in sys.modules if m.startswith('qualscale._cli_')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.splitlines()[-1] == "['qualscale._cli_base', 'qualscale._cli_scales']"

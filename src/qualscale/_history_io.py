@@ -16,13 +16,13 @@ from typing import IO
 
 import attrs
 
+from qualscale._store_base import HistoryStore
 from qualscale._yaml import check_plain
 from qualscale.delivery import Delivery, History
 from qualscale.errors import DeliveryError, Problem, UsageError
 from qualscale.planning import TestPlan
 from qualscale.records import Decision, Record, history_before
 from qualscale.scale import Scale
-from qualscale.stores import DEFAULT_STORE, HistoryStore, is_store, open_store
 
 __all__ = [
     "ENV_VAR",
@@ -43,6 +43,8 @@ MAX_LINE_BYTES = 4 * 1024 * 1024
 
 def store_target(given: str | None) -> str:
     """The store a writing command uses: ``--history``, else the variable, else the default."""
+    from qualscale.stores import DEFAULT_STORE
+
     return given or os.environ.get(ENV_VAR) or DEFAULT_STORE
 
 
@@ -82,8 +84,11 @@ def history_source(
         UsageError: ``record`` with a target that is a read-only file.
         StoreError, DeliveryError: the target cannot be read.
     """
+    # sqlite3 and the stores are imported only by a run that uses a history.
     target = given or os.environ.get(ENV_VAR)
     if record:
+        from qualscale.stores import DEFAULT_STORE, is_store, open_store
+
         target = target or DEFAULT_STORE
         if not is_store(target):
             raise UsageError(
@@ -93,6 +98,8 @@ def history_source(
         return HistorySource(store=open_store(target, create=True), window=_window(scale))
     if target is None:
         return HistorySource()
+    from qualscale.stores import is_store, open_store
+
     if is_store(target):
         return HistorySource(store=open_store(target), window=_window(scale))
     if target.endswith(".jsonl"):

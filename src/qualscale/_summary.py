@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
@@ -33,6 +32,8 @@ def summarize(plans: Iterable[TestPlan], scale: Scale) -> Summary:
 
     A kind or environment counts once per plan that requires it.
     """
+    import statistics  # only a run that summarizes needs it
+
     standards: Counter[str] = Counter()
     kinds: Counter[str] = Counter()
     environments: Counter[str] = Counter()

@@ -35,11 +35,11 @@ from __future__ import annotations
 
 import argparse
 import functools
+import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
 
-from qualscale import _cli_history, _cli_init, _cli_map, _cli_plan, _cli_scales, _cli_verify
 from qualscale._cli_base import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
@@ -58,15 +58,34 @@ __all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "main
 _EXIT_BROKEN_PIPE = 141  # what a shell reports for a process killed by SIGPIPE
 _EXIT_TERMINATED = 143  # what a shell reports for a process killed by SIGTERM
 
-#: Every subcommand, in the order ``--help`` lists them.
-COMMANDS: tuple[Command, ...] = (
-    *_cli_plan.COMMANDS,
-    *_cli_verify.COMMANDS,
-    *_cli_history.COMMANDS,
-    *_cli_scales.COMMANDS,
-    *_cli_init.COMMANDS,
-    *_cli_map.COMMANDS,
-)
+#: Which module defines each subcommand, in the order ``--help`` lists them. A run
+#: imports only the module of its command (the others' imports cost start-up time).
+_COMMAND_MODULES: dict[str, str] = {
+    "plan": "_cli_plan",
+    "classify": "_cli_plan",
+    "batch": "_cli_plan",
+    "verify": "_cli_verify",
+    "gate": "_cli_verify",
+    "history": "_cli_history",
+    "validate": "_cli_scales",
+    "scales": "_cli_scales",
+    "show": "_cli_scales",
+    "convert": "_cli_scales",
+    "init": "_cli_init",
+    "map": "_cli_map",
+}
+
+
+def _commands(names: Sequence[str] | None = None) -> tuple[Command, ...]:
+    """The subcommands called ``names`` (default: all), importing only their modules."""
+    wanted = (
+        list(_COMMAND_MODULES) if names is None else [n for n in _COMMAND_MODULES if n in names]
+    )
+    found: dict[str, Command] = {}
+    for module in dict.fromkeys(_COMMAND_MODULES[name] for name in wanted):
+        defined: tuple[Command, ...] = importlib.import_module(f"qualscale.{module}").COMMANDS
+        found.update((c.name, c) for c in defined)
+    return tuple(found[name] for name in wanted)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -134,7 +153,7 @@ def _parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """
     words = sys.argv[1:] if argv is None else argv
     named = next((w for w in words if not w.startswith("-")), None)
-    chosen = [c for c in COMMANDS if c.name == named] or COMMANDS
+    chosen = _commands([named]) if named in _COMMAND_MODULES else _commands()
     # One width for every help formatter, as shutil.get_terminal_size() would give it.
     formatter = functools.partial(argparse.HelpFormatter, width=_columns() - 2)
     parser = argparse.ArgumentParser(
