@@ -91,7 +91,9 @@ def classify(delivery: Delivery, scale: Scale, history: History | None = None) -
     why = [*_overrides(delivery), *touched.reasons, *flag_reasons, *size_reasons]
     why += [*risk_reasons, *matrix_reasons]
 
-    facts = _Facts(delivery.type, flags, touched.ids, touched.content, size_index, risk_index)
+    facts = _Facts(
+        delivery.type, flags, touched.ids, touched.content, size_index, risk_index, delivery.metrics
+    )
     after = _AfterMatrix(
         scale, _active(rules, facts), history, delivery.project, _skipped(rules, facts)
     )
