@@ -31,6 +31,7 @@ PUBLIC_MODULES = [
     "qualscale.requirements",
     "qualscale.rules",
     "qualscale.scale",
+    "qualscale.stores",
     "qualscale.strategies",
     "qualscale.verification",
 ]

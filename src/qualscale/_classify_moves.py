@@ -142,9 +142,11 @@ def _history(rank: int, after: _AfterMatrix) -> tuple[int, _Reasons]:
         recent = after.history.recent(hrule.window, after.project)
         total = sum(getattr(d, hrule.measure) for d in recent)
         if total >= hrule.at_least and rank < top:
+            # The past deliveries that raised it, by name: the rationale can be checked.
+            raised_by = ", ".join(d.id for d in recent if getattr(d, hrule.measure))
             figure = (
                 f"{total} {hrule.measure.replace('_', ' ')} in the last {len(recent)}"
-                f" deliveries (threshold {hrule.at_least})"
+                f" deliveries (threshold {hrule.at_least}), from {raised_by}"
             )
             message = f"{hrule.message}: {figure}" if hrule.message else figure
             new_rank = min(top, rank + hrule.raise_by)

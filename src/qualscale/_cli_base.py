@@ -59,7 +59,24 @@ def scale_options(sub: argparse.ArgumentParser) -> None:
         help="a bundled scale name or a scale file (default: billing-saas)",
     )
     sub.add_argument(
-        "--history", metavar="FILE", help="the project's past deliveries (YAML or JSON)"
+        "--history",
+        metavar="PATH|URL",
+        help=(
+            "the project's past deliveries: a history store (SQLite .db file or "
+            "postgresql:// URL), a JSON Lines export, or a YAML/JSON history file "
+            "(default: $QUALSCALE_HISTORY)"
+        ),
+    )
+
+
+def record_option(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "--record",
+        action="store_true",
+        help=(
+            "store the decision in the history store (--history, else $QUALSCALE_HISTORY, "
+            "else .qualscale/history.db)"
+        ),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from contextlib import closing
 from pathlib import Path
 
 import attrs
@@ -17,23 +18,25 @@ from qualscale._cli_base import (
     err,
     out,
     output_option,
+    record_option,
     report,
     scale_options,
     write,
 )
 from qualscale._corrections import corrected, correction_options
 from qualscale._files import file_stem
+from qualscale._history_io import HistorySource, history_source, record_of
 from qualscale._reports import classification_text
 from qualscale._sources import (
     Source,
     batch_sources,
     delivery_source,
     plan_source,
-    scale_and_history,
 )
 from qualscale._text import count
 from qualscale.classification import classify
 from qualscale.errors import DeliveryError, QualscaleError, RenderError, UsageError
+from qualscale.loading import load_scale
 from qualscale.planning import TestPlan
 from qualscale.render import FORMATS, output_suffix
 from qualscale.scale import Scale
@@ -43,6 +46,7 @@ def _plan_arguments(sub: argparse.ArgumentParser) -> None:
     delivery_options(sub)
     scale_options(sub)
     correction_options(sub)
+    record_option(sub)
     style = sub.add_mutually_exclusive_group()
     style.add_argument(
         "--format", choices=FORMATS, default="text", help="output format (default: text)"
@@ -75,6 +79,7 @@ def _batch_arguments(sub: argparse.ArgumentParser) -> None:
     )
     scale_options(sub)
     correction_options(sub)
+    record_option(sub)
     sub.add_argument(
         "--output-dir", metavar="DIR", help="write one file per delivery, named after its id"
     )
@@ -84,17 +89,23 @@ def _batch_arguments(sub: argparse.ArgumentParser) -> None:
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
-    scale, history = scale_and_history(args)
-    source = _corrected(delivery_source(args, scale), args, scale)
-    the_plan = plan_source(source, scale, history)
-    return emit(_render(the_plan, scale, args.format, args.template), args.output)
+    scale = load_scale(args.scale)
+    with closing(history_source(args.history, record=args.record)) as history:
+        source = _corrected(delivery_source(args, scale), args, scale)
+        the_plan = plan_source(source, scale, history.for_delivery(source.delivery))
+        text = _render(the_plan, scale, args.format, args.template)
+        if history.store is not None and args.record:
+            history.store.add([record_of(the_plan, scale)])
+    return emit(text, args.output)
 
 
 def _cmd_classify(args: argparse.Namespace) -> int:
-    scale, history = scale_and_history(args)
-    source = _corrected(delivery_source(args, scale), args, scale)
+    scale = load_scale(args.scale)
+    with closing(history_source(args.history)) as history:
+        source = _corrected(delivery_source(args, scale), args, scale)
+        past = history.for_delivery(source.delivery)
     try:
-        result = classify(source.delivery, scale, history)
+        result = classify(source.delivery, scale, past)
     except DeliveryError as exc:
         raise source.relocate(exc) from None
     if args.format == "json":
@@ -111,7 +122,12 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         parser.error("--format and --template need --output-dir (without it: JSON Lines)")
     if args.inputs.count("-") > 1:
         parser.error("'-' (standard input) can be given once")
-    scale, history = scale_and_history(args)
+    scale = load_scale(args.scale)
+    with closing(history_source(args.history, record=args.record)) as history:
+        return _batch(args, scale, history)
+
+
+def _batch(args: argparse.Namespace, scale: Scale, history: HistorySource) -> int:
     fmt: str = args.format or "json"
     out_dir = Path(args.output_dir) if args.output_dir is not None else None
     if out_dir is not None:
@@ -127,7 +143,9 @@ def _cmd_batch(args: argparse.Namespace) -> int:
             if isinstance(source, QualscaleError):
                 raise source
             source = _corrected(source, args, scale)
-            the_plan = plan_source(source, scale, history)
+            the_plan = plan_source(source, scale, history.for_delivery(source.delivery))
+            if history.store is not None and args.record:
+                history.store.add([record_of(the_plan, scale)])
             if out_dir is None:
                 line = json.dumps(the_plan.to_dict(), ensure_ascii=False, separators=(",", ":"))
                 out(line + "\n")

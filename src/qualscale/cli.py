@@ -31,7 +31,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from qualscale import _cli_plan, _cli_scales
+from qualscale import _cli_history, _cli_plan, _cli_scales
 from qualscale._cli_base import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
@@ -51,7 +51,11 @@ _EXIT_BROKEN_PIPE = 141  # what a shell reports for a process killed by SIGPIPE
 _EXIT_TERMINATED = 143  # what a shell reports for a process killed by SIGTERM
 
 #: Every subcommand, in the order ``--help`` lists them.
-COMMANDS: tuple[Command, ...] = (*_cli_plan.COMMANDS, *_cli_scales.COMMANDS)
+COMMANDS: tuple[Command, ...] = (
+    *_cli_plan.COMMANDS,
+    *_cli_history.COMMANDS,
+    *_cli_scales.COMMANDS,
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

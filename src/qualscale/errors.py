@@ -20,6 +20,7 @@ __all__ = [
     "QualscaleError",
     "RenderError",
     "ScaleError",
+    "StoreError",
     "UsageError",
     "ValidationError",
     "format_path",
@@ -109,6 +110,13 @@ class ScaleError(ValidationError):
 
 class DeliveryError(ValidationError):
     """A delivery or history document is invalid."""
+
+
+class StoreError(ValidationError):
+    """A history store cannot be used: unreadable, foreign, of an unknown schema version, ...
+
+    The problem names the store (its file or URL, without a password).
+    """
 
 
 class GitError(QualscaleError, RuntimeError):
