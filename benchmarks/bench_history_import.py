@@ -50,16 +50,16 @@ def make_repo(path: Path, commits: int, seed: int = 7) -> None:
         subject = f"fix: change {n}" if n % 10 == 9 else f"feat: change {n}"
         message = subject.encode()
         out.append(b"commit refs/heads/main\n")
-        out.append(f"committer {who} <{who}@example.com> {1_600_000_000 + n * 600} +0000\n".encode())
+        out.append(
+            f"committer {who} <{who}@example.com> {1_600_000_000 + n * 600} +0000\n".encode()
+        )
         out.append(b"data %d\n%s\n" % (len(message), message))
         for name in rng.sample(files, rng.randint(1, 3)):
             sizes[name] = max(1, sizes[name] + rng.randint(-3, 8))
             body = "".join(f"line {i} {rng.randrange(50)}\n" for i in range(sizes[name])).encode()
             out.append(f"M 100644 inline {name}\n".encode())
             out.append(b"data %d\n%s\n" % (len(body), body))
-    subprocess.run(
-        ["git", "fast-import", "--quiet"], cwd=path, input=b"".join(out), check=True
-    )
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=path, input=b"".join(out), check=True)
 
 
 def bench_git(repo: str, revision: str, szz: bool) -> None:

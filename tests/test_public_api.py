@@ -20,6 +20,7 @@ PUBLIC_MODULES = [
     "qualscale",
     "qualscale.classification",
     "qualscale.cli",
+    "qualscale.compiled",
     "qualscale.delivery",
     "qualscale.errors",
     "qualscale.gates",
@@ -89,6 +90,7 @@ CORE = [
     "planning",
     "verification",
     "records",
+    "compiled",
 ]
 #: What the core may import: itself, attrs and cattrs, and the standard library's pure parts.
 ALLOWED = {
