@@ -18,6 +18,7 @@ SRC = Path(qualscale.__file__).parent
 
 PUBLIC_MODULES = [
     "qualscale",
+    "qualscale.calibration",
     "qualscale.classification",
     "qualscale.cli",
     "qualscale.compiled",
@@ -28,6 +29,7 @@ PUBLIC_MODULES = [
     "qualscale.loading",
     "qualscale.planning",
     "qualscale.records",
+    "qualscale.replay",
     "qualscale.render",
     "qualscale.requirements",
     "qualscale.rules",
@@ -91,6 +93,9 @@ CORE = [
     "verification",
     "records",
     "compiled",
+    "_fit",
+    "calibration",
+    "replay",
 ]
 #: What the core may import: itself, attrs and cattrs, and the standard library's pure parts.
 ALLOWED = {

@@ -31,7 +31,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from qualscale import _cli_history, _cli_plan, _cli_scales
+from qualscale import _cli_calibrate, _cli_history, _cli_plan, _cli_scales
 from qualscale._cli_base import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
@@ -55,6 +55,7 @@ COMMANDS: tuple[Command, ...] = (
     *_cli_plan.COMMANDS,
     *_cli_history.COMMANDS,
     *_cli_scales.COMMANDS,
+    *_cli_calibrate.COMMANDS,
 )
 
 
