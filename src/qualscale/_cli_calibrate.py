@@ -61,7 +61,7 @@ def _replay_arguments(sub: argparse.ArgumentParser) -> None:
         help="compare with the decisions recorded in the history (the default)",
     )
     sub.add_argument("--from", dest="since", metavar="DATE", help="replay deliveries from DATE")
-    sub.add_argument("--format", choices=REPLAY_FORMATS, default="text")
+    sub.add_argument("--format", choices=REPLAY_FORMATS, default="text", help="jsonl: a line each")
     output_option(sub)
 
 
@@ -83,8 +83,19 @@ def _cmd_replay(args: argparse.Namespace) -> int:
 
 def _calibrate_arguments(sub: argparse.ArgumentParser) -> None:
     _history_options(sub)
-    sub.add_argument("--base", metavar="NAME|PATH", default="billing-saas", help="the base scale")
-    sub.add_argument("--train-fraction", type=float, default=0.8, metavar="F", help="(0.8)")
+    sub.add_argument(
+        "--base",
+        metavar="NAME|PATH",
+        default="billing-saas",
+        help="the scale to extend (default: billing-saas)",
+    )
+    sub.add_argument(
+        "--train-fraction",
+        type=float,
+        default=0.8,
+        metavar="F",
+        help="the oldest share fitted on (default 0.8)",
+    )
     sub.add_argument("--max-standards", type=int, metavar="N", help="use at most N standards")
     sub.add_argument(
         "--budget",
@@ -92,7 +103,7 @@ def _calibrate_arguments(sub: argparse.ArgumentParser) -> None:
         metavar="SHARE",
         help="the most share of deliveries in the standards that require performance tests",
     )
-    sub.add_argument("--format", choices=("text", "json"), default="text", help="the report")
+    sub.add_argument("--format", choices=("text", "json"), default="text", help="the report's")
     sub.add_argument("-o", "--output", metavar="OVERLAY.yaml", required=True)
 
 
@@ -142,13 +153,13 @@ COMMANDS = (
     Command(
         "replay",
         _cmd_replay,
-        "Re-plan past deliveries under another scale and report what changes.",
+        "Re-plan past deliveries under another scale; report what changes.",
         _replay_arguments,
     ),
     Command(
         "calibrate",
         _cmd_calibrate,
-        "Fit metric rules on the oldest part of the history; write an overlay; report on the rest.",
+        "Fit a scale's metric rules to old history; report on the newest.",
         _calibrate_arguments,
     ),
 )
