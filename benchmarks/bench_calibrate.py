@@ -6,10 +6,11 @@ Usage::
 
 CSV defaults to the three projects of ``../shared/data/jit/`` (the ISSTA 2021 JIT
 defect prediction benchmark; see its README). For each: the AUC of the standard's
-rank (base scale and calibrated, at most 5 standards) next to lines added alone
-(LApredict), computed in the same run; with the budget, the share of held-out commits
-in the standards that require performance tests, the share of defect-inducing ones
-they hold, and the share the top ``budget`` of commits by lines added hold.
+rank (base scale and calibrated without a budget, at most 5 standards) next to lines
+added alone (LApredict), computed in the same run; then, calibrated with the budget,
+the share of held-out commits in the standards that require performance tests, the
+share of defect-inducing ones they hold, and the share the top ``budget`` of commits
+by lines added hold.
 Nothing here knows the projects: every figure comes from the same code.
 """
 
@@ -54,19 +55,25 @@ def main(argv: Sequence[str] | None = None) -> None:
     for path in files:
         start = time.perf_counter()
         train, test = split(read_jit_csv(path), 0.8)
-        fitted = calibrate(train, base, max_standards=args.max_standards, budget=args.budget)
-        before, after = evaluate(base, test), evaluate(fitted.scale(), test)
+        # Two calibrations: for the ranking (no budget), and with the budget.
+        ranked = calibrate(train, base, max_standards=args.max_standards)
+        budgeted = calibrate(train, base, max_standards=args.max_standards, budget=args.budget)
+        before, after = evaluate(base, test), evaluate(ranked.scale(), test)
+        held = evaluate(budgeted.scale(), test)
         aucs.append(after.auc)
         las.append(after.auc_lines_added)
         print(
             f"{path.name.split('.')[0]:10} {before.auc:6.3f} {after.auc:6.3f}"
-            f" {after.auc_lines_added:6.3f} {after.share_at_budget:10.3f} {after.caught:7.3f}"
+            f" {after.auc_lines_added:6.3f} {held.share_at_budget:10.3f} {held.caught:7.3f}"
             f" {_top_share_caught(test, args.budget):7.3f} {time.perf_counter() - start:8.1f}"
         )
-        for rule in fitted.rules:
-            r = rule.rule
-            action = f"ceiling rank {r.ceiling}" if r.ceiling else "raise"
-            print(f"{'':12}{r.metric} {'<=' if r.ceiling else '>='} {r.threshold:g}: {action}")
+        for name, fitted in (("ranking", ranked), ("budget", budgeted)):
+            rules = [
+                f"{r.rule.metric} {'<=' if r.rule.ceiling else '>='} {r.rule.threshold:g}"
+                f" {'-> at most rank ' + str(r.rule.ceiling) if r.rule.ceiling else '-> +1'}"
+                for r in fitted.rules
+            ]
+            print(f"{'':11}{name}: {'; '.join(rules)}")
     print(f"{'mean':10} {'':6} {statistics.mean(aucs):6.3f} {statistics.mean(las):6.3f}")
 
 

@@ -134,7 +134,12 @@ def _score(problem: Problem, levels: Sequence[int]) -> float:
             pos[level] += 1
         else:
             neg[level] += 1
-    return _level_auc(pos, neg)
+    score = _level_auc(pos, neg)
+    positives: int = sum(pos)
+    if problem.budget is not None and problem.budget_rank is not None and positives:
+        # With a budget, what the budgeted standards catch counts as much as the ranking.
+        score += sum(pos[problem.budget_rank :]) / positives
+    return score
 
 
 def _within_budget(problem: Problem, levels: Sequence[int]) -> bool:
@@ -147,6 +152,7 @@ def _within_budget(problem: Problem, levels: Sequence[int]) -> bool:
 def fit(problem: Problem, max_rules: int = 8) -> tuple[list[Rule], list[float]]:
     """The rules, in the order added, and the validation AUC after each (first: none)."""
     candidates = _candidates(problem)
+    columns = {r.metric: [m.get(r.metric) for m in problem.metrics] for r in candidates}
     chosen: list[Rule] = []
     levels = _levels(problem, chosen)
     scores = [_score(problem, levels)]
@@ -155,7 +161,7 @@ def fit(problem: Problem, max_rules: int = 8) -> tuple[list[Rule], list[float]]:
         for rule in candidates:
             if rule in chosen:
                 continue
-            trial = _levels_with(problem, levels, chosen, rule)
+            trial = _levels_with(problem, columns[rule.metric], levels, chosen, rule)
             if not _within_budget(problem, trial):
                 continue
             score = _score(problem, trial)
@@ -169,18 +175,30 @@ def fit(problem: Problem, max_rules: int = 8) -> tuple[list[Rule], list[float]]:
     return chosen, scores
 
 
-def _levels_with(problem: Problem, levels: list[int], chosen: list[Rule], rule: Rule) -> list[int]:
-    """The levels with ``rule`` added: a ceiling caps the current levels; a raise needs a redo."""
+def _levels_with(
+    problem: Problem, values: list[float | None], levels: list[int], chosen: list[Rule], rule: Rule
+) -> list[int]:
+    """The levels with ``rule`` added: a ceiling caps the current levels; a raise needs a redo.
+
+    ``values`` are the records' values of the rule's metric (``None`` when not given).
+    """
+    t = rule.threshold
     if rule.ceiling is not None:
         cap = rule.ceiling
         return [
-            min(level, cap) if rule.holds(m.get(rule.metric)) else level
-            for level, m in zip(levels, problem.metrics, strict=True)
+            cap if v is not None and v <= t and level > cap else level
+            for level, v in zip(levels, values, strict=True)
         ]
     if not any(r.ceiling is not None for r in chosen):
         top = problem.top
         return [
-            min(top, level + 1) if rule.holds(m.get(rule.metric)) else level
-            for level, m in zip(levels, problem.metrics, strict=True)
+            level + 1 if v is not None and v >= t and level < top else level
+            for level, v in zip(levels, values, strict=True)
         ]
     return _levels(problem, [*chosen, rule])
+
+
+def validation_aucs(problem: Problem, rules: Sequence[Rule]) -> list[float]:
+    """The validation AUC with none of ``rules``, then with each prefix of them."""
+    plain = attrs.evolve(problem, budget=None)
+    return [_score(plain, _levels(problem, rules[:k])) for k in range(len(rules) + 1)]

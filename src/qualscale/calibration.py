@@ -15,7 +15,7 @@ from typing import Any
 
 import attrs
 
-from qualscale._fit import Problem, Rule, auc, fit
+from qualscale._fit import Problem, Rule, auc, fit, validation_aucs
 from qualscale.compiled import compile_scale
 from qualscale.records import Record
 from qualscale.scale import Scale
@@ -168,7 +168,8 @@ def calibrate(
     labels = tuple(r.escaped for r in train)
     metrics = tuple(dict(r.delivery.metrics) for r in train)
     problem = Problem(ranks, metrics, labels, top, _budget_rank(base, budget_kind), budget)
-    rules, scores = fit(problem, max_rules)
+    rules, _ = fit(problem, max_rules)
+    scores = validation_aucs(problem, rules)
     base_rate = sum(labels) / len(labels) if labels else math.nan
     fitted = []
     for rule, score in zip(rules, scores[1:], strict=True):
