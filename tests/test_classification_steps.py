@@ -93,10 +93,11 @@ def test_content_is_the_riskiest_and_unmapped_paths_are_named(scale: qualscale.S
 
 
 def test_more_than_three_unmapped_paths_are_elided(scale: qualscale.Scale) -> None:
-    """The reason for unmapped paths shows the first three of them and an ellipsis."""
+    """The reason for unmapped paths shows the first three, how many more, and where to see all."""
     result = touched(scale, paths=["a.py", "b.py", "c.py", "d.py"])
     assert result.reasons[-1] == Reason(
-        "components", "4 paths match no component: a.py, b.py, c.py ..."
+        "components",
+        "4 paths match no component: a.py, b.py, c.py and 1 more (qualscale map lists them all)",
     )
 
 

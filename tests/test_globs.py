@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qualscale._globs import compile_globs, glob_regex, match_path, normal_path
+from qualscale._globs import compile_globs, glob_problem, glob_regex, match_path, normal_path
 
 
 @pytest.mark.parametrize(
@@ -23,8 +23,16 @@ from qualscale._globs import compile_globs, glob_regex, match_path, normal_path
         ("test_?.py", "tests/test_ab.py", False),
         ("src/rating/**", "src/rating.py", False),
         ("docs/*.md", "docs/a.md.bak", False),
-        ("tests/[ab].py", "tests/a.py", False),
-        ("tests/[ab].py", "tests/[ab].py", True),
+        ("tests/[ab].py", "tests/a.py", True),
+        ("tests/[ab].py", "tests/[ab].py", False),
+        ("src/[mp]*.py", "src/main.py", True),
+        ("src/[mp]*.py", "src/pay.py", True),
+        ("src/[mp]*.py", "src/rate.py", False),
+        ("src/v[0-9].py", "src/v7.py", True),
+        ("src/v[!0-9].py", "src/v7.py", False),
+        ("src/v[^0-9].py", "src/vx.py", True),
+        ("src[!x]a.py", "src/a.py", False),
+        ("x[]]", "x]", True),
     ],
 )
 def test_glob_dialect(pattern: str, path: str, expected: bool) -> None:
@@ -114,3 +122,34 @@ def test_normal_paths_are_fixed_points_and_match_alike(path: str) -> None:
     assert not {"", ".", ".."} & set(normal.removeprefix("/").split("/")) or normal in ("", "/")
     for pattern in ("**", "a/**", "*", "**/b", "a/*/b"):
         assert match_path(path, [pattern]) is match_path(normal, [pattern])
+
+
+@pytest.mark.parametrize(
+    ("pattern", "message"),
+    [
+        ("", "expected a glob, found an empty string"),
+        ("  ", "expected a glob, found an empty string"),
+        ("/src/**", "relative to the repository root; found '/src/**' (write 'src/**')"),
+        ("src\\rating\\**", "separates folders with '/', found a backslash"),
+        ("src/[mp*.py", "unclosed '['"),
+        ("src/[z-a].py", "bad character class '[z-a]'"),
+    ],
+)
+def test_glob_problem_names_what_is_wrong(pattern: str, message: str) -> None:
+    """Empty, absolute, backslash and unclosed-class globs are refused with the reason."""
+    problem = glob_problem(pattern)
+    assert problem is not None
+    assert message in problem
+
+
+@pytest.mark.parametrize("pattern", ["src/**", "*.py", "src/[mp]*.py", "a/?/[!x]"])
+def test_good_globs_have_no_problem(pattern: str) -> None:
+    """Globs of the dialect pass glob_problem."""
+    assert glob_problem(pattern) is None
+
+
+@given(st.text(st.sampled_from("ab/*?[]!^-"), max_size=8))
+def test_every_glob_without_a_problem_compiles(pattern: str) -> None:
+    """A glob glob_problem accepts always compiles; one it refuses never reaches the matcher."""
+    if glob_problem(pattern) is None:
+        compile_globs((pattern,))

@@ -28,7 +28,7 @@ def test_default_scale_is_billing_saas() -> None:
     assert qualscale.load_scale().name == "billing-saas"
 
 
-@pytest.mark.parametrize("name", ["billing-saas", "safety-levels"])
+@pytest.mark.parametrize("name", ["billing-saas", "generic", "safety-levels"])
 def test_bundled_scale_by_name_equals_by_path(name: str) -> None:
     """A bundled scale loads the same by name as by the path of its file."""
     assert qualscale.load_scale(name) == qualscale.load_scale(STANDARDS / f"{name}.yaml")
@@ -36,7 +36,7 @@ def test_bundled_scale_by_name_equals_by_path(name: str) -> None:
 
 def test_bundled_scales_lists_shipped_scales() -> None:
     """bundled_scales lists the names of the shipped scales."""
-    assert bundled_scales() == ["billing-saas", "safety-levels"]
+    assert bundled_scales() == ["billing-saas", "generic", "safety-levels"]
 
 
 def test_unknown_bundled_name_lists_the_known_ones() -> None:
@@ -733,3 +733,30 @@ def test_the_limits_table_states_the_limits_in_force() -> None:
         f"| {MAX_VALUE:,} characters or items; integers of {MAX_VALUE:,} bits |",
     ]:
         assert shown in table, shown
+
+
+@pytest.mark.parametrize(
+    ("glob", "message"),
+    [
+        ('""', "expected a glob, found an empty string"),
+        ('"/src/**"', "a glob is relative to the repository root"),
+        ('"src\\\\a\\\\**"', "found a backslash"),
+    ],
+)
+def test_bad_component_globs_are_located_errors(tmp_path: Path, glob: str, message: str) -> None:
+    """An empty, absolute or backslash glob is a ScaleError at its file, line and list index."""
+    text = (
+        "extends: generic\n"
+        "rules:\n"
+        "  components:\n"
+        "    - id: mine\n"
+        "      criticality: high\n"
+        f'      paths: ["ok/**", {glob}]\n'
+    )
+    path = write(tmp_path, "o.yaml", text)
+    with pytest.raises(ScaleError) as info:
+        qualscale.load_scale(path)
+    (problem,) = info.value.problems
+    assert (problem.file, problem.line) == (str(path), 6)
+    assert problem.key == "$.rules.components[0].paths[1]"
+    assert message in problem.message

@@ -106,6 +106,18 @@ def test_rules_report_every_bad_line_at_once() -> None:
     ]
 
 
+def test_bad_path_globs_are_refused_as_in_a_scale() -> None:
+    """An absolute, backslash or unclosed-class glob in qualscale_kinds is a usage error."""
+    lines = ["unit: /tests/unit/**", "regression: tests\\reg\\*.py", "performance: t/[ab*.py"]
+    with pytest.raises(pytest.UsageError) as info:
+        compile_rules(lines, "unit", KINDS)
+    messages = str(info.value).splitlines()
+    assert len(messages) == 3
+    assert "a glob is relative to the repository root" in messages[0]
+    assert "found a backslash" in messages[1]
+    assert "unclosed '['" in messages[2]
+
+
 def test_a_rule_with_a_slash_star_or_py_is_a_path_glob() -> None:
     """Globs and expressions are told apart as the docs say; a trailing / means the folder."""
     rules = compile_rules(

@@ -127,6 +127,13 @@ def test_scale_matches_golden_file(billing: qualscale.Scale, format: str) -> Non
     check_golden(f"scale-billing-saas.{SUFFIX[format]}", render_scale(billing, format))
 
 
+@pytest.mark.parametrize("format", ["text", "yaml"])
+def test_generic_scale_matches_golden_file(format: str) -> None:
+    """The generic scale renders as its golden files: a change to it shows in review."""
+    scale = qualscale.load_scale("generic")
+    check_golden(f"scale-generic.{SUFFIX[format]}", render_scale(scale, format))
+
+
 #: Evidence of a session: some kinds passed, one failed, one the plan does not name.
 EVIDENCE = {
     "unit": Evidence(passed=12, skipped=1),
@@ -353,9 +360,9 @@ def test_an_unknown_format_is_a_usage_error(billing: qualscale.Scale, format: st
 
 
 def test_an_unknown_scale_format_is_a_usage_error(billing: qualscale.Scale) -> None:
-    """A scale cannot be rendered as json: a UsageError lists the scale formats."""
-    with pytest.raises(UsageError, match="expected one of: markdown, text, html"):
-        render_scale(billing, "json")
+    """A scale cannot be rendered as csv: a UsageError lists the scale formats."""
+    with pytest.raises(UsageError, match="expected one of: markdown, text, html, yaml, json"):
+        render_scale(billing, "csv")
 
 
 def test_the_cli_knows_the_same_formats(capsys: pytest.CaptureFixture[str]) -> None:

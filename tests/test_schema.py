@@ -415,6 +415,25 @@ FILES: dict[str, tuple[str, Verdict]] = {
         "valid",
     ),
     "overlay with nothing but extends": ("extends: billing-saas\n", "valid"),
+    "overlay removing and replacing": (
+        """\
+        extends: generic
+        kinds: [{id: performance, remove: true}, {id: acceptance, replace: true, depths: [demo]}]
+        requirements: {acceptance: {S4: required demo}}
+        rules:
+          modifiers: [{id: performance-sensitive, remove: true}]
+          risk: {unmapped_paths: null}
+        """,
+        "valid",
+    ),
+    "overlay removing an unknown id": (
+        "extends: generic\nkinds: [{id: perf, remove: true}]\n",
+        "loader-only",
+    ),
+    "overlay with remove: false": (
+        "extends: generic\nkinds: [{id: unit, remove: false}]\n",
+        "invalid",
+    ),
     "overlay with gates from a file": ("extends: billing-saas\ngates: gates.yaml\n", "valid"),
     "overlay with an unknown key": ("extends: billing-saas\ncolour: blue\n", "invalid"),
     "overlay with a wrong type": ("extends: billing-saas\nmonotone: 'no'\n", "invalid"),

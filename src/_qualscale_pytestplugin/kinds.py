@@ -23,7 +23,7 @@ import attrs
 import pytest
 
 from _qualscale_pytestplugin.common import KIND_MARKER, marker_name
-from qualscale._globs import match_path
+from qualscale._globs import glob_problem, match_path
 from qualscale._text import did_you_mean
 
 __all__ = [
@@ -298,7 +298,10 @@ def compile_rules(lines: Sequence[str], default: str, kinds: Sequence[str]) -> K
         elif kind not in kinds:
             problems.append(f"{where}: {unknown_kind(kind, kinds)}")
         elif _is_glob(spec):
-            rules.append(Rule(kind, globs=_globs(spec)))
+            bad = [m for m in map(glob_problem, _globs(spec)) if m is not None]
+            problems.extend(f"{where}: {message}" for message in bad)
+            if not bad:
+                rules.append(Rule(kind, globs=_globs(spec)))
         else:
             try:
                 rules.append(Rule(kind, expression=compile_expression(spec)))

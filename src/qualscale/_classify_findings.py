@@ -153,7 +153,8 @@ def _components(delivery: Delivery, rules: Rules) -> _Touched:
             Reason("content", f"content: {content} ({n} changed path{'' if n == 1 else 's'})")
         )
     if unmapped:
-        shown = ", ".join(unmapped[:3]) + (" ..." if len(unmapped) > 3 else "")
+        more = f" and {len(unmapped) - 3} more (qualscale map lists them all)"
+        shown = ", ".join(unmapped[:3]) + (more if len(unmapped) > 3 else "")
         match = "path matches" if len(unmapped) == 1 else "paths match"
         reasons.append(Reason("components", f"{len(unmapped)} {match} no component: {shown}"))
     return _Touched(

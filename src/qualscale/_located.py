@@ -10,7 +10,7 @@ from typing import Any
 
 from qualscale.errors import KeyPath
 
-__all__ = ["Loc", "LocDict", "LocList", "locate"]
+__all__ = ["Loc", "LocDict", "LocList", "local_path", "locate"]
 
 #: A file (``None`` for data given in memory) and a 1-based line.
 Loc = tuple[str | None, int | None]
@@ -37,6 +37,9 @@ class LocList(list[Any]):
         super().__init__()
         self.where = where
         self.locs: list[Loc] = []
+        #: For a list merged from several files (``extends``): each item's index in
+        #: every file it was written in; ``None`` for a list from one file.
+        self.indices: list[dict[str | None, int]] | None = None
 
     def put(self, value: Any, where: Loc) -> None:
         """Append ``value`` and remember where it was written."""
@@ -58,3 +61,26 @@ def locate(root: Any, path: KeyPath) -> Loc:
         else:
             break
     return where
+
+
+def local_path(root: Any, path: KeyPath, file: str | None) -> KeyPath:
+    """``path`` into merged data, with each list index as it is written in ``file``.
+
+    An overlay's third component may be the merged list's tenth: a problem in it is
+    shown at the index the overlay's author sees.
+    """
+    node = root
+    out: list[str | int] = []
+    for step in path:
+        if isinstance(node, LocDict) and isinstance(step, str) and step in node:
+            node = node[step]
+        elif isinstance(node, LocList) and isinstance(step, int) and 0 <= step < len(node):
+            node, step = (
+                node[step],
+                step if node.indices is None else node.indices[step].get(file, step),
+            )
+        else:
+            out.extend(path[len(out) :])
+            break
+        out.append(step)
+    return tuple(out)

@@ -52,6 +52,8 @@ _CHECKS: dict[object, Schema] = {
     # Whether a path climbs above its root (a/../../b) takes counting, not a regex:
     # the loader's alone, like the depth limit.
     _validators.relative_paths: {},
+    # Not empty, not absolute, no backslash; an unclosed '[' is the loader's to say.
+    _validators.globs: {"items": {"pattern": r"^[^/\\][^\\]*$"}},
     # A date or date and time; whether the day exists is the loader's to say.
     _validators.iso_date: {"pattern": r"^\d{4}-\d{2}-\d{2}"},
     _validators.metrics: {"propertyNames": {"pattern": r"^[a-z][a-z0-9_]*$"}},
@@ -181,7 +183,9 @@ class _Builder:
             prop: Schema = {}
             if field.name in field_docs:
                 prop["description"] = field_docs[field.name]
-            prop.update(self.type(hints[field.name], overlay, _checks(cls, field)))
+            typed = self.type(hints[field.name], overlay, _checks(cls, field))
+            # In an overlay, null removes the base's value (its default applies again).
+            prop.update({"anyOf": [typed, {"type": "null"}]} if overlay else typed)
             has_default, default = _default(field)
             if has_default and field.default is not attrs.NOTHING:
                 prop["default"] = default
@@ -190,6 +194,12 @@ class _Builder:
         if description:
             schema["description"] = description
         schema["type"] = "object"
+        if overlay and _merge_key(cls) is not None:
+            for action, what in (("remove", "removes"), ("replace", "replaces whole")):
+                properties[action] = {
+                    "description": f"`true` {what} the base's item of this {_merge_key(cls)}.",
+                    "const": True,
+                }
         schema["properties"] = properties
         required = _required(cls, overlay)
         if required:
@@ -221,6 +231,8 @@ class _Builder:
             if values:  # an Any value takes anything: the JSON Schema default
                 mapping["additionalProperties"] = values
             return mapping
+        if checks and origin is tuple and set(checks) == {"items"}:  # a check of each item
+            return {"type": "array", "items": {**self.type(args[0], overlay), **checks["items"]}}
         if checks:
             raise TypeError(f"validators {sorted(checks)} on {tp!r}: only scalars and mappings")
         if tp is bool:
@@ -238,17 +250,14 @@ class _Builder:
         raise TypeError(f"no JSON Schema for {tp!r}")
 
 
-def _overlay_differs(cls: type, seen: frozenset[type] = frozenset()) -> bool:
-    """Whether an overlay's ``cls`` is looser than the full one (so needs its own definition)."""
-    if _required(cls, overlay=True) != _required(cls, overlay=False):
-        return True
-    hints = typing.get_type_hints(cls)
-    return any(
-        _overlay_differs(inner, seen | {cls})
-        for field in attrs.fields(cls)
-        for inner in _classes_in(hints[field.name])
-        if inner not in seen and inner is not cls
-    )
+def _overlay_differs(cls: type) -> bool:
+    """Whether an overlay's ``cls`` is looser than the full one (so needs its own definition).
+
+    Every class with fields is: in an overlay any key may be null (removing the base's
+    value), an item with an id may say ``remove`` or ``replace``, and required keys
+    are not required.
+    """
+    return bool(attrs.fields(cls))
 
 
 def _root(title: str, description: str, body: Schema, builder: _Builder) -> Schema:
@@ -286,7 +295,9 @@ def scale_schema() -> Schema:
         "A scale that extends another. Mappings merge key by key (a requirement cell"
         " written short counts as `{obligation, depth}`); lists of items with an `id`"
         " (or `kind`) merge item by item, new items appended (a depth written as its id"
-        " counts as `{id}`); other values replace. So only `extends` is required."
+        " counts as `{id}`); `remove: true` removes an item, `replace: true` puts it in"
+        " whole, and null removes a key; other values replace. So only `extends` is"
+        " required."
     )
     overlay["properties"] = {
         "extends": {

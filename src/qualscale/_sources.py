@@ -194,7 +194,13 @@ def validate_file(name: str, scale: Scale | None) -> str:
     Raises:
         ValidationError: every problem, located in the file.
     """
-    doc = load_document(name)
+    try:
+        doc = load_document(name)
+    except DeliveryError as exc:
+        # A bad value must not hide the delivery's unknown flags and components.
+        if scale is None or not isinstance(exc.partial, Delivery):
+            raise
+        raise DeliveryError([*exc.problems, *_against(exc.partial, name, scale)]) from None
     if isinstance(doc, GatePolicy):
         return f"gates, {count(len(doc.gates), 'gate')}"
     if isinstance(doc, Scale):
@@ -202,12 +208,20 @@ def validate_file(name: str, scale: Scale | None) -> str:
     if isinstance(doc, History):
         return f"history, {count(len(doc.deliveries), 'delivery', 'deliveries')}"
     if scale is not None:
-        try:
-            classify(doc, scale)
-        except DeliveryError as exc:
-            data = read_document(name, DeliveryError)
-            raise Source(doc, name, data).relocate(exc) from None
+        problems = _against(doc, name, scale)
+        if problems:
+            raise DeliveryError(problems)
     return f"delivery {doc.id}"
+
+
+def _against(delivery: Delivery, name: str, scale: Scale) -> list[Problem]:
+    """The problems of ``delivery`` (read from ``name``) on ``scale``, located in the file."""
+    try:
+        classify(delivery, scale)
+    except DeliveryError as exc:
+        data = read_document(name, DeliveryError)
+        return list(Source(delivery, name, data).relocate(exc).problems)
+    return []
 
 
 def _jsonl_item(raw: bytes, number: int) -> Any:

@@ -26,7 +26,7 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from qualscale._located import locate
+from qualscale._located import LocDict, LocList, local_path, locate
 from qualscale._text import did_you_mean
 from qualscale._validators import DATE, TYPE_CHECKS, FieldInvalid, WrongType
 from qualscale.errors import KeyPath, Problem, ValidationError
@@ -267,7 +267,7 @@ def iter_errors(exc: BaseException, path: KeyPath = ()) -> Iterator[tuple[KeyPat
             message = f"unknown key {key!r}; expected one of: {', '.join(allowed)}"
             yield (*path, key), message + did_you_mean(key, allowed)
     elif isinstance(exc, FieldInvalid):
-        yield (*path, exc.field), exc.message
+        yield (*path, exc.field, *exc.at), exc.message
     elif isinstance(exc, ValidationError):  # a constructor's check of a whole object
         for problem in exc.problems:
             yield (*path, *problem.path), problem.message
@@ -279,19 +279,120 @@ def iter_errors(exc: BaseException, path: KeyPath = ()) -> Iterator[tuple[KeyPat
         yield path, f"{type(exc).__name__}: {exc}"
 
 
+_FAILURES = (ClassValidationError, IterableValidationError, ValueError, TypeError, KeyError)
+
+#: Problems whose value can be left out to look for more: an unknown key, or a plain
+#: value of the wrong type or form (a field then takes its default). Not a switch such
+#: as ``monotone: "no"``: its default would report problems the author turned off.
+_LEAVE_OUT = (
+    "unknown key ",
+    "expected a string",
+    "expected an integer",
+    "expected a number",
+    "expected one of",
+    "expected an identifier",
+    "expected a non-negative integer",
+    "expected a positive integer",
+    "expected an ISO 8601 date",
+)
+
+
 def structure_located(
     data: Any, cls: type[T], error: type[ValidationError], *, file: str | None = None
 ) -> T:
     """Structure ``data`` into ``cls``, raising ``error`` with every problem, located.
 
-    ``file`` names data that did not come from the YAML reader (which records
-    the file of every value itself).
+    A wrong type or an unknown key does not hide the problems behind it: such values
+    are left out and the rest is checked again (the references of a scale, say), and
+    the object so built is kept as the error's ``partial``. ``file`` names data that
+    did not come from the YAML reader (which records the file of every value itself).
     """
     try:
         return structure(data, cls)
-    except (ClassValidationError, IterableValidationError, ValueError, TypeError, KeyError) as exc:
-        found = [Problem(message, path=path) for path, message in iter_errors(exc)]
-        raise error(locate_problems(data, found, file)) from None
+    except _FAILURES as exc:
+        found = _problems(exc)
+    partial, more = _look_further(data, cls, found)
+    raised = error(locate_problems(data, [*found, *more], file))
+    raised.partial = partial
+    raise raised from None
+
+
+def _problems(exc: BaseException) -> list[Problem]:
+    return [Problem(message, path=path) for path, message in iter_errors(exc)]
+
+
+def _look_further(data: Any, cls: type[T], found: list[Problem]) -> tuple[T | None, list[Problem]]:
+    """The object without the values ``found`` refuses, and the problems that shows."""
+    left_out: list[KeyPath] = []
+    more: list[Problem] = []
+    current = found
+    for _ in range(3):  # each round may reveal values of the same kind one level down
+        paths = [p.path for p in current if p.message.startswith(_LEAVE_OUT)]
+        if len(paths) != len(current) or not _only_keys(data, paths):
+            return None, more
+        left_out += paths
+        data = _without(data, paths)
+        try:
+            return structure(data, cls), more
+        except _FAILURES as exc:
+            # Problems at or above a value left out are what leaving it out caused.
+            current = [
+                p
+                for p in _problems(exc)
+                if not any(p.path == lo[: len(p.path)] for lo in left_out)
+                and p not in found
+                and p not in more
+            ]
+        if not current:
+            return None, more
+        more += current
+    return None, more
+
+
+def _only_keys(data: Any, paths: list[KeyPath]) -> bool:
+    """Whether every path ends at a key of a mapping (a list item would shift the rest)."""
+    for path in paths:
+        node = data
+        for step in path[:-1]:
+            try:
+                node = node[step]
+            except (KeyError, IndexError, TypeError):
+                return False
+        if not path or not isinstance(node, Mapping) or path[-1] not in node:
+            return False
+    return True
+
+
+def _without(data: Any, paths: list[KeyPath]) -> Any:
+    """``data`` with the values at ``paths`` left out; the mappings on the way copied."""
+    for path in paths:
+        data = _without_one(data, path)
+    return data
+
+
+def _without_one(node: Any, path: KeyPath) -> Any:
+    step, rest = path[0], path[1:]
+    if isinstance(node, list):
+        out_list = LocList(node.where) if isinstance(node, LocList) else []
+        for i, item in enumerate(node):
+            value = _without_one(item, rest) if i == step else item
+            if isinstance(out_list, LocList):
+                out_list.put(value, node.locs[i])  # type: ignore[attr-defined]
+            else:
+                out_list.append(value)
+        if isinstance(node, LocList) and isinstance(out_list, LocList):
+            out_list.indices = node.indices
+        return out_list
+    out: dict[str, Any] = LocDict(node.where) if isinstance(node, LocDict) else {}
+    for key, value in node.items():
+        if key == step and not rest:
+            continue  # the value left out
+        value = _without_one(value, rest) if key == step else value
+        if isinstance(out, LocDict):
+            out.put(key, value, node.locs[key])
+        else:
+            out[key] = value
+    return out
 
 
 def locate_problems(root: Any, problems: Iterable[Problem], file: str | None) -> list[Problem]:
@@ -303,6 +404,7 @@ def locate_problems(root: Any, problems: Iterable[Problem], file: str | None) ->
     out = []
     for problem in problems:
         where_file, line = locate(root, problem.path)
-        out.append(Problem(problem.message, problem.file or where_file or file, line, problem.path))
+        path = local_path(root, problem.path, where_file) if problem.file is None else problem.path
+        out.append(Problem(problem.message, problem.file or where_file or file, line, path))
     files = {p.file: i for i, p in reversed(list(enumerate(out)))}
     return sorted(out, key=lambda p: (files[p.file], p.line is None, p.line or 0))

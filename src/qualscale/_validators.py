@@ -27,10 +27,12 @@ class FieldInvalid(ValidationError):
     structuring layer turns it into a problem located in the file.
     """
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__([Problem(message, path=(field,))])
+    def __init__(self, field: str, message: str, at: tuple[int, ...] = ()) -> None:
+        super().__init__([Problem(message, path=(field, *at))])
         self.field = field
         self.message = message
+        #: The index in the field's list of the bad item, when there is one.
+        self.at = at
 
 
 class WrongType(FieldInvalid):
@@ -152,6 +154,18 @@ def relative_paths(_: object, attribute: attrs.Attribute[Any], value: object) ->
             normal_path(item)
         except ValueError as exc:
             raise FieldInvalid(attribute.name, str(exc)) from None
+
+
+def globs(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Accept a list of globs of qualscale's dialect (:mod:`qualscale._globs`)."""
+    from qualscale._globs import glob_problem
+
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise WrongType(attribute.name, f"expected a list of globs, found {value!r:.60}")
+    for i, item in enumerate(value):
+        problem = glob_problem(item)
+        if problem is not None:
+            raise FieldInvalid(attribute.name, problem, (i,))
 
 
 #: Field metadata key: the field holds an ISO 8601 date (see :func:`iso_date`).

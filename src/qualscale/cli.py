@@ -13,6 +13,8 @@
     qualscale batch DIR|FILE|-... [--scale] [--history] [corrections]
                    [--output-dir DIR [--format ... | --template PATH]]
     qualscale convert OLD [-o NEW]
+    qualscale init [--repo DIR] [--base SCALE] [-o FILE]
+    qualscale map [--scale] [--repo DIR] (--git RANGE | --all-files | PATH...) [--format text|json]
 
 ``DELIVERY`` is a YAML or JSON file, or ``-`` for one on standard input. Exit codes:
 0 ok, 2 bad input or usage, 1 reserved for failed verdicts, 130 interrupted (SIGINT),
@@ -31,7 +33,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from qualscale import _cli_calibrate, _cli_history, _cli_plan, _cli_scales
+from qualscale import _cli_calibrate, _cli_history, _cli_init, _cli_map, _cli_plan, _cli_scales
 from qualscale._cli_base import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
@@ -55,6 +57,8 @@ COMMANDS: tuple[Command, ...] = (
     *_cli_plan.COMMANDS,
     *_cli_history.COMMANDS,
     *_cli_scales.COMMANDS,
+    *_cli_init.COMMANDS,
+    *_cli_map.COMMANDS,
     *_cli_calibrate.COMMANDS,
 )
 

@@ -82,6 +82,11 @@ class ValidationError(QualscaleError, ValueError):
     ``str(error)`` gives one ``file:line: key: message`` line per problem.
     """
 
+    #: The object built once the values with a wrong type or an unknown key were left
+    #: out, when that worked: later checks (a delivery's flags against a scale) can still
+    #: run on it, so that one bad value does not hide the problems behind it.
+    partial: object | None = None
+
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems: tuple[Problem, ...] = tuple(problems)
         super().__init__("\n".join(str(p) for p in self.problems))

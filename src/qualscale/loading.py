@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import attrs
 
-from qualscale._located import Loc, LocDict, LocList
+from qualscale._located import LocDict, LocList
+from qualscale._merge import ACTIONS, MERGE_KEYS, merge
 from qualscale.delivery import Delivery, History
 from qualscale.errors import DeliveryError, ScaleError, ValidationError
 from qualscale.gates import GatePolicy
-from qualscale.requirements import parse_cell
 from qualscale.scale import Scale
 
 __all__ = [
+    "ACTIONS",
     "DEFAULT_SCALE",
     "MAX_BYTES",
     "MAX_EXTENDS",
@@ -249,104 +249,6 @@ def load_gates(path: str | os.PathLike[str]) -> GatePolicy:
         ScaleError: naming file, line and key path of every problem.
     """
     return GatePolicy.from_dict(read_document(path, ScaleError), file=os.fspath(path))
-
-
-#: The keys by which ``extends`` merges lists item by item, tried in this order.
-MERGE_KEYS = ("id", "kind")
-
-
-def _merge_key(items: list[Any]) -> str | None:
-    for key in MERGE_KEYS:
-        if items and all(isinstance(i, Mapping) and isinstance(i.get(key), str) for i in items):
-            return key
-    return None
-
-
-def merge(base: Any, over: Any, path: tuple[str, ...] = ()) -> Any:
-    """Overlay ``over`` on ``base`` (``extends``); ``path`` is where they are in the scale.
-
-    Mappings merge key by key; lists of mappings with ``id`` (or ``kind``) merge
-    item by item, new items appended; anything else in ``over`` replaces. Two
-    shorthands count as the mappings they stand for: a cell of the requirements
-    table (``"required static"`` is ``{obligation: required, depth: static}``, so
-    an overlay's ``S3: required`` keeps the base's depth and criteria), and a
-    depth written as its bare id (``smoke`` is ``{id: smoke}``).
-    """
-    if isinstance(base, LocDict) and isinstance(over, LocDict):
-        cells = len(path) == 2 and path[0] == "requirements"
-        out = LocDict(over.where)
-        for key, value in base.items():
-            out.put(key, value, base.locs[key])
-        for key, value in over.items():
-            where = over.locs[key]
-            if key in out:
-                old = out[key]
-                if cells:
-                    old, value = _cell_mapping(old, out.locs[key]), _cell_mapping(value, where)
-                value = merge(old, value, (*path, key))
-            out.put(key, value, where)
-        return out
-    if isinstance(base, LocList) and isinstance(over, LocList):
-        if path[-1:] == ("depths",):
-            base, over = _depth_mappings(base), _depth_mappings(over)
-        return _merge_lists(base, over, path)
-    return over
-
-
-def _merge_lists(base: LocList, over: LocList, path: tuple[str, ...]) -> Any:
-    by = _merge_key([*base, *over])
-    if by is None:
-        return over
-    merged = LocList(over.where)
-    index: dict[Any, int] = {}
-    for item, where in zip(base, base.locs, strict=True):
-        index[item[by]] = len(merged)
-        merged.put(item, where)
-    seen: set[Any] = set()
-    for position, (item, where) in enumerate(zip(over, over.locs, strict=True)):
-        if item[by] in seen:
-            # Merged into its namesake, a second item would silently win over the first.
-            raise ScaleError.single(
-                f"{by} {item[by]!r} is listed twice in this file",
-                file=where[0],
-                line=where[1],
-                path=(*path, position, by),
-            )
-        seen.add(item[by])
-        if item[by] in index:
-            i = index[item[by]]
-            merged[i] = merge(merged[i], item, path)
-            merged.locs[i] = where
-        else:
-            index[item[by]] = len(merged)
-            merged.put(item, where)
-    return merged
-
-
-def _cell_mapping(value: Any, where: Loc) -> Any:
-    """A shorthand cell written at ``where`` as the mapping it stands for; else unchanged."""
-    if not isinstance(value, str):
-        return value
-    try:
-        obligation, depth = parse_cell(value)
-    except ValueError:
-        return value  # structuring reports it, located
-    out = LocDict(where)
-    out.put("obligation", obligation, where)
-    if depth is not None:
-        out.put("depth", depth, where)
-    return out
-
-
-def _depth_mappings(depths: LocList) -> LocList:
-    out = LocList(depths.where)
-    for item, where in zip(depths, depths.locs, strict=True):
-        if isinstance(item, str):
-            mapping = LocDict(where)
-            mapping.put("id", item, where)
-            item = mapping
-        out.put(item, where)
-    return out
 
 
 # ------------------------------------------------------ deliveries, history

@@ -115,7 +115,7 @@ __all__ = [
 #: The formats :func:`render_plan` knows.
 FORMATS: tuple[str, ...] = ("markdown", "text", "html", "json", "yaml")
 #: The formats :func:`render_scale` knows.
-SCALE_FORMATS: tuple[str, ...] = ("markdown", "text", "html")
+SCALE_FORMATS: tuple[str, ...] = ("markdown", "text", "html", "yaml", "json")
 #: The formats :func:`render_verdict` knows.
 VERDICT_FORMATS: tuple[str, ...] = ("markdown", "text")
 #: The file suffix of each format, for files written in batches.
@@ -186,12 +186,29 @@ def render_scale(scale: Scale, format: str = "markdown") -> str:
     Raises:
         UsageError: ``format`` is unknown.
     """
+    if format in ("yaml", "json"):  # the merged scale, loadable again
+        return _scale_data(scale, format)
     name = _SCALE_TEMPLATES.get(format)
     if name is None:
         raise UsageError(_unknown_format(format, SCALE_FORMATS))
     from qualscale._templates import render_shipped
 
     return render_shipped(name, scale_context(scale))
+
+
+def _scale_data(scale: Scale, format: str) -> str:
+    import json
+
+    from qualscale._yaml import dump
+
+    data = _no_nulls(scale.to_dict())  # a null is what a missing key means
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n" if format == "json" else dump(data)
+
+
+def _no_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _no_nulls(v) for k, v in value.items() if v is not None}
+    return [_no_nulls(v) for v in value] if isinstance(value, list) else value
 
 
 def render_verdict(
@@ -321,7 +338,8 @@ def scale_context(scale: Scale) -> dict[str, Any]:
         "matrix": matrix,
         "bands": bands,
         "risk_factors": factors,
-        "components": data["rules"]["components"],
+        # In match order: higher priority first, then as listed (a stable sort).
+        "components": sorted(data["rules"]["components"], key=lambda c: -c["priority"]),
         "risk_matrix": risk_matrix,
         "modifiers": modifiers,
         "history": history,

@@ -10,7 +10,7 @@ from typing import Literal
 
 import attrs
 
-from qualscale._validators import ident, nonneg, positive
+from qualscale._validators import globs, ident, nonneg, positive
 from qualscale.requirements import ModifierRequirement
 
 __all__ = [
@@ -82,7 +82,7 @@ class ComponentRule:
 
     id: str = attrs.field(validator=ident)
     criticality: str
-    paths: tuple[str, ...] = ()
+    paths: tuple[str, ...] = attrs.field(default=(), validator=globs)
     content: Content = "code"
     flags: tuple[str, ...] = ()
     priority: int = 0
