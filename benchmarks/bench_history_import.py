@@ -50,9 +50,8 @@ def make_repo(path: Path, commits: int, seed: int = 7) -> None:
         subject = f"fix: change {n}" if n % 10 == 9 else f"feat: change {n}"
         message = subject.encode()
         out.append(b"commit refs/heads/main\n")
-        out.append(
-            f"committer {who} <{who}@example.com> {1_600_000_000 + n * 600} +0000\n".encode()
-        )
+        when = 1_600_000_000 + n * 600
+        out.append(f"committer {who} <{who}@example.com> {when} +0000\n".encode())
         out.append(b"data %d\n%s\n" % (len(message), message))
         for name in rng.sample(files, rng.randint(1, 3)):
             sizes[name] = max(1, sizes[name] + rng.randint(-3, 8))
@@ -88,20 +87,24 @@ def bench_git(repo: str, revision: str, szz: bool) -> None:
         print(f"SZZ ({fixes} fix commits, {linked} links): {took:.2f} s  ({took / bare:.1f}x)")
 
 
+def _import_jit(path: Path) -> None:
+    records, read = _timed(lambda: list(read_jit_csv(path)))
+    with tempfile.TemporaryDirectory() as tmp:
+        store = open_store(f"{tmp}/h.db", create=True)
+        _, stored = _timed(lambda: store.add(records))
+        count = store.count()
+        store.close()
+    labelled = sum(bool(r.defect_inducing) for r in records)
+    print(
+        f"{path.name}: {count} records ({labelled} defect-inducing): "
+        f"read {read:.2f} s, SQLite import {stored:.2f} s"
+    )
+
+
 def bench_jit(folder: Path) -> None:
     """Read and import each JIT CSV into a fresh store; print counts and times."""
     for path in sorted(folder.glob("*.csv.gz")):
-        records, read = _timed(lambda p=path: list(read_jit_csv(p)))  # type: ignore[misc]
-        with tempfile.TemporaryDirectory() as tmp:
-            store = open_store(f"{tmp}/h.db", create=True)
-            _, stored = _timed(lambda s=store: s.add(records))  # type: ignore[misc]
-            count = store.count()
-            store.close()
-        labelled = sum(bool(r.defect_inducing) for r in records)
-        print(
-            f"{path.name}: {count} records ({labelled} defect-inducing): "
-            f"read {read:.2f} s, SQLite import {stored:.2f} s"
-        )
+        _import_jit(path)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

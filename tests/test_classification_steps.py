@@ -287,7 +287,7 @@ def test_a_modifier_without_message_is_described_by_its_condition(scale: qualsca
 
 
 def test_history_raises_when_a_measure_reaches_its_threshold(scale: qualscale.Scale) -> None:
-    """A history rule raises the standard once its measure over the window reaches the threshold."""
+    """A history rule raises the standard at its threshold, naming the deliveries that did."""
     bad_month = after(scale, history=past(0, 1, 0, 1), project="billing-core")
     assert _history(2, bad_month) == (
         3,
@@ -295,7 +295,7 @@ def test_history_raises_when_a_measure_reaches_its_threshold(scale: qualscale.Sc
             Reason(
                 "history:escaped-defects",
                 "Defects escaped to production recently: 2 escaped defects in the last 4"
-                " deliveries (threshold 2): S2 -> S3",
+                " deliveries (threshold 2), from D-1, D-3: S2 -> S3",
             ),
         ),
     )
@@ -317,7 +317,7 @@ def test_history_rule_without_message_states_the_figure(scale: qualscale.Scale) 
     assert _history(1, after(quiet, history=past(1)))[1] == (
         Reason(
             "history:any-defect",
-            "1 escaped defects in the last 1 deliveries (threshold 1): S1 -> S2",
+            "1 escaped defects in the last 1 deliveries (threshold 1), from D-0: S1 -> S2",
         ),
     )
 

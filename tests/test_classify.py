@@ -463,7 +463,10 @@ def test_escaped_defects_raise_the_standard(scale: qualscale.Scale) -> None:
     raised = classify(change, scale, history(0, 1, 0, 1))
     assert raised.standard.id == "S3"
     reason = next(r for r in raised.rationale if r.rule == "history:escaped-defects")
-    assert "2 escaped defects in the last 4 deliveries (threshold 2): S2 -> S3" in reason.message
+    assert (
+        "2 escaped defects in the last 4 deliveries (threshold 2), from D-1, D-3: S2 -> S3"
+        in reason.message
+    )
 
 
 def test_history_of_other_projects_does_not_count(scale: qualscale.Scale) -> None:

@@ -6,12 +6,16 @@ import gzip
 import hashlib
 import json
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
 from qualscale import cli
 from qualscale.stores import open_store
+from tests._stores import pg_server, pg_url
+
+__all__ = ["pg_server", "pg_url"]  # the fixtures, used by name
 
 CLI_ERR = pytest.CaptureFixture[str]
 
@@ -118,7 +122,7 @@ def stored(tmp_path: Path, n: int = 50) -> Path:
     )
     (tmp_path / "in.jsonl").write_text(lines)
     assert cli.main(["history", "import", str(tmp_path / "in.jsonl"), "--history", str(db)]) == 0
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn, conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         conn.execute("PRAGMA journal_mode=DELETE")
     return db
@@ -126,7 +130,7 @@ def stored(tmp_path: Path, n: int = 50) -> Path:
 
 def _foreign(tmp_path: Path) -> Path:
     path = tmp_path / "other.db"
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn, conn:
         conn.execute("CREATE TABLE invoices (id INTEGER)")
     return path
 
@@ -139,7 +143,7 @@ def _truncated(tmp_path: Path) -> Path:
 
 def _newer(tmp_path: Path) -> Path:
     db = stored(tmp_path, 1)
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn, conn:
         conn.execute("UPDATE qualscale_meta SET value = '99' WHERE key = 'schema_version'")
     return db
 
@@ -225,3 +229,50 @@ def test_an_outcome_date_must_be_iso(tmp_path: Path, capsys: CLI_ERR) -> None:
     argv = ["history", "outcome", "D000", "--defect", "B", "--found", "last week"]
     assert cli.main([*argv, "--history", str(db)]) == 2
     assert "expected an ISO 8601 date" in capsys.readouterr().err
+
+
+def test_an_undated_delivery_is_recorded_with_the_time_of_the_decision(tmp_path: Path) -> None:
+    """--record dates a delivery without a date now, so it counts as history later."""
+    path = tmp_path / "u.yaml"
+    path.write_text("id: U1\ntype: docs\npaths: [docs/a.md]\n")
+    db = str(tmp_path / "h.db")
+    assert cli.main(["plan", str(path), "--history", db, "--record"]) == 0
+    with open_store(db) as store:
+        (record,) = store.records()
+    assert record.delivery.date is not None
+    assert record.delivery.date.endswith("Z")
+
+
+def test_batch_records_every_plan(tmp_path: Path, capsys: CLI_ERR) -> None:
+    """batch --record stores each delivery it planned, with its decision."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for id, date in [("B1", "2026-01-01"), ("B2", "2026-01-02")]:
+        delivery(folder, id, date)
+    db = str(tmp_path / "h.db")
+    assert cli.main(["batch", str(folder), "--history", db, "--record"]) == 0
+    with open_store(db) as store:
+        records = store.records()
+    assert [(r.delivery.id, r.decision.standard if r.decision else None) for r in records] == [
+        ("B1", "S1"),
+        ("B2", "S1"),
+    ]
+
+
+def test_a_shared_postgresql_history_works_like_sqlite(
+    pg_url: str, tmp_path: Path, capsys: CLI_ERR, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through QUALSCALE_HISTORY, recorded plans and outcomes on PostgreSQL raise the next."""
+    monkeypatch.setenv("QUALSCALE_HISTORY", pg_url)
+    for id, date in [("P1", "2026-01-05"), ("P2", "2026-01-10")]:
+        assert cli.main(["plan", delivery(tmp_path, id, date), "--record"]) == 0
+    for id in ("P1", "P2"):
+        assert (
+            cli.main(["history", "outcome", id, "--defect", f"B-{id}", "--found", "2026-02-01"])
+            == 0
+        )
+    assert standard(capsys, delivery(tmp_path, "P3", "2026-03-01")) == "S2"
+    assert standard(capsys, delivery(tmp_path, "P0", "2026-01-31")) == "S1"
+    capsys.readouterr()
+    assert cli.main(["history", "export"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 2

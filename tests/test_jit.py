@@ -10,11 +10,23 @@ import pytest
 
 from qualscale._jit import KAMEI_COLUMNS, MAX_ROW_BYTES, read_jit_csv
 from qualscale.errors import DeliveryError
+from tests._paths import ROOT
 
 HEADER = ",_id,date,bug,__,ns,nd,nf,entrophy,la,ld,lt,fix,ndev,age,nuc,exp,rexp,sexp"
 ROW = "0,286bfd8,1451580138,1,0,1,1,2,0.5,10,3,293,0,8,52.5,14,880,407.5,49"
-#: The shared data sets; CI machines without them skip the count test.
-JIT_DATA = Path(os.environ.get("QUALSCALE_JIT_DATA", "/work/shared/data/jit"))
+#: The shared data sets (beside the repository, as CI lays them out; or named by
+#: QUALSCALE_JIT_DATA); machines without them skip the count test.
+JIT_DATA = Path(
+    os.environ.get("QUALSCALE_JIT_DATA")
+    or next(
+        (
+            str(p)
+            for p in (ROOT.parent / "shared" / "data" / "jit", Path("/work/shared/data/jit"))
+            if p.is_dir()
+        ),
+        str(ROOT.parent / "shared" / "data" / "jit"),
+    )
+)
 
 
 def write(tmp_path: Path, *rows: str, name: str = "p.csv.gz") -> Path:

@@ -7,14 +7,19 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import textwrap
+from contextlib import closing
 from pathlib import Path
 
+import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qualscale.delivery import Delivery
 from qualscale.errors import StoreError
-from qualscale.records import Outcome
+from qualscale.records import Outcome, Record, history_before
 from qualscale.stores import open_store
 from tests._stores import pg_server, pg_url, record, target
 
@@ -70,7 +75,9 @@ def test_history_for_sees_nothing_from_after_the_delivery(target: str) -> None:
             ]
         )
         history = store.history_for(Delivery(id="d9", date="2026-02-01"))
+        last = store.history_for(Delivery(id="d9", date="2026-02-01"), window=1)
     assert [(d.id, d.escaped_defects) for d in history.deliveries] == [("d1", 1), ("d2", 0)]
+    assert [d.id for d in last.deliveries] == ["d2"]
 
 
 _WRITER = """
@@ -134,7 +141,7 @@ def test_a_writer_killed_mid_transaction_loses_nothing_committed(target: str) ->
         store.add([record("after", "2026-01-03")])
         assert store.count() == 101
     if not target.startswith("postgresql"):
-        with sqlite3.connect(target) as conn:
+        with closing(sqlite3.connect(target)) as conn, conn:
             assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
 
@@ -142,7 +149,7 @@ def test_sqlite_store_runs_in_wal_mode(tmp_path: Path) -> None:
     """The SQLite store is in WAL mode, so readers never block the writer."""
     path = tmp_path / "h.db"
     open_store(str(path), create=True).close()
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn, conn:
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
@@ -172,3 +179,93 @@ def test_writers_do_not_stop_at_the_schema_migration(tmp_path: Path) -> None:
     assert [w.wait(timeout=120) for w in writers] == [0] * 6
     with open_store(path) as store:
         assert store.count() == 6
+
+
+_DATES = st.sampled_from([None, "2026-01-01", "2026-01-02", "2026-01-02T10:00:00Z", "2026-02-01"])
+_OUTCOMES = st.builds(
+    Outcome,
+    kind=st.sampled_from(["defect", "incident"]),
+    id=st.text("ABC123", min_size=1, max_size=3),
+    found=_DATES,
+)
+
+
+def _in(project: str | None, record: Record) -> Record:
+    return attrs.evolve(record, delivery=attrs.evolve(record.delivery, project=project))
+
+
+_RECORDS = st.lists(
+    st.builds(
+        lambda i, d, outs, std, project: _in(project, record(f"D{i}", d, *outs, standard=std)),
+        st.integers(0, 30),
+        _DATES,
+        st.lists(_OUTCOMES, max_size=3, unique_by=lambda o: (o.kind, o.id)),
+        st.sampled_from([None, "S1", "S3"]),
+        st.sampled_from([None, "p", "q"]),
+    ),
+    max_size=12,
+    unique_by=lambda r: r.delivery.id,
+)
+
+
+def _outcome_order(o: Outcome) -> tuple[str, str]:
+    return (o.found or "", f"{o.kind}:{o.id}")
+
+
+@settings(max_examples=40)
+@given(
+    records=_RECORDS,
+    when=_DATES,
+    project=st.sampled_from([None, "p"]),
+    window=st.integers(0, 4),
+)
+def test_a_store_gives_what_history_before_gives(
+    records: list[Record], when: str | None, project: str | None, window: int
+) -> None:
+    """A store's history for a delivery is history_before of its records, window or not."""
+    with tempfile.TemporaryDirectory() as tmp, open_store(f"{tmp}/h.db", create=True) as store:
+        store.add(records)
+        # The store gives outcomes in the order they were found (then kind and id).
+        ordered = [
+            attrs.evolve(r, outcomes=tuple(sorted(r.outcomes, key=_outcome_order))) for r in records
+        ]
+        assert sorted(store.records(), key=repr) == sorted(ordered, key=repr)
+        expected = history_before(records, when)
+        new = Delivery(id="new", date=when, project=project)
+        assert store.history_for(new) == expected
+        recent = store.history_for(new, window=window).recent(window, project)
+        assert recent == expected.recent(window, project)
+
+
+def _raw(target: str, sql: str) -> None:
+    """Run ``sql`` on the store's database behind qualscale's back."""
+    if target.startswith("postgresql"):
+        import psycopg
+
+        with psycopg.connect(target, autocommit=True) as pg:
+            pg.execute(sql)
+    else:
+        with closing(sqlite3.connect(target)) as conn, conn:
+            conn.execute(sql)
+
+
+def test_a_store_of_a_newer_schema_is_refused_untouched(target: str) -> None:
+    """A store whose schema version is newer than this qualscale's is refused, unchanged."""
+    with open_store(target, create=True) as store:
+        store.add([record("a", "2026-01-01")])
+    _raw(target, "UPDATE qualscale_meta SET value = '7' WHERE key = 'schema_version'")
+    with pytest.raises(StoreError, match="found version 7 \\(written by a newer qualscale\\)"):
+        open_store(target)
+    _raw(target, "UPDATE qualscale_meta SET value = '1' WHERE key = 'schema_version'")
+    with open_store(target) as store:
+        assert store.count() == 1
+
+
+def test_another_applications_tables_are_not_taken_over(target: str) -> None:
+    """A database whose deliveries table is not qualscale's is refused and left alone."""
+    if not target.startswith("postgresql"):
+        sqlite3.connect(target).close()
+    _raw(target, "CREATE TABLE deliveries (parcel TEXT)")
+    with pytest.raises(StoreError, match="expected a qualscale history store"):
+        open_store(target, create=True)
+    _raw(target, "INSERT INTO deliveries (parcel) VALUES ('box')")

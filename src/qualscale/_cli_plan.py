@@ -90,7 +90,7 @@ def _batch_arguments(sub: argparse.ArgumentParser) -> None:
 
 def _cmd_plan(args: argparse.Namespace) -> int:
     scale = load_scale(args.scale)
-    with closing(history_source(args.history, record=args.record)) as history:
+    with closing(history_source(args.history, record=args.record, scale=scale)) as history:
         source = _corrected(delivery_source(args, scale), args, scale)
         the_plan = plan_source(source, scale, history.for_delivery(source.delivery))
         text = _render(the_plan, scale, args.format, args.template)
@@ -101,7 +101,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 
 def _cmd_classify(args: argparse.Namespace) -> int:
     scale = load_scale(args.scale)
-    with closing(history_source(args.history)) as history:
+    with closing(history_source(args.history, scale=scale)) as history:
         source = _corrected(delivery_source(args, scale), args, scale)
         past = history.for_delivery(source.delivery)
     try:
@@ -123,7 +123,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     if args.inputs.count("-") > 1:
         parser.error("'-' (standard input) can be given once")
     scale = load_scale(args.scale)
-    with closing(history_source(args.history, record=args.record)) as history:
+    with closing(history_source(args.history, record=args.record, scale=scale)) as history:
         return _batch(args, scale, history)
 
 

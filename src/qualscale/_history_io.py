@@ -53,11 +53,13 @@ class HistorySource:
     store: HistoryStore | None = None
     records: list[Record] | None = None
     fixed: History | None = None
+    #: The longest window of the scale's history rules: all a store need read.
+    window: int | None = None
 
     def for_delivery(self, delivery: Delivery) -> History | None:
         """What ``delivery``'s history rules may see (never what came after its date)."""
         if self.store is not None:
-            return self.store.history_for(delivery)
+            return self.store.history_for(delivery, window=self.window)
         if self.records is not None:
             others = (r for r in self.records if r.delivery.id != delivery.id)
             return history_before(others, delivery.date)
@@ -69,8 +71,12 @@ class HistorySource:
             self.store.close()
 
 
-def history_source(given: str | None, *, record: bool = False) -> HistorySource:
+def history_source(
+    given: str | None, *, record: bool = False, scale: Scale | None = None
+) -> HistorySource:
     """The history ``--history`` (or the variable) names; with ``record``, a store to write.
+
+    With ``scale``, a store reads no more past deliveries than its history rules look at.
 
     Raises:
         UsageError: ``record`` with a target that is a read-only file.
@@ -84,16 +90,22 @@ def history_source(given: str | None, *, record: bool = False) -> HistorySource:
                 f"--record needs a history store (an SQLite .db file or a postgresql:// URL); "
                 f"{target} is a read-only history file"
             )
-        return HistorySource(store=open_store(target, create=True))
+        return HistorySource(store=open_store(target, create=True), window=_window(scale))
     if target is None:
         return HistorySource()
     if is_store(target):
-        return HistorySource(store=open_store(target))
+        return HistorySource(store=open_store(target), window=_window(scale))
     if target.endswith(".jsonl"):
         return HistorySource(records=list(read_jsonl(target)))
     from qualscale.loading import load_history
 
     return HistorySource(fixed=load_history(target))
+
+
+def _window(scale: Scale | None) -> int | None:
+    if scale is None:
+        return None
+    return max((rule.window for rule in scale.rules.history), default=0)
 
 
 def export_lines(records: Iterable[Record]) -> Iterator[str]:
@@ -149,7 +161,10 @@ def _records(stream: IO[bytes], path: str) -> Iterator[Record]:
 
 
 def record_of(the_plan: TestPlan, scale: Scale) -> Record:
-    """The record of a plan: its delivery and the decision, naming the exact scale."""
+    """The record of a plan: its delivery and the decision, naming the exact scale.
+
+    A delivery without a date is dated now (UTC), when the decision was taken.
+    """
     from qualscale._version import __version__
 
     decision = Decision(
@@ -164,4 +179,10 @@ def record_of(the_plan: TestPlan, scale: Scale) -> Record:
         scale_sha256=scale.sha256,
         qualscale_version=__version__,
     )
-    return Record(the_plan.delivery, decision)
+    delivery = the_plan.delivery
+    if delivery.date is None:  # decided now: undated, it would never count as history
+        import datetime
+
+        now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        delivery = attrs.evolve(delivery, date=now)
+    return Record(delivery, decision)

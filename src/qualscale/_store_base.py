@@ -104,14 +104,18 @@ class HistoryStore:
         """How many deliveries are stored."""
         return int(self._query(q.COUNT)[0][0])
 
-    def history_for(self, delivery: Delivery) -> History:
-        """The history ``delivery`` may see: only records and outcomes from before its date."""
-        if delivery.date is None:
-            rows = self._query(q.PAST_ALL)
-        else:
-            rows = self._query(q.PAST_BEFORE, (delivery.date,))
-        past = q.past_records(rows, self._query(q.OUTCOMES_FOUND), delivery.id)
-        return history_before(past, delivery.date)
+    def history_for(self, delivery: Delivery, *, window: int | None = None) -> History:
+        """The history ``delivery`` may see: only records and outcomes from before its date.
+
+        With ``window`` (the longest window of the scale's history rules), only the last
+        ``window`` past deliveries of its project are read: all the rules look at.
+        """
+        rows_sql, params, outcomes_sql, outcome_params = q.past_query(
+            delivery.date, delivery.id, delivery.project, window
+        )
+        rows = self._query(rows_sql, params)
+        outcomes = self._query(outcomes_sql, outcome_params)
+        return history_before(q.past_records(rows, outcomes, delivery.id), delivery.date)
 
     def _migrate(self) -> None:
         with self._transaction() as cursor:

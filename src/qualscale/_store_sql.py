@@ -89,12 +89,38 @@ SELECT_BEFORE = (
     f"SELECT {_COLUMNS} FROM deliveries WHERE date IS NOT NULL AND date < ? "
     "ORDER BY COALESCE(date, ''), id"
 )
-PAST_BEFORE = (
-    "SELECT id, project, date, standard FROM deliveries WHERE date IS NOT NULL AND date < ? "
-    "ORDER BY date, id"
-)
-PAST_ALL = "SELECT id, project, date, standard FROM deliveries WHERE date IS NOT NULL"
 OUTCOMES_FOUND = "SELECT delivery_id, kind, found FROM outcomes WHERE found IS NOT NULL"
+
+
+def past_query(
+    date: str | None, leave_out: str, project: str | None, window: int | None
+) -> tuple[str, list[Any], str, list[Any]]:
+    """The queries for the history a delivery may see: past deliveries, then their outcomes.
+
+    Deliveries dated before ``date`` (every dated one when it is ``None``) other than
+    ``leave_out``; with ``window``, only the last ``window`` of them (of ``project``
+    when it is given): all that history rules read (:meth:`History.recent`).
+    """
+    where = ["date IS NOT NULL", "id <> ?"]
+    params: list[Any] = [leave_out]
+    if date is not None:
+        where.append("date < ?")
+        params.append(date)
+    if window is None:
+        sql = f"SELECT id, project, date, standard FROM deliveries WHERE {' AND '.join(where)}"
+        return sql, params, OUTCOMES_FOUND, []
+    if project is not None:
+        where.append("project = ?")
+        params.append(project)
+    inner = (
+        f"SELECT id, project, date, standard FROM deliveries WHERE {' AND '.join(where)} "
+        "ORDER BY date DESC, id DESC LIMIT ?"
+    )
+    params.append(max(window, 0))
+    outcomes = f"{OUTCOMES_FOUND} AND delivery_id IN (SELECT id FROM ({inner}) AS recent)"
+    return inner, params, outcomes, list(params)
+
+
 OUTCOMES = (
     "SELECT delivery_id, kind, outcome_id, severity, found, fixed, fixed_by FROM outcomes "
     "ORDER BY delivery_id, COALESCE(found, ''), key"
@@ -130,8 +156,8 @@ def past_records(
     rows: Iterable[Sequence[Any]], outcomes: Iterable[Sequence[Any]], leave_out: str
 ) -> list[Record]:
     """Just enough of each record for :func:`~qualscale.records.history_before`: id, project,
-    date, standard and dated outcomes (rows of :data:`PAST_BEFORE` and :data:`OUTCOMES_FOUND`);
-    the delivery ``leave_out`` (the one being classified) is left out."""
+    date, standard and dated outcomes (rows of the queries of :func:`past_query`); the
+    delivery ``leave_out`` (the one being classified) is left out."""
     found: dict[str, list[Outcome]] = {}
     for delivery_id, kind, when in outcomes:
         found.setdefault(delivery_id, []).append(Outcome(kind=kind, found=when))
