@@ -45,6 +45,7 @@ EXAMPLE_FILES = [
     "deliveries/release-2026-12.yaml",
     "deliveries/ui-label-fix.yaml",
     "deliveries/unknown-size.yaml",
+    "history.jsonl",
     "history.yaml",
     "project-scale.yaml",
     "release_checklists.py",
