@@ -45,6 +45,12 @@ EXAMPLE_FILES = [
     "deliveries/release-2026-12.yaml",
     "deliveries/ui-label-fix.yaml",
     "deliveries/unknown-size.yaml",
+    "gate-review/ci-junit.xml",
+    "gate-review/delivery.yaml",
+    "gate-review/production.yaml",
+    "gate-review/signoffs.yaml",
+    "gate-review/start.yaml",
+    "gate-review/validation.yaml",
     "history.jsonl",
     "history.yaml",
     "project-scale.yaml",
@@ -338,12 +344,12 @@ def test_template_uses_only_documented_context() -> None:
 
 @pytest.mark.parametrize("path", DELIVERY_FILES, ids=lambda p: p.stem)
 def test_template_renders_every_delivery(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """The example template renders every example delivery with a task per required kind."""
+    """The example template renders every example delivery with a task per required activity."""
     assert run("plan", path, "--template", TEMPLATE) == 0
     out = capsys.readouterr().out
     p = qualscale.plan(qualscale.load_delivery(path), qualscale.load_scale())
     assert out.startswith(f"### {p.standard.id} · {p.standard.name} for {p.delivery.id}")
-    assert out.count("- [ ] ") == len(p.required_kinds)
+    assert out.count("- [ ] ") == len(p.by_obligation("required"))
     assert "\n\n\n" not in out
 
 

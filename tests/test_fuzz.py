@@ -19,6 +19,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,8 @@ from hypothesis.control import currently_in_test_context
 
 import qualscale
 from qualscale import Problem, QualscaleError, ValidationError, cli
+from qualscale._evidence import read_signoffs
+from qualscale._junit import read_junit
 from qualscale.loading import load_document
 from tests._paths import EXAMPLES, ROOT, STANDARDS
 
@@ -327,3 +330,61 @@ def test_a_crash_case_in_a_real_process_prints_no_traceback(case: str, tmp_path:
     assert done.returncode == 2
     assert b"Traceback" not in done.stderr
     assert done.stderr.startswith(f"{path}:".encode()), done.stderr
+
+
+# ------------------------------------------------------------ evidence files
+
+GATE_REVIEW = EXAMPLES / "gate-review"
+EVIDENCE_SEEDS = {
+    "junit": GATE_REVIEW / "ci-junit.xml",
+    "signoffs": GATE_REVIEW / "signoffs.yaml",
+}
+XML_TOKENS = [
+    b"<!DOCTYPE t [<!ENTITY x 'y'>]>",
+    b'<!ENTITY x SYSTEM "file:///etc/passwd">',
+    b"&x;",
+    b"&amp;",
+    b"<testcase/>",
+    b"<failure/>",
+    b"<![CDATA[",
+    b"]]>",
+    b"<?xml version='1.0' encoding='latin-1'?>",
+    b'<property name="qualscale_kind" value="nope"/>',
+    b'<property name="qualscale_depth" value="full"/>',
+    b"</testsuite>",
+    b"\xff",
+    b"\x00",
+]
+
+
+SCALE = qualscale.load_scale()
+_EVIDENCE_LOADERS: dict[str, Callable[..., Any]] = {
+    "junit": lambda path, scale: read_junit(path, scale, "ci"),
+    "signoffs": lambda path, scale: read_signoffs(str(path), scale),
+}
+
+
+@st.composite
+def mutated_xml(draw: st.DrawFn, seed: bytes) -> bytes:
+    """``seed`` with one to four XML tokens inserted, then byte and line mutations."""
+    data = bytearray(seed)
+    for _ in range(draw(st.integers(1, 4))):
+        at = draw(st.integers(0, len(data)))
+        data[at:at] = draw(st.sampled_from(XML_TOKENS))
+    return draw(mutated(bytes(data)))
+
+
+@pytest.mark.parametrize("which", sorted(EVIDENCE_SEEDS))
+@fuzz
+@given(data=st.data())
+def test_mutated_evidence_files_never_crash_verify(
+    which: str, data: st.DataObject, workdir: Path
+) -> None:
+    """A mutated JUnit or sign-off file makes ``verify`` exit 0, 1 or 2, never a traceback."""
+    seed = EVIDENCE_SEEDS[which].read_bytes()
+    raw = data.draw(mutated_xml(seed) if which == "junit" else mutated(seed))
+    path = workdir / EVIDENCE_SEEDS[which].name
+    path.write_bytes(raw)
+    option = "--junit" if which == "junit" else "--signoffs"
+    check_loader(partial(_EVIDENCE_LOADERS[which], scale=SCALE), path, f"read_{which}")
+    check_cli("verify", str(GATE_REVIEW / "delivery.yaml"), option, str(path), "--gate", "G2")

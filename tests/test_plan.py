@@ -87,9 +87,12 @@ def test_money_hotfix_requires_targeted_regression_and_recomputed_invoices() -> 
     assert "raised: A hotfix that touches money" in p.requirement("data-validation").because  # type: ignore[union-attr]
 
 
-def test_adjustment_raises_obligation_and_keeps_the_standard_text(scale: qualscale.Scale) -> None:
-    """A flag raises an optional requirement to required and keeps the standard's criteria."""
-    # S2 leaves security optional; the security flag makes it required, targeted.
+def test_a_flag_asking_elsewhere_adds_an_activity_and_keeps_the_standard_one(
+    scale: qualscale.Scale,
+) -> None:
+    """A flag asking for a kind at another place adds an activity; the standard's stays."""
+    # S2 leaves a static security scan in CI optional; the security flag asks for
+    # targeted security tests in staging. Both activities stay in the plan.
     d = Delivery.from_dict(
         {
             "id": "X",
@@ -101,15 +104,24 @@ def test_adjustment_raises_obligation_and_keeps_the_standard_text(scale: qualsca
     )
     p = plan(d, scale)
     assert p.standard.id == "S2"
-    security = p.requirement("security")
-    assert security is not None
-    assert (security.obligation, security.depth, security.environment) == (
-        "required",
-        "targeted",
-        "staging",
-    )
-    assert security.because.startswith("S2 leaves optional security (static); raised: ")
-    assert "No new high findings from static analysis and dependency audit" in security.criteria
+    places = [(r.obligation, r.depth, r.environment, r.gate) for r in p.activities("security")]
+    assert places == [("optional", "static", "ci", "G4"), ("required", "targeted", "staging", "G3")]
+    static, targeted = p.activities("security")
+    assert static.because == "S2 leaves optional security (static)"
+    assert "No new high findings from static analysis and dependency audit" in static.criteria
+    assert not targeted.because.startswith("S2")
+    assert p.required_kinds.count("security") == 1
+    assert qualscale.TestPlan.from_dict(p.to_dict()) == p
+
+
+def test_the_same_kind_at_the_same_place_is_one_activity_at_the_deeper_depth(
+    scale: qualscale.Scale,
+) -> None:
+    """Every plan has at most one activity per kind, environment and gate."""
+    for path in sorted(DELIVERIES.glob("*.yaml")):
+        p = plan(qualscale.load_delivery(path), scale)
+        places = [(r.kind, r.environment, r.gate) for r in p.requirements]
+        assert len(places) == len(set(places)), path.name
 
 
 @pytest.mark.parametrize("path", sorted(DELIVERIES.glob("*.yaml")), ids=lambda p: p.stem)

@@ -18,7 +18,7 @@ from _qualscale_pytestplugin.common import DEFAULT_KINDS, marker_name
 # pytester's in-process runs restore sys.modules after each run, so a module first
 # imported inside a run is imported afresh by the next one - and yaml's C extension
 # keeps making the node classes of the first import. Load the core out here, once.
-from qualscale import git, loading, verification  # noqa: F401  # isort: skip
+from qualscale import _yaml, git, loading, verification  # noqa: F401  # isort: skip
 from _qualscale_pytestplugin import activate, session  # noqa: F401  # isort: skip
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestAssertRewriteWarning")

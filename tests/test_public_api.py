@@ -24,8 +24,10 @@ PUBLIC_MODULES = [
     "qualscale.compiled",
     "qualscale.delivery",
     "qualscale.errors",
+    "qualscale.evidence",
     "qualscale.gates",
     "qualscale.git",
+    "qualscale.judgement",
     "qualscale.loading",
     "qualscale.planning",
     "qualscale.records",
@@ -99,6 +101,8 @@ CORE = [
     "_fit",
     "calibration",
     "replay",
+    "evidence",
+    "judgement",
 ]
 #: What the core may import: itself, attrs and cattrs, and the standard library's pure parts.
 ALLOWED = {

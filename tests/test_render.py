@@ -169,7 +169,7 @@ def test_verdict_problems_name_failed_and_missing_required_kinds(billing: qualsc
     assert "regression failed (1 failed)" in problems
     assert "performance missing (no passing test)" in problems
     assert verdict_problems(verify(the_plan, {})) == tuple(
-        f"{kind} missing (no passing test)" for kind in the_plan.required_kinds
+        f"{r.kind} missing (no passing test)" for r in the_plan.by_obligation("required")
     )
 
 

@@ -37,7 +37,17 @@ if TYPE_CHECKING:
     from qualscale.delivery import Delivery
     from qualscale.planning import TestPlan
 
-_OPTIONS: Final = ("delivery", "git", "scale", "history", "select", "enforce", "report")
+_OPTIONS: Final = (
+    "delivery",
+    "git",
+    "scale",
+    "history",
+    "select",
+    "enforce",
+    "report",
+    "environment",
+    "gate",
+)
 _INI_KEYS: Final = (
     "qualscale_kinds",
     "qualscale_default_kind",
@@ -45,6 +55,8 @@ _INI_KEYS: Final = (
     "qualscale_history",
     "qualscale_select",
     "qualscale_enforce",
+    "qualscale_environment",
+    "qualscale_depths",
 )
 _HOOKS: Final = ("pytest_qualscale_delivery", "pytest_qualscale_plan")
 
@@ -116,6 +128,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="FILE",
         help="write the plan and the verdict per kind: Markdown if FILE ends in .md, else JSON",
     )
+    group.addoption(
+        "--qualscale-environment",
+        metavar="ENV",
+        help=(
+            "judge by activity: the tests run in ENV; activities placed elsewhere are due "
+            "later (default: ini qualscale_environment, else the scale's first environment)"
+        ),
+    )
+    group.addoption(
+        "--qualscale-gate",
+        metavar="GATE",
+        help="judge by activity at GATE: activities of later gates are due later",
+    )
+    _addini(parser)
+
+
+def _addini(parser: pytest.Parser) -> None:
     # Every key defaults to None, so "set in the ini file" can be told from "not set".
     parser.addini(
         "qualscale_kinds",
@@ -133,6 +162,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     parser.addini(
         "qualscale_enforce", type="bool", default=None, help="as --qualscale-enforce when active"
+    )
+    parser.addini(
+        "qualscale_environment", default=None, help="as --qualscale-environment when active"
+    )
+    parser.addini(
+        "qualscale_depths",
+        type="linelist",
+        default=None,
+        help="depths tests prove, one 'kind/depth: marker expression' or '...: path glob' a line",
     )
 
 
@@ -183,7 +221,7 @@ def is_configured(config: pytest.Config) -> bool:
 
 
 def _refuse_orphans(config: pytest.Config) -> None:
-    for name in ("scale", "history", "select", "enforce", "report"):
+    for name in ("scale", "history", "select", "enforce", "report", "environment", "gate"):
         if getattr(config.option, f"qualscale_{name}") is not None:
             raise pytest.UsageError(
                 f"--qualscale-{name} needs a delivery: give --qualscale-delivery FILE or "

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+from _qualscale_pytestplugin.activities import Placement, compile_depths
 from _qualscale_pytestplugin.common import DEFAULT_KINDS, register_kind_markers
 from _qualscale_pytestplugin.kinds import KindRules, compile_rules
 from _qualscale_pytestplugin.session import ACTIVE, Session
@@ -21,11 +22,14 @@ from _qualscale_pytestplugin.settings import (
     KindSettings,
     Settings,
     Source,
+    read_depth_lines,
     read_kind_settings,
     read_settings,
 )
+from qualscale._text import did_you_mean
 from qualscale.delivery import Delivery, History
 from qualscale.errors import QualscaleError, ValidationError
+from qualscale.evidence import activity_id
 from qualscale.git import read_git_delivery
 from qualscale.loading import load_delivery, load_history, load_scale
 from qualscale.planning import TestPlan, plan
@@ -70,13 +74,58 @@ def activate(config: pytest.Config, supplied: object) -> None:
         select=settings.select,
         enforce=settings.enforce,
         report=settings.report,
+        scale=scale,
+        placement=_placement(settings, scale),
+        removed=_removed(made, adjusted),
     )
     _register(config, state)
+
+
+def _placement(settings: Settings, scale: Scale) -> Placement | None:
+    """How to judge by activity, when an environment, a gate or depth rules are given."""
+    if settings.environment is None and settings.gate is None and not settings.depths:
+        return None
+    envs = [e.id for e in scale.environments]
+    environment = _known(settings.environment, envs, "environment")
+    gate = _known(settings.gate, [g.id for g in scale.gates], "gate")
+    depths = {k.id: k.depth_ids for k in scale.kinds}
+    return Placement(
+        environment or (envs[0] if envs else None), gate, compile_depths(settings.depths, depths)
+    )
+
+
+def _known(given: Source | None, choices: list[str], what: str) -> str | None:
+    if given is None:
+        return None
+    if given.value not in choices:
+        raise pytest.UsageError(
+            f"{given.label}: unknown {what} {given.value!r}; the scale's are: "
+            f"{', '.join(choices)}{did_you_mean(given.value, choices)}"
+        )
+    return given.value
+
+
+def _removed(made: TestPlan, adjusted: TestPlan | None) -> tuple[str, ...]:
+    """The activities the ``pytest_qualscale_plan`` hook took out of the plan."""
+    if adjusted is None:
+        return ()
+    kept = set(adjusted.requirements)
+    return tuple(
+        activity_id(r.kind, r.depth, r.environment)
+        for r in made.requirements
+        if r not in kept and r.obligation == "required"
+    )
 
 
 def activate_worker(config: pytest.Config, payload: Mapping[str, Any]) -> None:
     """Follow the plan an xdist controller sent (see :meth:`Session.pytest_configure_node`)."""
     kinds = tuple(str(kind) for kind in payload["kinds"])
+    placement = None
+    given = payload.get("placement")
+    if given is not None:
+        depths = {str(k): tuple(v) for k, v in given["depths"].items()}
+        rules = compile_depths(read_depth_lines(config), depths)
+        placement = Placement(given["environment"], given["gate"], rules)
     state = Session(
         config,
         TestPlan.from_dict(payload["plan"]),
@@ -85,6 +134,7 @@ def activate_worker(config: pytest.Config, payload: Mapping[str, Any]) -> None:
         select=bool(payload["select"]),
         enforce=False,
         report=None,
+        placement=placement,
     )
     _register(config, state)
 

@@ -15,17 +15,28 @@ from typing import Any, Final
 
 import pytest
 
+from _qualscale_pytestplugin.activities import (
+    DEPTH_PROPERTY,
+    ENVIRONMENT_PROPERTY,
+    Placement,
+    judge_session,
+)
 from _qualscale_pytestplugin.common import KIND_MARKER, WORKER_PLAN
 from _qualscale_pytestplugin.kinds import KindRules
 from qualscale._files import write_text
+from qualscale.judgement import Judgement
 from qualscale.planning import TestPlan
 from qualscale.render import render_verdict, verdict_problems
+from qualscale.scale import Scale
 from qualscale.verification import Evidence, Verdict, verify
 
-__all__ = ["ACTIVE", "KIND_PROPERTY", "Session"]
+__all__ = ["ACTIVE", "COLLECTION_ROW", "KIND_PROPERTY", "Session"]
 
 #: The user property every test report carries: the test's kind.
 KIND_PROPERTY: Final = KIND_MARKER
+
+#: The row of the verdict that counts what failed or was skipped at collection, of no kind.
+COLLECTION_ROW: Final = "(collection)"
 
 _WORKER_DESELECTED: Final = "qualscale_deselected"
 # A test counts once, with its worst outcome over setup, call and teardown.
@@ -45,6 +56,9 @@ class Session:
         select: bool,
         enforce: bool,
         report: Path | None,
+        scale: Scale | None = None,
+        placement: Placement | None = None,
+        removed: tuple[str, ...] = (),
     ) -> None:
         self.config = config
         self.plan = plan
@@ -65,6 +79,12 @@ class Session:
         self.bad_markers: list[str] = []
         self.verdict: Verdict | None = None
         self.report_error = ""
+        self.scale = scale
+        self.placement = placement
+        self.removed = removed
+        self.depth_of_node: dict[str, str | None] = {}
+        self.judgement: Judgement | None = None
+        self.collection: dict[str, int] = {}
 
     # -- kinds
 
@@ -93,6 +113,7 @@ class Session:
         for item in items:
             kind = self.kind_of(item)
             item.user_properties.append((KIND_PROPERTY, kind))
+            self._place(item, kind)
             (keep if not self.select or kind in self.wanted else drop).append(item)
         if self.bad_markers:
             raise pytest.UsageError("\n".join(self.bad_markers))
@@ -102,6 +123,16 @@ class Session:
                 self.deselected_by_us[kind] = self.deselected_by_us.get(kind, 0) + 1
             config.hook.pytest_deselected(items=drop)
             items[:] = keep
+
+    def _place(self, item: pytest.Item, kind: str) -> None:
+        """Tag ``item`` with the depth it proves and the session's environment."""
+        if self.placement is None:
+            return
+        depth = self.placement.depth_of(item, kind, self.config.rootpath)
+        if depth is not None:
+            item.user_properties.append((DEPTH_PROPERTY, depth))
+        if self.placement.environment is not None:
+            item.user_properties.append((ENVIRONMENT_PROPERTY, self.placement.environment))
 
     def pytest_deselected(self, items: Sequence[pytest.Item]) -> None:
         """Count deselected tests per kind, whoever deselects them."""
@@ -119,6 +150,12 @@ class Session:
             "kinds": list(self.rules.kinds),
             "select": self.select,
         }
+        if self.placement is not None and self.scale is not None:
+            node.workerinput[WORKER_PLAN]["placement"] = {
+                "environment": self.placement.environment,
+                "gate": self.placement.gate,
+                "depths": {k.id: list(k.depth_ids) for k in self.scale.kinds},
+            }
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: object) -> None:
@@ -133,6 +170,12 @@ class Session:
 
     # -- outcomes
 
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        """Count modules skipped or broken at collection: they belong to no kind."""
+        if self.is_worker or report.outcome == "passed":
+            return
+        self.collection[report.outcome] = self.collection.get(report.outcome, 0) + 1
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Record the outcome of a test per kind; setup and teardown errors are failures."""
         outcome = report.outcome
@@ -141,6 +184,9 @@ class Session:
         if outcome not in _RANK:
             return  # an outcome of another plugin, such as "rerun"
         kind = None
+        for name, value in report.user_properties:
+            if name == DEPTH_PROPERTY:
+                self.depth_of_node[report.nodeid] = str(value)
         for name, value in report.user_properties:
             if name == KIND_PROPERTY:
                 kind = str(value)
@@ -161,6 +207,8 @@ class Session:
             per_kind[outcome] = per_kind.get(outcome, 0) + 1
         for kind, number in self._deselected("all").items():
             counts.setdefault(kind, {})["deselected"] = number
+        if self.collection:
+            counts[COLLECTION_ROW] = dict(self.collection)
         return {kind: Evidence(**c) for kind, c in counts.items()}
 
     # -- end of session
@@ -175,15 +223,23 @@ class Session:
             }
             return
         self.verdict = verify(self.plan, self.evidence())
+        if self.placement is not None and self.scale is not None:
+            import datetime
+
+            today = datetime.date.today().isoformat()
+            self.judgement = judge_session(
+                self.plan, self.scale, self.outcomes, self.depth_of_node, self.placement, today
+            )
         if self.report is not None:
             try:
                 write_text(self.report, self._report_text(self.report, self.verdict))
             except OSError as exc:
                 self.report_error = f"cannot write --qualscale-report {self.report}: {exc}"
                 session.exitstatus = pytest.ExitCode.USAGE_ERROR
+        ok = self.verdict.ok if self.judgement is None else self.judgement.ok
         if (
             self.enforce
-            and not self.verdict.ok
+            and not ok
             and not self.config.option.collectonly
             and session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED)
         ):
@@ -192,7 +248,13 @@ class Session:
     def _report_text(self, path: Path, verdict: Verdict) -> str:
         if path.suffix.lower() in (".md", ".markdown"):
             return render_verdict(self.plan, verdict, "markdown", note=self._deselect_reason())
-        document = {"plan": self.plan.to_dict(), "verdict": verdict.to_dict()}
+        document: dict[str, Any] = {"plan": self.plan.to_dict(), "verdict": verdict.to_dict()}
+        if self.placement is not None:
+            document["environment"] = self.placement.environment
+        if self.judgement is not None:
+            document["judgement"] = self.judgement.to_dict()
+        if self.removed:
+            document["removed_by_hook"] = list(self.removed)
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
     def _deselected(self, which: str) -> dict[str, int]:
@@ -244,12 +306,42 @@ class Session:
         text = render_verdict(self.plan, verdict, "text", note=self._deselect_reason())
         for line in text.splitlines():
             tr.write_line(line)
+        if self.removed:
+            tr.write_line(
+                "qualscale: pytest_qualscale_plan removed: " + ", ".join(self.removed), yellow=True
+            )
+        if self.judgement is not None:
+            self._judgement_summary(tr, self.judgement)
+            return
         if self.report_error:
             tr.write_line(f"qualscale: {self.report_error}", red=True, bold=True)
         if verdict.ok:
             tr.write_line("qualscale: every required kind passed", green=True)
             return
         problems = "; ".join(verdict_problems(verdict))
+        if self.enforce:
+            tr.write_line(
+                f"qualscale: FAILED by --qualscale-enforce: {problems}", red=True, bold=True
+            )
+        else:
+            tr.write_line(f"qualscale: not met: {problems}", yellow=True)
+
+    def _judgement_summary(self, tr: pytest.TerminalReporter, judgement: Judgement) -> None:
+        """The verdict per activity; the session fails on it when enforcing."""
+        from qualscale._judgement_reports import judgement_text
+        from qualscale.judgement import unmet_phrases
+
+        for line in judgement_text(judgement).splitlines()[:-1]:
+            tr.write_line(line)
+        if self.report_error:
+            tr.write_line(f"qualscale: {self.report_error}", red=True, bold=True)
+        later = ", ".join(a.id for a in judgement.due_later)
+        if judgement.ok:
+            tr.write_line("qualscale: every activity due passed", green=True)
+            if later:
+                tr.write_line(f"qualscale: due later: {later}")
+            return
+        problems = "; ".join(unmet_phrases(judgement))
         if self.enforce:
             tr.write_line(
                 f"qualscale: FAILED by --qualscale-enforce: {problems}", red=True, bold=True

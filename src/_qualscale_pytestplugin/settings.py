@@ -15,7 +15,15 @@ import pytest
 
 from _qualscale_pytestplugin.common import ini_value
 
-__all__ = ["KindSettings", "Settings", "Source", "read_kind_settings", "read_settings", "under"]
+__all__ = [
+    "KindSettings",
+    "Settings",
+    "Source",
+    "read_depth_lines",
+    "read_kind_settings",
+    "read_settings",
+    "under",
+]
 
 _PATH_OPTIONS = (
     "--qualscale-delivery",
@@ -65,6 +73,9 @@ class Settings:
         enforce: ``--qualscale-enforce`` or the ini key ``qualscale_enforce``.
         report: The report file, its folder checked to exist.
         kinds: The kind rules as written.
+        environment: ``--qualscale-environment`` or the ini key ``qualscale_environment``.
+        gate: ``--qualscale-gate``.
+        depths: The ``qualscale_depths`` lines as written.
     """
 
     delivery: Source | None
@@ -75,6 +86,9 @@ class Settings:
     enforce: bool
     report: Path | None
     kinds: KindSettings
+    environment: Source | None = None
+    gate: Source | None = None
+    depths: tuple[str, ...] = ()
 
 
 def under(base: Path, value: str) -> Path:
@@ -109,7 +123,16 @@ def read_settings(config: pytest.Config) -> Settings:
         enforce=_flag(config, "enforce"),
         report=_report_path(config),
         kinds=read_kind_settings(config),
+        environment=_setting(config, "environment"),
+        gate=_option(config, "gate"),
+        depths=read_depth_lines(config),
     )
+
+
+def read_depth_lines(config: pytest.Config) -> tuple[str, ...]:
+    """The ``qualscale_depths`` lines (an xdist worker needs them too)."""
+    lines = ini_value(config, "qualscale_depths")
+    return tuple(str(line) for line in lines) if isinstance(lines, list) else ()
 
 
 def read_kind_settings(config: pytest.Config) -> KindSettings:

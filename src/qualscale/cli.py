@@ -13,6 +13,11 @@
     qualscale batch DIR|FILE|-... [--scale] [--history] [corrections]
                    [--output-dir DIR [--format ... | --template PATH]]
     qualscale convert OLD [-o NEW]
+    qualscale verify (DELIVERY | --git RANGE | --plan PLAN.json) [--junit FILE...]
+                   [--report FILE...] [--signoffs FILE...] [--environment ENV] [--gate GATE]
+                   [--today DATE] [--format text|markdown|json] [-o FILE]
+    qualscale gate GATE (DELIVERY | --git RANGE | --plan PLAN.json) [same evidence options]
+                   [--record FILE]
     qualscale init [--repo DIR] [--base SCALE] [-o FILE]
     qualscale map [--scale] [--repo DIR] (--git RANGE | --all-files | PATH...) [--format text|json]
 
@@ -33,7 +38,15 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from qualscale import _cli_calibrate, _cli_history, _cli_init, _cli_map, _cli_plan, _cli_scales
+from qualscale import (
+    _cli_calibrate,
+    _cli_history,
+    _cli_init,
+    _cli_map,
+    _cli_plan,
+    _cli_scales,
+    _cli_verify,
+)
 from qualscale._cli_base import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
@@ -55,6 +68,7 @@ _EXIT_TERMINATED = 143  # what a shell reports for a process killed by SIGTERM
 #: Every subcommand, in the order ``--help`` lists them.
 COMMANDS: tuple[Command, ...] = (
     *_cli_plan.COMMANDS,
+    *_cli_verify.COMMANDS,
     *_cli_history.COMMANDS,
     *_cli_scales.COMMANDS,
     *_cli_init.COMMANDS,

@@ -14,6 +14,7 @@ import attrs
 
 __all__ = [
     "DeliveryError",
+    "EvidenceError",
     "GitError",
     "KeyPath",
     "Problem",
@@ -122,6 +123,10 @@ class StoreError(ValidationError):
 
     The problem names the store (its file or URL, without a password).
     """
+
+
+class EvidenceError(ValidationError):
+    """An evidence file (JUnit XML, a plugin report, a sign-off file) is invalid or refused."""
 
 
 class GitError(QualscaleError, RuntimeError):

@@ -40,7 +40,11 @@ class StandardRef:
 
 @attrs.frozen
 class PlannedRequirement:
-    """One activity of the plan, with its environment and gate, and ``because``: why it is here."""
+    """One activity of the plan, with its environment and gate, and ``because``: why it is here.
+
+    A plan holds one activity per kind, environment and gate; the same kind asked for
+    at the same place and time is one activity, at the deepest depth asked for.
+    """
 
     kind: str
     obligation: Obligation
@@ -81,12 +85,20 @@ class TestPlan:
 
     @property
     def required_kinds(self) -> tuple[str, ...]:
-        """The kinds the plan requires, in plan order."""
-        return tuple(r.kind for r in self.by_obligation("required"))
+        """The kinds the plan requires, in plan order, each once."""
+        return tuple(dict.fromkeys(r.kind for r in self.by_obligation("required")))
 
     def requirement(self, kind: str) -> PlannedRequirement | None:
-        """The plan's requirement for ``kind``, or ``None``."""
+        """The plan's first activity of ``kind`` in plan order, or ``None``.
+
+        A kind can be asked for at several places and times (a static security scan
+        in CI and targeted security tests in staging): :meth:`activities` gives all.
+        """
         return next((r for r in self.requirements if r.kind == kind), None)
+
+    def activities(self, kind: str) -> tuple[PlannedRequirement, ...]:
+        """Every activity of ``kind`` in plan order (one per environment and gate)."""
+        return tuple(r for r in self.requirements if r.kind == kind)
 
     def to_dict(self) -> dict[str, Any]:
         """The plan as plain data, keys in a fixed order (the ``--format json`` document)."""
@@ -154,26 +166,23 @@ def plan(
     """
     found = classification or classify(delivery, scale, history)
     std = found.standard
-    items: dict[str, PlannedRequirement] = {}
+    items: dict[tuple[str, str | None, str | None], PlannedRequirement] = {}
     for req in scale.requires(std.id):
-        items[req.kind] = _planned(req, f"{std.id} {_verb(req.obligation)} {_what(req)}")
+        items[_place(req)] = _planned(req, f"{std.id} {_verb(req.obligation)} {_what(req)}")
     for adj in found.adjustments:
         req = adj.requirement
-        old = items.get(req.kind)
+        old = items.get(_place(req))
         if old is None:
-            items[req.kind] = _planned(req, adj.because)
+            # Another place or time is another activity: both stay in the plan.
+            items[_place(req)] = _planned(req, adj.because)
             continue
         obligation = _stronger(old.obligation, req.obligation)
         depth = _deeper(scale, req.kind, old.depth, req.depth)
         raised = (obligation, depth) != (old.obligation, old.depth)
-        # Where and when follow the depth: a deeper depth brings its environment and gate.
-        deeper = depth != old.depth
-        items[req.kind] = attrs.evolve(
+        items[_place(req)] = attrs.evolve(
             old,
             obligation=obligation,
             depth=depth,
-            environment=(req.environment or old.environment) if deeper else old.environment,
-            gate=(req.gate or old.gate) if deeper else old.gate,
             criteria=_union(old.criteria, req.criteria),
             checklist=_union(old.checklist, req.checklist),
             independent=old.independent or req.independent,
@@ -220,6 +229,11 @@ def plan_order(scale: Scale) -> Callable[[PlannedRequirement], tuple[int, int, i
         )
 
     return key
+
+
+def _place(req: Requirement) -> tuple[str, str | None, str | None]:
+    """What makes an activity distinct: its kind, where it is done and before which gate."""
+    return (req.kind, req.environment, req.gate)
 
 
 def _union(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
