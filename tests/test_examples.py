@@ -51,6 +51,7 @@ EXAMPLE_FILES = [
     "gate-review/signoffs.yaml",
     "gate-review/start.yaml",
     "gate-review/validation.yaml",
+    "history.jsonl",
     "history.yaml",
     "project-scale.yaml",
     "release_checklists.py",

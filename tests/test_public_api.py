@@ -18,8 +18,10 @@ SRC = Path(qualscale.__file__).parent
 
 PUBLIC_MODULES = [
     "qualscale",
+    "qualscale.calibration",
     "qualscale.classification",
     "qualscale.cli",
+    "qualscale.compiled",
     "qualscale.delivery",
     "qualscale.errors",
     "qualscale.evidence",
@@ -29,6 +31,7 @@ PUBLIC_MODULES = [
     "qualscale.loading",
     "qualscale.planning",
     "qualscale.records",
+    "qualscale.replay",
     "qualscale.render",
     "qualscale.requirements",
     "qualscale.rules",
@@ -97,6 +100,10 @@ CORE = [
     "planning",
     "verification",
     "records",
+    "compiled",
+    "_fit",
+    "calibration",
+    "replay",
     "evidence",
     "judgement",
 ]

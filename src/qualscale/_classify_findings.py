@@ -203,11 +203,21 @@ def _size(delivery: Delivery, rules: Rules, touched: _Touched) -> tuple[int, _Re
     band is at least ``rules.size.unknown``. Missing figures must never make a delivery
     look smaller than it is.
     """
-    size = rules.size
-    bands = size.bands
     counted = _Counted.of(delivery, rules, touched)
     changes = delivery.changes
-    missing = [name for name in ("lines_added", "lines_removed") if getattr(changes, name) is None]
+    missing = tuple(
+        name for name in ("lines_added", "lines_removed") if getattr(changes, name) is None
+    )
+    return _size_of(counted, missing, rules)
+
+
+def _size_of(counted: _Counted, missing: tuple[str, ...], rules: Rules) -> tuple[int, _Reasons]:
+    """The size band of figures already counted: :func:`_size` after counting.
+
+    ``missing`` names the line figures the delivery does not give.
+    """
+    size = rules.size
+    bands = size.bands
     figures = {"lines": counted.lines, "files": counted.files, "components": counted.components}
     chosen = 0
     parts = []

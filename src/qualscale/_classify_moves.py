@@ -6,7 +6,7 @@ requirements; history rules raise it. :data:`_MOVES` is the one statement of the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import attrs
 
@@ -35,6 +35,7 @@ class _Facts:
     size: int
     risk: int
     breaking: bool = False
+    metrics: Mapping[str, float] = attrs.field(factory=dict, hash=False)
 
 
 def _active(rules: Rules, facts: _Facts) -> tuple[Modifier, ...]:
@@ -49,8 +50,9 @@ def _holds(cond: Condition, facts: _Facts, bands: list[str], risk_classes: list[
 
 
 def _what_holds(cond: Condition, facts: _Facts) -> bool:
-    """Whether the delivery is of the kind ``cond`` is about: type, flags, components, content,
-    breaking."""
+    """Whether the delivery is of the kind ``cond`` is about: type, flags, components,
+    content, breaking, and its change metrics (a metric it does not give never holds).
+    """
     if cond.type and facts.type not in cond.type:
         return False
     if cond.flags and not facts.flags.intersection(cond.flags):
@@ -58,6 +60,8 @@ def _what_holds(cond: Condition, facts: _Facts) -> bool:
     if cond.components and not facts.components.intersection(cond.components):
         return False
     if cond.breaking is not None and cond.breaking != facts.breaking:
+        return False
+    if cond.metrics and not cond.metrics_hold(facts.metrics):
         return False
     return not (cond.content and facts.content not in cond.content)
 

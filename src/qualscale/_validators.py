@@ -190,7 +190,8 @@ def iso_date(_: object, attribute: attrs.Attribute[Any], value: str | None) -> N
         ) from None
 
 
-_METRIC = re.compile(r"^[a-z][a-z0-9_]*$(?!\n)")
+METRIC_PATTERN = r"^[a-z][a-z0-9_]*$(?!\n)"
+_METRIC = re.compile(METRIC_PATTERN)
 
 
 def metrics(_: object, attribute: attrs.Attribute[Any], value: Mapping[str, float]) -> None:

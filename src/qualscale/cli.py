@@ -73,6 +73,8 @@ _COMMAND_MODULES: dict[str, str] = {
     "convert": "_cli_scales",
     "init": "_cli_init",
     "map": "_cli_map",
+    "replay": "_cli_calibrate",
+    "calibrate": "_cli_calibrate",
 }
 
 

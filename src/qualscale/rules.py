@@ -23,6 +23,7 @@ __all__ = [
     "Condition",
     "Content",
     "HistoryRule",
+    "MetricBound",
     "Modifier",
     "RiskRules",
     "Rules",
@@ -103,6 +104,36 @@ class RiskRules:
 
 
 @attrs.frozen
+class MetricBound:
+    """The bounds a change metric must stay within: ``{at_least: 200}``, ``{at_most: 3}``.
+
+    Both bounds are inclusive; give at least one.
+    """
+
+    at_least: float | None = None
+    at_most: float | None = None
+
+    def holds(self, value: float | None) -> bool:
+        """Whether ``value`` is given and within the bounds (a missing metric never holds)."""
+        if value is None:
+            return False
+        if self.at_least is not None and value < self.at_least:
+            return False
+        return self.at_most is None or value <= self.at_most
+
+    def describe(self) -> str:
+        """``at least 200``, ``at most 3``, or both joined with ``and``."""
+        parts = [f"at least {_number(self.at_least)}"] if self.at_least is not None else []
+        if self.at_most is not None:
+            parts.append(f"at most {_number(self.at_most)}")
+        return " and ".join(parts)
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+@attrs.frozen
 class Condition:
     """When a modifier applies: every part given must hold (an empty one always holds).
 
@@ -111,6 +142,8 @@ class Condition:
     ``min_risk``/``max_risk`` compare with the scale's order of bands and classes;
     ``breaking`` holds when the delivery's ``breaking`` is the same (a commit marked
     ``feat!:`` or ``BREAKING CHANGE``, see :class:`CommitRules`).
+    ``metrics`` holds when every named change metric of the delivery
+    (``Delivery.metrics``) is given and within its bounds.
     """
 
     type: tuple[str, ...] = ()
@@ -122,6 +155,7 @@ class Condition:
     min_risk: str | None = None
     max_risk: str | None = None
     breaking: bool | None = None
+    metrics: Mapping[str, MetricBound] = attrs.field(factory=dict, hash=False)
 
     def describe(self) -> str:
         """A short human description, for the rationale."""
@@ -136,7 +170,12 @@ class Condition:
                 parts.append(f"{name} {value}")
         if self.breaking is not None:
             parts.append("breaking" if self.breaking else "not breaking")
+        parts += [f"{name} {bound.describe()}" for name, bound in self.metrics.items()]
         return " and ".join(parts) or "always"
+
+    def metrics_hold(self, metrics: Mapping[str, float]) -> bool:
+        """Whether every metric bound holds for these metrics of a delivery."""
+        return all(bound.holds(metrics.get(name)) for name, bound in self.metrics.items())
 
 
 @attrs.frozen

@@ -10,6 +10,7 @@ gives a standard's requirements resolved.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,7 +23,7 @@ from qualscale.delivery import DELIVERY_TYPES
 from qualscale.errors import KeyPath, Problem, ScaleError
 from qualscale.gates import Gate
 from qualscale.requirements import Cell, Kind, ModifierRequirement, Requirement, resolve
-from qualscale.rules import CONTENT_ORDER, Modifier, Rules
+from qualscale.rules import CONTENT_ORDER, MetricBound, Modifier, Rules
 
 __all__ = [
     "Environment",
@@ -345,6 +346,29 @@ def _check_modifier(problems: _Problems, mod: Modifier, path: KeyPath) -> None:
         problems.add(path, "expected at least one of floor, ceiling, raise_by, requires")
     for ri, req in enumerate(mod.requires):
         _check_modifier_requirement(problems, req, (*path, "requires", ri))
+    for name, bound in cond.metrics.items():
+        _check_metric(problems, name, bound, (*path, "when", "metrics", name))
+
+
+def _check_metric(problems: _Problems, name: str, bound: MetricBound, path: KeyPath) -> None:
+    """A metric bound names a metric as deliveries do and bounds it by finite numbers."""
+    import math
+
+    from qualscale._validators import METRIC_PATTERN
+
+    if not re.match(METRIC_PATTERN, name):
+        problems.add(
+            path, f"expected a metric name of lowercase letters, digits and _, found {name!r}"
+        )
+    given = [b for b in (bound.at_least, bound.at_most) if b is not None]
+    if not given:
+        problems.add(path, "expected at least one of at_least, at_most")
+    for key in ("at_least", "at_most"):
+        value = getattr(bound, key)
+        if value is not None and not math.isfinite(value):
+            problems.add((*path, key), f"expected a finite number, found {value!r}")
+    if len(given) == 2 and given[0] > given[1]:
+        problems.add(path, f"at_least {given[0]:g} is above at_most {given[1]:g}: never holds")
 
 
 def _check_modifier_requirement(
@@ -433,22 +457,31 @@ _SAYS = {
 
 
 def _direction_problem(mod: Modifier) -> str | None:
-    """Why ``mod`` could make more size, risk or riskier files give a lower standard."""
+    """Why ``mod`` could make more size, risk or riskier files give a lower standard.
+
+    A change metric counts as growing risk: more of it never lowers the standard.
+    """
     cond = mod.when
     content = [CONTENT_ORDER.index(c) for c in cond.content]
     if mod.ceiling is not None:
         # A ceiling must stop applying as things grow, never start.
         grows = [n for n in ("flags", "components", "min_size", "min_risk") if getattr(cond, n)]
+        grows += [
+            f"metrics.{m}.at_least" for m, b in cond.metrics.items() if b.at_least is not None
+        ]
         if content and sorted(content) != list(range(max(content) + 1)):
             grows.append("content (list every kind of file up to the riskiest you cap)")
         if grows:
             return (
                 f"not monotone: a ceiling may not depend on {', '.join(grows)}; it may depend "
-                "on type, max_size, max_risk and content from docs upwards"
+                "on type, max_size, max_risk, metrics at_most and content from docs upwards"
             )
     if mod.floor is not None or mod.raise_by:
         # A floor or raise must keep applying as things grow.
         shrinks = [n for n in ("max_size", "max_risk") if getattr(cond, n)]
+        shrinks += [
+            f"metrics.{m}.at_most" for m, b in cond.metrics.items() if b.at_most is not None
+        ]
         top = len(CONTENT_ORDER) - 1
         if content and sorted(content) != list(range(min(content), top + 1)):
             shrinks.append("content (list every kind of file from the least risky you raise)")

@@ -1,0 +1,97 @@
+"""The reports of ``replay`` and ``calibrate``, as text, Markdown or JSON."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from qualscale.calibration import Calibration, HeldOut
+from qualscale.replay import ReplaySummary
+
+
+def _pct(part: float, whole: float = 1.0) -> str:
+    return f"{100 * part / whole:.1f} %" if whole else "-"
+
+
+def render_replay(summary: ReplaySummary, new: str, old: str, fmt: str) -> str:
+    """The replay summary in ``fmt`` (``text``, ``markdown`` or ``json``)."""
+    if fmt == "json":
+        return json.dumps(summary.to_dict(), indent=2) + "\n"
+    n, bad = summary.deliveries, summary.escaped
+    md = fmt == "markdown"
+    lines = [
+        f"{'# ' if md else ''}Replay of {n} deliveries under {new} (before: {old})",
+        "",
+        f"Moved up: {summary.up}, moved down: {summary.down}; {bad} escaped a defect.",
+        "",
+    ]
+    head = ("standard", "deliveries", "escaped", "before", "escaped before")
+    rows = [
+        (s, _pct(k, n), _pct(e, bad), _pct(kb, n), _pct(eb, bad))
+        for s, k, e, kb, eb in summary.per_standard
+    ]
+    lines += _table(head, rows, md)
+    kinds = [(k, str(a), str(b)) for k, a, b in summary.kinds if a or b]
+    if kinds:
+        lines += ["", *_table(("kind", "newly required", "no longer required"), kinds, md)]
+    if summary.escaped_deeper:
+        shown = ", ".join(summary.escaped_deeper[:10])
+        more = " ..." if len(summary.escaped_deeper) > 10 else ""
+        lines += ["", f"Escaped defects that would have met deeper tests: {shown}{more}"]
+    return "\n".join(lines) + "\n"
+
+
+def _table(head: tuple[str, ...], rows: Sequence[tuple[str, ...]], md: bool) -> list[str]:
+    if md:
+        out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        return out + ["| " + " | ".join(r) + " |" for r in rows]
+    widths = [max(len(x) for x in col) for col in zip(head, *rows, strict=True)]
+    return [
+        "  ".join(
+            x.ljust(w) if i == 0 else x.rjust(w)
+            for i, (x, w) in enumerate(zip(r, widths, strict=True))
+        )
+        for r in (head, *rows)
+    ]
+
+
+def render_calibration(fitted: Calibration, before: HeldOut, after: HeldOut, path: str) -> str:
+    """What ``calibrate`` prints: the rules written, then the held-out figures."""
+    lines = [
+        f"Calibrated on the oldest {fitted.train} deliveries; wrote {path}"
+        f" ({len(fitted.rules)} rules, extends {fitted.base.name}).",
+        "",
+    ]
+    for rule in fitted.rules:
+        r = rule.rule
+        action = f"at most {fitted.base.standards[r.ceiling - 1].id}" if r.ceiling else "raise by 1"
+        bound = "<=" if r.ceiling else ">="
+        lines.append(
+            f"  {r.metric} {bound} {r.threshold:g}: {action}  ({_pct(rule.share)} of deliveries,"
+            f" {_pct(rule.defect_rate)} defect-inducing; validation AUC {rule.auc_after:.3f})"
+        )
+    lines += [
+        "",
+        f"Held out: the newest {after.deliveries} deliveries,"
+        f" {after.defect_inducing} defect-inducing.",
+    ]
+    head = ("standard", "base", "base defects", "calibrated", "defects")
+    rows = [
+        (s, _pct(a), _pct(b), _pct(c), _pct(d))
+        for (s, a, b), (_, c, d) in zip(before.per_standard, after.per_standard, strict=True)
+    ]
+    lines += _table(head, rows, False)
+    lines += [
+        "",
+        f"AUC of the standard's rank: base {before.auc:.3f}, calibrated {after.auc:.3f};"
+        f" lines added alone {after.auc_lines_added:.3f}",
+    ]
+    if after.budget_rank is not None:
+        lines.append(
+            f"Standards requiring performance hold {_pct(after.share_at_budget)} of deliveries and"
+            f" {_pct(after.caught)} of the defect-inducing ones"
+            f" (base: {_pct(before.share_at_budget)}, {_pct(before.caught)});"
+            " the same number with the most lines added hold"
+            f" {_pct(after.caught_lines_added)}"
+        )
+    return "\n".join(lines) + "\n"

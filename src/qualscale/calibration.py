@@ -1,0 +1,276 @@
+"""Calibration: fit a scale's metric rules to a project's history, and measure the result.
+
+Pure; no I/O. :func:`split` puts the history in time order and cuts it; :func:`calibrate`
+fits, on the oldest part only, rules on change metrics that raise the standard (or cap
+it) and gives them as an overlay that extends the base scale; :func:`evaluate` replays
+any scale on the newest part and measures how well its standards rank the
+defect-inducing deliveries, next to ranking by lines added alone.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import attrs
+
+from qualscale._fit import Problem, Rule, auc, fit, validation_aucs
+from qualscale.compiled import compile_scale
+from qualscale.records import Record
+from qualscale.scale import Scale
+
+__all__ = ["Calibration", "FittedRule", "HeldOut", "auc", "calibrate", "evaluate", "split"]
+
+
+def split(records: Iterable[Record], train_fraction: float) -> tuple[list[Record], list[Record]]:
+    """The records in time order (date, then id), cut into the oldest and the newest part."""
+    ordered = sorted(records, key=lambda r: (r.delivery.date or "", r.delivery.id))
+    cut = int(len(ordered) * train_fraction)
+    return ordered[:cut], ordered[cut:]
+
+
+@attrs.frozen
+class FittedRule:
+    """A fitted rule and the figures it came from (on the training records)."""
+
+    rule: Rule
+    share: float
+    defect_rate: float
+    auc_after: float
+
+    @property
+    def id(self) -> str:
+        """The modifier's id: ``calibrated-la-at-least-39``."""
+        bound = "at-most" if self.rule.ceiling is not None else "at-least"
+        return f"calibrated-{self.rule.metric}-{bound}-{_text(self.rule.threshold)}"
+
+
+@attrs.frozen
+class Calibration:
+    """A calibrated overlay: its rules, the figures they came from, and what it extends."""
+
+    base: Scale
+    rules: tuple[FittedRule, ...]
+    train: int
+    base_rate: float
+    auc_before: float
+    first_date: str | None
+    last_date: str | None
+    max_standards: int | None = None
+    budget: float | None = None
+
+    def modifiers(self) -> list[dict[str, Any]]:
+        """The overlay's modifiers as plain data."""
+        standards = self.base.standards
+        out = []
+        for fitted in self.rules:
+            rule = fitted.rule
+            bound: dict[str, float]
+            action: dict[str, Any]
+            if rule.ceiling is None:
+                bound, action = {"at_least": rule.threshold}, {"raise_by": 1}
+            else:
+                bound, action = (
+                    {"at_most": rule.threshold},
+                    {"ceiling": standards[rule.ceiling - 1].id},
+                )
+            out.append({"id": fitted.id, "when": {"metrics": {rule.metric: bound}}, **action})
+        if self.max_standards is not None and self.max_standards < len(standards):
+            top = standards[self.max_standards - 1].id
+            out.append({"id": "calibrated-top", "when": {}, "ceiling": top})
+        return out
+
+    def scale(self) -> Scale:
+        """The calibrated scale itself: the base with the overlay's modifiers added."""
+        data = self.base.to_dict()
+        data["name"] = f"{self.base.name}-calibrated"
+        data["version"] = f"{self.base.version}-calibrated"
+        data["rules"]["modifiers"] = [*data["rules"]["modifiers"], *self.modifiers()]
+        return Scale.from_dict(data)
+
+    def overlay(self, extends: str) -> str:
+        """The overlay as YAML text, each rule with a comment giving the figures it came from."""
+        lines = [
+            f"# Calibrated by qualscale on the oldest {self.train} deliveries of the history",
+            f"# ({self.first_date} .. {self.last_date}); {_pct(self.base_rate)} of them induced a"
+            f" defect. Validation AUC of {self.base.name} alone: {self.auc_before:.3f}.",
+            f"extends: {extends}",
+            f"name: {self.base.name}-calibrated",
+            f'version: "{self.base.version}-calibrated"',
+            "rules:",
+            "  modifiers:",
+        ]
+        for fitted, data in zip(self.rules, self.modifiers(), strict=False):
+            rule = fitted.rule
+            lines.append(
+                f"    # {_pct(fitted.share)} of the training deliveries; {_pct(fitted.defect_rate)}"
+                f" of those induced a defect (all: {_pct(self.base_rate)});"
+                f" validation AUC {fitted.auc_after:.3f} with this rule"
+            )
+            lines += _modifier_yaml(data, rule)
+        if len(self.modifiers()) > len(self.rules):
+            lines.append(f"    # At most {self.max_standards} standards (--max-standards)")
+            lines += _modifier_yaml(self.modifiers()[-1], None)
+        return "\n".join(lines) + "\n"
+
+
+def _modifier_yaml(data: dict[str, Any], rule: Rule | None) -> list[str]:
+    if rule is None:
+        return [f"    - id: {data['id']}", "      when: {}", f"      ceiling: {data['ceiling']}"]
+    bound = "at_most" if rule.ceiling is not None else "at_least"
+    action = f"ceiling: {data['ceiling']}" if rule.ceiling is not None else "raise_by: 1"
+    return [
+        f"    - id: {data['id']}",
+        f"      when: {{metrics: {{{rule.metric}: {{{bound}: {_text(rule.threshold)}}}}}}}",
+        f"      {action}",
+    ]
+
+
+def _text(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _pct(share: float) -> str:
+    return f"{100 * share:.1f} %"
+
+
+def _budget_rank(scale: Scale, kind: str) -> int | None:
+    """The rank of the lowest standard that requires ``kind``, if any does."""
+    for rank, std in enumerate(scale.standards, 1):
+        if any(r.kind == kind and r.obligation == "required" for r in scale.requires(std.id)):
+            return rank
+    return None
+
+
+def calibrate(
+    train: Sequence[Record],
+    base: Scale,
+    *,
+    max_standards: int | None = None,
+    budget: float | None = None,
+    budget_kind: str = "performance",
+    max_rules: int = 8,
+) -> Calibration:
+    """Fit metric rules on ``train`` (only: the caller keeps the newest records out).
+
+    Args:
+        train: The oldest records of the history, each with a known outcome.
+        base: The scale the overlay extends.
+        max_standards: At most this many standards are used (a ceiling at the N-th).
+        budget: The most share of deliveries that may reach the lowest standard requiring
+            ``budget_kind`` (on the training records).
+        max_rules: The most rules fitted.
+    """
+    compiled = compile_scale(base)
+    top = min(len(base.standards), max_standards or len(base.standards))
+    ranks = tuple(min(top, compiled.plan(r.delivery).standard.rank) for r in train)
+    labels = tuple(r.escaped for r in train)
+    metrics = tuple(dict(r.delivery.metrics) for r in train)
+    problem = Problem(ranks, metrics, labels, top, _budget_rank(base, budget_kind), budget)
+    rules, _ = fit(problem, max_rules)
+    scores = validation_aucs(problem, rules)
+    base_rate = sum(labels) / len(labels) if labels else math.nan
+    fitted = []
+    for rule, score in zip(rules, scores[1:], strict=True):
+        hits = [
+            label
+            for m, label in zip(metrics, labels, strict=True)
+            if rule.holds(m.get(rule.metric))
+        ]
+        rate = sum(hits) / len(hits) if hits else math.nan
+        fitted.append(FittedRule(rule, len(hits) / len(train), rate, score))
+    dates = [r.delivery.date for r in train if r.delivery.date]
+    return Calibration(
+        base,
+        tuple(fitted),
+        len(train),
+        base_rate,
+        scores[0],
+        min(dates) if dates else None,
+        max(dates) if dates else None,
+        max_standards,
+        budget,
+    )
+
+
+@attrs.frozen
+class HeldOut:
+    """How a scale's standards rank the held-out deliveries, next to lines added alone.
+
+    Attributes:
+        deliveries: How many were replayed; ``defect_inducing`` of them induced a defect.
+        per_standard: ``(standard id, share of deliveries, share of defect-inducing)``.
+        auc: AUC of the standard's rank for defect-inducing deliveries.
+        auc_lines_added: AUC of lines added alone (LApredict), on the same deliveries.
+        budget_rank: The lowest rank requiring the budgeted kind (``None``: no standard does).
+        share_at_budget: The share of deliveries at that rank or above.
+        caught: The share of defect-inducing deliveries at that rank or above.
+        caught_lines_added: The share of defect-inducing among the same number of
+            deliveries with the most lines added.
+    """
+
+    deliveries: int
+    defect_inducing: int
+    per_standard: tuple[tuple[str, float, float], ...]
+    auc: float
+    auc_lines_added: float
+    budget_rank: int | None
+    share_at_budget: float
+    caught: float
+    caught_lines_added: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """The figures as plain data."""
+        data = attrs.asdict(self)
+        data["per_standard"] = [
+            {"standard": s, "share": a, "defect_share": b} for s, a, b in self.per_standard
+        ]
+        return data
+
+
+def evaluate(
+    scale: Scale, records: Sequence[Record], *, budget_kind: str = "performance"
+) -> HeldOut:
+    """Replay ``scale`` on ``records`` (no history) and measure its ranking of defects."""
+    compiled = compile_scale(scale)
+    ranks = [compiled.plan(r.delivery).standard.rank for r in records]
+    labels = [r.escaped for r in records]
+    added = [_lines_added(r) for r in records]
+    n, bad = len(records), sum(labels)
+    per_standard = tuple(
+        (
+            std.id,
+            sum(1 for k in ranks if k == rank) / n if n else math.nan,
+            sum(1 for k, y in zip(ranks, labels, strict=True) if k == rank and y) / bad
+            if bad
+            else math.nan,
+        )
+        for rank, std in enumerate(scale.standards, 1)
+    )
+    at = _budget_rank(scale, budget_kind)
+    chosen = [k >= at for k in ranks] if at is not None else [False] * n
+    top = sorted(range(n), key=lambda i: -added[i])[: sum(chosen)]
+    caught_la = sum(1 for i in top if labels[i]) / bad if bad else math.nan
+    return HeldOut(
+        n,
+        bad,
+        per_standard,
+        auc(ranks, labels),
+        auc(added, labels),
+        at,
+        sum(chosen) / n if n else math.nan,
+        sum(1 for c, y in zip(chosen, labels, strict=True) if c and y) / bad if bad else math.nan,
+        caught_la,
+    )
+
+
+def _lines_added(record: Record) -> float:
+    metric = record.delivery.metrics.get("la")
+    if metric is not None:
+        return metric
+    return float(record.delivery.changes.lines_added or 0)
+
+
+def __dir__() -> list[str]:
+    return list(__all__)

@@ -1,0 +1,84 @@
+"""The compiled scale: the same plans as ``plan()``, from caches."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import qualscale
+from qualscale import Delivery, History, plan
+from qualscale.compiled import compile_scale
+from qualscale.delivery import Changes
+from qualscale.strategies import deliveries, histories
+
+
+def _with_metrics() -> qualscale.Scale:
+    data: dict[str, Any] = copy.deepcopy(qualscale.load_scale().to_dict())
+    data["rules"]["modifiers"] += [
+        {"id": "many-added", "when": {"metrics": {"la": {"at_least": 100}}}, "raise_by": 1},
+        {"id": "tiny", "when": {"metrics": {"la": {"at_most": 2}}}, "ceiling": "S2"},
+    ]
+    return qualscale.Scale.from_dict(data)
+
+
+SCALES = {
+    "billing-saas": qualscale.load_scale("billing-saas"),
+    "safety-levels": qualscale.load_scale("safety-levels"),
+    "metrics": _with_metrics(),
+}
+
+
+def _resized(delivery: Delivery, lines: tuple[int | None, int | None], la: float) -> Delivery:
+    """The same delivery with other figures: the compiled scale's cache hits."""
+    return attrs.evolve(
+        delivery,
+        changes=attrs.evolve(delivery.changes, lines_added=lines[0], lines_removed=lines[1]),
+        metrics={"la": la},
+    )
+
+
+_FIGURE = st.one_of(st.none(), st.integers(0, 3000))
+
+
+@pytest.mark.parametrize("name", sorted(SCALES))
+@given(data=st.data())
+def test_compiled_and_plain_plans_are_identical(name: str, data: st.DataObject) -> None:
+    """Over many deliveries and histories, compiled plans and their dicts equal plain ones."""
+    scale = SCALES[name]
+    compiled = compile_scale(scale)
+    items = data.draw(st.lists(deliveries(scale), min_size=1, max_size=5))
+    history = data.draw(st.one_of(st.none(), histories(scale)))
+    for delivery in items:
+        for _ in range(3):
+            lines = (data.draw(_FIGURE), data.draw(_FIGURE))
+            la = data.draw(st.sampled_from([0.0, 2.0, 3.0, 99.0, 100.0, 5000.0]))
+            variant = _resized(delivery, lines, la)
+            expected = plan(variant, scale, history)
+            assert compiled.plan(variant, history) == expected
+            assert compiled.plan_dict(variant, history) == expected.to_dict()
+
+
+def test_plan_dict_gives_fresh_containers_each_call() -> None:
+    """Changing one returned dict never changes the next plan's dict."""
+    compiled = compile_scale(SCALES["billing-saas"])
+    delivery = Delivery("C-1", type="feature", changes=Changes(40, 2, 3), paths=("src/a.py",))
+    first = compiled.plan_dict(delivery)
+    first["requirements"][0]["criteria"].append("changed")
+    first["scale"]["name"] = "changed"
+    assert compiled.plan_dict(delivery) == plan(delivery, SCALES["billing-saas"]).to_dict()
+
+
+def test_history_figures_reach_the_compiled_plan() -> None:
+    """Two histories that differ only in escaped defects give the plans plain plan() gives."""
+    scale = SCALES["billing-saas"]
+    compiled = compile_scale(scale)
+    delivery = Delivery("C-2", type="feature", changes=Changes(20, 2, 1))
+    calm = History.from_dict({"deliveries": [{"id": "A", "escaped_defects": 0}]})
+    rough = History.from_dict({"deliveries": [{"id": "A", "escaped_defects": 3}]})
+    for history in (calm, rough, calm, None):
+        assert compiled.plan(delivery, history) == plan(delivery, scale, history)
