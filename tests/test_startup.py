@@ -71,6 +71,22 @@ def test_changing_any_file_of_a_scale_invalidates_its_entry(cache: Path, tmp_pat
     assert "G99" in [g.id for g in qualscale.load_scale(path).gates]
 
 
+def test_changed_code_of_qualscale_changes_the_entry_name(tmp_path: Path) -> None:
+    """An edited qualscale module (an editable install, same version) never reads an old entry."""
+    package = tmp_path / "pkg"
+    package.mkdir()
+    module = package / "scale.py"
+    module.write_text("x = 1\n", encoding="utf-8")
+    before = _scale_cache.code_stamp(str(package))
+    module.write_text("x = 22\n", encoding="utf-8")
+    assert _scale_cache.code_stamp(str(package)) != before
+    os.utime(module, ns=(1, 1))
+    touched = _scale_cache.code_stamp(str(package))
+    os.utime(module, ns=(2, 2))
+    assert _scale_cache.code_stamp(str(package)) != touched
+    assert _scale_cache.code_stamp(str(tmp_path / "missing")) == "unknown"
+
+
 @pytest.mark.parametrize(
     "content", [b"", b"not a pickle", b"\x80\x05K\x01.", pickle.dumps((1, "0", [], 3, "x"))]
 )

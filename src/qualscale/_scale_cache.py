@@ -4,8 +4,10 @@ Reading, structuring and checking a scale is most of what a small ``qualscale pl
 does. The loaded :class:`~qualscale.scale.Scale` is kept, pickled, in
 ``$QUALSCALE_CACHE_DIR``, else ``$XDG_CACHE_HOME/qualscale``, else
 ``~/.cache/qualscale`` (``QUALSCALE_CACHE_DIR=off`` turns the cache off). An entry is
-named after the scale file's resolved path, the qualscale version and the Python
-version, and records the SHA-256 of every file the scale was built from (the file,
+named after the scale file's resolved path, the qualscale version, the Python
+version and the size and modification time of qualscale's own modules (a changed
+model must not unpickle an old one: an editable install changes without a new
+version), and records the SHA-256 of every file the scale was built from (the file,
 its ``extends`` chain, its gates files): it is used only when all of them still have
 that content. An entry that cannot be read, does not unpickle, or holds anything but
 a scale of this version is ignored and replaced; entries are written atomically, and
@@ -25,7 +27,14 @@ from pathlib import Path
 from qualscale._version import __version__
 from qualscale.scale import Scale
 
-__all__ = ["cache_dir", "cached_scale", "note_read", "private_dir", "read_private"]
+__all__ = [
+    "cache_dir",
+    "cached_scale",
+    "code_stamp",
+    "note_read",
+    "private_dir",
+    "read_private",
+]
 
 _FORMAT = 1
 _ABSENT = "absent"
@@ -109,8 +118,23 @@ def cached_scale(path: Path, load: Callable[[Path], Scale]) -> Scale:
 
 
 def _key(path: Path) -> str:
-    where = f"{_FORMAT}\0{__version__}\0{sys.version}\0{os.path.realpath(path)}"
+    code = code_stamp(os.path.dirname(__file__))
+    where = f"{_FORMAT}\0{__version__}\0{sys.version}\0{code}\0{os.path.realpath(path)}"
     return _sha256(where.encode("utf-8", "surrogateescape"))
+
+
+def code_stamp(package: str) -> str:
+    """The name, size and modification time of every module in ``package``, as one text."""
+    try:
+        with os.scandir(package) as entries:
+            found = sorted(
+                f"{e.name}:{e.stat().st_size}:{e.stat().st_mtime_ns}"
+                for e in entries
+                if e.name.endswith(".py")
+            )
+    except OSError:
+        return "unknown"
+    return ";".join(found)
 
 
 def _read_entry(entry: Path) -> Scale | None:

@@ -66,8 +66,10 @@ class CompiledScale:
             DeliveryError: as :func:`qualscale.plan` does.
         """
         changes = delivery.changes
-        if changes.by_path or (delivery.source and "overrides" in delivery.source):
-            return plan(delivery, self.scale, history)  # rare: not worth a cache
+        if changes.by_path or delivery.source:
+            # What a person set by hand and what commit rules found (source.overrides,
+            # source.git) go into the rationale: every such delivery is its own case.
+            return plan(delivery, self.scale, history)
         where = (delivery.paths, delivery.components)
         size_key = (changes.lines_added, changes.lines_removed, changes.files, where)
         sized = self._sizes.get(size_key)
@@ -78,6 +80,7 @@ class CompiledScale:
         key = (
             delivery.type,
             delivery.flags,
+            delivery.breaking,
             where,
             sized[0],
             tuple([b.holds(metrics.get(name)) for name, b in self._bounds]) if self._bounds else (),
@@ -111,7 +114,7 @@ class CompiledScale:
             shared = (found.requirements, whole["scale"], whole["standard"], whole["requirements"])
             self._dicts[id(found.requirements)] = shared
         return {
-            "delivery": _delivery_dict(delivery),
+            "delivery": delivery.to_dict(),
             "scale": {**shared[1]},
             "standard": {**shared[2]},
             "size": found.size,
@@ -162,33 +165,6 @@ def _history_figure(
     """What a history rule reads: the total of ``measure`` and how many deliveries it summed."""
     recent = history.recent(window, project)
     return sum(getattr(d, measure) for d in recent), len(recent)
-
-
-def _delivery_dict(delivery: Delivery) -> dict[str, Any]:
-    """``delivery.to_dict()`` without the general converter: the same keys, in order."""
-    changes = delivery.changes
-    return {
-        "id": delivery.id,
-        "title": delivery.title,
-        "type": delivery.type,
-        "changes": {
-            "lines_added": changes.lines_added,
-            "lines_removed": changes.lines_removed,
-            "files": changes.files,
-            "by_path": {
-                path: {"added": c.added, "removed": c.removed}
-                for path, c in changes.by_path.items()
-            },
-        },
-        "paths": list(delivery.paths),
-        "components": list(delivery.components),
-        "flags": list(delivery.flags),
-        "project": delivery.project,
-        "source": dict(delivery.source),
-        "author": delivery.author,
-        "date": delivery.date,
-        "metrics": dict(delivery.metrics),
-    }
 
 
 def _split(found: TestPlan) -> _Parts:

@@ -84,7 +84,8 @@ def deliveries(scale: Scale | None = None) -> st.SearchStrategy[Delivery]:
 def _with_lines_per_path(
     delivery: Delivery, flags: list[str], components: list[str]
 ) -> st.SearchStrategy[Delivery]:
-    """``delivery`` with lines for some of its paths, and its flags, components, project."""
+    """``delivery`` with lines for some of its paths, and its flags, components, project,
+    and whether it breaks compatibility."""
     per_path = st.builds(PathChange, added=_LINES, removed=_LINES)
     by_path = st.fixed_dictionaries({}, optional=dict.fromkeys(delivery.paths, per_path))
     return st.builds(
@@ -97,6 +98,7 @@ def _with_lines_per_path(
         else st.just(()),
         flags=st.lists(st.sampled_from(flags), max_size=3).map(tuple) if flags else st.just(()),
         project=st.one_of(st.none(), st.sampled_from(["billing-core", "self-care"])),
+        breaking=st.booleans(),
     )
 
 
