@@ -237,3 +237,14 @@ def test_no_source_file_or_function_is_too_long() -> None:
                 if length >= 60:
                     too_long.append(f"{file.name}:{node.lineno} {node.name}: {length} lines")
     assert too_long == []
+
+
+def test_every_public_module_is_an_attribute_of_the_package() -> None:
+    """After `import qualscale`, each public module is reachable as `qualscale.NAME`."""
+    import qualscale
+
+    names = {m.removeprefix("qualscale.") for m in PUBLIC_MODULES if m != "qualscale"}
+    assert names == qualscale._MODULES
+    code = "import qualscale; print(qualscale.loading.load_scale.__name__)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout == "load_scale\n", done.stderr

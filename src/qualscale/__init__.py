@@ -115,12 +115,42 @@ __all__ = [
 ]
 
 
+#: The public modules: ``qualscale.loading`` works after a plain ``import qualscale``.
+_MODULES = frozenset(
+    {
+        "calibration",
+        "classification",
+        "cli",
+        "compiled",
+        "delivery",
+        "errors",
+        "evidence",
+        "gates",
+        "git",
+        "judgement",
+        "loading",
+        "planning",
+        "records",
+        "render",
+        "replay",
+        "requirements",
+        "rules",
+        "scale",
+        "stores",
+        "strategies",
+        "verification",
+    }
+)
+
+
 def __getattr__(name: str) -> object:
+    import importlib
+
+    if name in _MODULES:
+        return importlib.import_module(f"qualscale.{name}")  # binds itself here
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module 'qualscale' has no attribute {name!r}")
-    import importlib
-
     value = getattr(importlib.import_module(home), name)
     globals()[name] = value
     return value

@@ -99,16 +99,8 @@ def classify(delivery: Delivery, scale: Scale, history: History | None = None) -
     ]
     why += [*risk_reasons, *matrix_reasons]
 
-    facts = _Facts(
-        delivery.type,
-        flags,
-        touched.ids,
-        touched.content,
-        size_index,
-        risk_index,
-        breaking=delivery.breaking,
-        metrics=delivery.metrics,
-    )
+    facts = _Facts(delivery.type, flags, touched.ids, touched.content, size_index, risk_index)
+    facts = attrs.evolve(facts, breaking=delivery.breaking, metrics=delivery.metrics)
     after = _AfterMatrix(
         scale, _active(rules, facts), history, delivery.project, _skipped(rules, facts)
     )
