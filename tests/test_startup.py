@@ -7,6 +7,8 @@ import pickle
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import qualscale
 from qualscale import _files, _scale_cache, _templates, cli
@@ -318,3 +320,41 @@ def test_a_duplicate_key_does_not_hide_an_unknown_flag_from_validate_scale(
         [f"{path}:2", "$.id"],
         [f"{path}:3", "$.flags[0]"],
     ]
+
+
+SHIPPED = sorted([*EXAMPLES.glob("deliveries/*.yaml"), EXAMPLES / "history.yaml"])
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_the_fast_converter_builds_what_the_strict_one_builds(path: Path) -> None:
+    """For every shipped document, the cattrs-free path and the strict converter agree."""
+    from qualscale import _convert, _structure
+    from qualscale.delivery import Delivery, History
+    from qualscale.errors import ValidationError
+    from qualscale.loading import read_document
+
+    data = read_document(path, ValidationError)
+    cls = Delivery if "deliveries" in path.parts else History
+    fast = _convert.structure_located(data, cls, ValidationError)
+    assert fast == _structure.structure_located(data, cls, ValidationError)
+
+
+@given(st.data())
+@settings(max_examples=60, deadline=None)
+def test_fast_and_strict_converters_agree_on_any_delivery_and_scale(data: st.DataObject) -> None:
+    """A generated delivery, and every bundled scale, read back the same by both converters."""
+    from qualscale import _convert, _structure
+    from qualscale.delivery import Delivery
+    from qualscale.errors import ValidationError
+    from qualscale.loading import bundled_scales, load_scale
+    from qualscale.strategies import deliveries
+
+    scale = load_scale(data.draw(st.sampled_from(bundled_scales())))
+    delivery = data.draw(deliveries(scale))
+    plain = delivery.to_dict()
+    assert _convert.structure_located(plain, Delivery, ValidationError) == delivery
+    assert _structure.structure_located(plain, Delivery, ValidationError) == delivery
+    whole = scale.to_dict()
+    assert _convert.structure_located(
+        whole, Scale, ValidationError
+    ) == _structure.structure_located(whole, Scale, ValidationError)

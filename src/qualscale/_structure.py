@@ -1,6 +1,7 @@
-"""Structuring: plain data into the model's objects, and back, with located problems.
+"""Strict structuring: plain data into the model's objects, with located problems.
 
-Pure: nothing here reads a file. The converter is strict - no silent coercion:
+:mod:`qualscale._convert` builds plainly valid documents without it and hands it
+everything else, so that every problem is reported. Pure: nothing here reads a file. The converter is strict - no silent coercion:
 ``3`` is not a string, ``"12"`` is not an integer, a string is not a list.
 Every hook raises :class:`Invalid` with what was expected and what was found;
 :func:`structure_located` gathers every problem of a document at once and puts
@@ -24,7 +25,7 @@ from cattrs.errors import (
     ForbiddenExtraKeysError,
     IterableValidationError,
 )
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+from cattrs.gen import make_dict_structure_fn, override
 
 from qualscale._located import LocDict, LocList, local_path, locate
 from qualscale._text import did_you_mean
@@ -155,8 +156,6 @@ def converter() -> cattrs.Converter:
     conv.register_structure_hook_factory(_is_tuple, tuple_factory)
     conv.register_structure_hook_factory(_is_mapping, mapping_factory)
     conv.register_structure_hook_factory(_is_attrs, functools.partial(_attrs_hook, conv))
-    conv.register_unstructure_hook(tuple, list)
-    conv.register_unstructure_hook_factory(_has_shorthand, functools.partial(_short_hook, conv))
     return conv
 
 
@@ -199,21 +198,6 @@ def _attrs_hook(conv: cattrs.Converter, t: Any) -> Any:
     return structure
 
 
-def _has_shorthand(t: Any) -> bool:
-    return _is_attrs(t) and hasattr(t, "to_shorthand")
-
-
-def _short_hook(conv: cattrs.Converter, t: Any) -> Any:
-    """Unstructure to the shorthand string when the object has one, else to a mapping."""
-    inner = make_dict_unstructure_fn(t, conv)
-
-    def unstructure(obj: Any) -> Any:
-        short = obj.to_shorthand()
-        return short if short is not None else inner(obj)
-
-    return unstructure
-
-
 def _field_problems(
     fields: list[attrs.Attribute[Any]], value: Mapping[str, Any]
 ) -> list[Exception]:
@@ -235,26 +219,6 @@ def _field_problems(
 def structure(data: object, cls: type[T]) -> T:
     """Structure ``data`` into ``cls``; cattrs' exceptions pass through."""
     return converter().structure(data, cls)
-
-
-def unstructure(obj: object) -> dict[str, Any]:
-    """``obj`` as plain JSON-able data (mappings, lists, strings, numbers)."""
-    data: dict[str, Any] = _plain(converter().unstructure(obj))
-    return data
-
-
-_SCALARS = (str, int, float, bool, type(None))
-
-
-def _plain(value: Any) -> Any:
-    # Mappings from the model are frozen views; JSON and YAML writers want dicts.
-    if type(value) in _SCALARS:  # most values: skip the slow abstract-class checks
-        return value
-    if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
 
 
 def iter_errors(exc: BaseException, path: KeyPath = ()) -> Iterator[tuple[KeyPath, str]]:
