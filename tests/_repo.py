@@ -27,14 +27,26 @@ class Repo:
         )
         return result.stdout.decode("utf-8", "surrogateescape").strip()
 
-    def commit(self, subject: str, files: Mapping[str, str]) -> str:
-        for name, content in files.items():
-            target = self.path / name
-            target.parent.mkdir(parents=True, exist_ok=True)
+    def write(self, name: str, content: str | bytes) -> None:
+        target = self.path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
             target.write_text(content, encoding="utf-8")
+
+    def commit(
+        self, subject: str, files: Mapping[str, str | bytes] | None = None, *, body: str = ""
+    ) -> str:
+        for name, content in (files or {}).items():
+            self.write(name, content)
         self.git("add", "-A")
-        self.git("commit", "-q", "--allow-empty", "-m", subject)
+        message = ["-m", subject] + (["-m", body] if body else [])
+        self.git("commit", "-q", "--allow-empty", *message)
         return self.git("rev-parse", "HEAD")
+
+    def short(self, revision: str) -> str:
+        return self.git("rev-parse", "--short", revision)
 
 
 def hermetic_git(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -45,5 +57,6 @@ def hermetic_git(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
     for role in ("AUTHOR", "COMMITTER"):
-        monkeypatch.setenv(f"GIT_{role}_NAME", "Test")
-        monkeypatch.setenv(f"GIT_{role}_EMAIL", "test@example.com")
+        monkeypatch.setenv(f"GIT_{role}_NAME", "Tester")
+        monkeypatch.setenv(f"GIT_{role}_EMAIL", "tester@example.com")
+        monkeypatch.setenv(f"GIT_{role}_DATE", "2024-01-01T12:00:00+00:00")

@@ -360,7 +360,7 @@ def test_a_git_delivery_takes_its_author_from_the_head_commit(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With ``--git``, the head commit's author may not sign the independent activity."""
-    from tests.test_git import Repo
+    from tests._repo import Repo
 
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")

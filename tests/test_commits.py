@@ -17,21 +17,13 @@ from qualscale import cli
 from qualscale._commit_rules import CommitRules, CommitText, read_commits
 from qualscale.errors import ScaleError
 from qualscale.git import read_git_deliveries, read_git_delivery
-from tests.test_git import Repo
+from tests._repo import Repo, hermetic_git
 
 
 @pytest.fixture(autouse=True)
 def _hermetic_git(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Keep the developer's git configuration and any enclosing repository out."""
-    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
-    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
-    for role in ("AUTHOR", "COMMITTER"):
-        monkeypatch.setenv(f"GIT_{role}_NAME", "Tester")
-        monkeypatch.setenv(f"GIT_{role}_EMAIL", "tester@example.com")
-        monkeypatch.setenv(f"GIT_{role}_DATE", "2024-01-01T12:00:00+00:00")
+    hermetic_git(monkeypatch, tmp_path)
 
 
 @pytest.fixture

@@ -11,17 +11,13 @@ from qualscale import cli
 from qualscale._git_history import is_fix, read_git_history
 from qualscale.errors import GitError
 from qualscale.stores import open_store
-from tests.test_git import Repo
+from tests._repo import Repo, hermetic_git
 
 
 @pytest.fixture(autouse=True)
 def _hermetic_git(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Keep the developer's git configuration and any enclosing repository out."""
-    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
-    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    hermetic_git(monkeypatch, tmp_path)
     for name in ("NAME", "EMAIL", "DATE"):  # set by commit(), restored after the test
         for role in ("AUTHOR", "COMMITTER"):
             monkeypatch.setenv(f"GIT_{role}_{name}", "x")
