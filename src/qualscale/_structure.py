@@ -1,8 +1,9 @@
 """Strict structuring: plain data into the model's objects, with located problems.
 
 :mod:`qualscale._convert` builds plainly valid documents without it and hands it
-everything else, so that every problem is reported. Pure: nothing here reads a file. The converter is strict - no silent coercion:
-``3`` is not a string, ``"12"`` is not an integer, a string is not a list.
+everything else, so that every problem is reported. Pure: nothing here reads a file.
+The converter is strict - no silent coercion: ``3`` is not a string, ``"12"`` is
+not an integer, a string is not a list.
 Every hook raises :class:`Invalid` with what was expected and what was found;
 :func:`structure_located` gathers every problem of a document at once and puts
 the file and line on each (when the data came from the YAML reader).
