@@ -628,6 +628,28 @@ def test_warns_when_a_path_value_moved_the_rootdir(pytester: pytest.Pytester) ->
     assert "PytestConfigWarning" not in result.stdout.str()
 
 
+def test_corrections_reach_the_plan_and_its_rationale(project: pytest.Pytester) -> None:
+    """--qualscale-type and --qualscale-flag correct the delivery as `qualscale plan` does."""
+    result = project.runpytest(
+        "--qualscale-delivery",
+        "typo.yaml",
+        "--qualscale-type=hotfix",
+        "--qualscale-flag=security",
+    )
+    result.stdout.fnmatch_lines(
+        ["qualscale: delivery 'DOC-12': standard S2 (Standard) of billing-saas 1.0; *risk high"]
+    )
+
+
+def test_an_unknown_correction_is_a_usage_error_naming_the_option(
+    project: pytest.Pytester,
+) -> None:
+    """An unknown --qualscale-flag is a usage error with the plugin's option name."""
+    result = project.runpytest("--qualscale-delivery", "typo.yaml", "--qualscale-flag=mony")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --qualscale-flag 'mony': unknown flag; *money*"])
+
+
 def test_bad_git_range_is_a_usage_error(pytester: pytest.Pytester) -> None:
     """A bad --qualscale-git range is a usage error naming the option and range."""
     pytester.makepyfile("def test_one(): pass")

@@ -89,6 +89,23 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
     pluginmanager.add_hookspecs(QualscaleHookSpecs)
 
 
+def _correction_options(group: pytest.OptionGroup) -> None:
+    """The options that correct the delivery, as ``qualscale plan`` has them."""
+    group.addoption(
+        "--qualscale-type",
+        metavar="TYPE",
+        help="correct the delivery's change type (feature, bugfix, hotfix, ...)",
+    )
+    for name, what in (("flag", "a risk flag"), ("component", "a component")):
+        group.addoption(
+            f"--qualscale-{name}",
+            action="append",
+            default=[],
+            metavar=name.upper(),
+            help=f"add {what} to the delivery (repeatable); the rationale says it was given",
+        )
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     """Add the ``--qualscale-*`` options and the ``qualscale_*`` ini keys."""
     group = parser.getgroup("qualscale", "qualscale: test plans by change size and risk")
@@ -102,6 +119,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="RANGE",
         help="plan the session for a git range: BASE..HEAD, BASE...HEAD or REV",
     )
+    _correction_options(group)
     group.addoption(
         "--qualscale-scale",
         metavar="NAME|PATH",

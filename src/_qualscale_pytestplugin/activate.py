@@ -49,6 +49,7 @@ def activate(config: pytest.Config, supplied: object) -> None:
     settings = read_settings(config)
     scale, scale_source = _load_scale(settings.scale)
     delivery, source, label = _delivery(settings, supplied, scale)
+    delivery = _corrected(config, delivery, scale)
     history = _load_history(settings.history)
     try:
         made = plan(delivery, scale, history)
@@ -152,6 +153,25 @@ def _rules(settings: KindSettings, scale: Scale) -> KindRules:
 
 def _compile(settings: KindSettings, kinds: tuple[str, ...]) -> KindRules:
     return compile_rules(settings.rules, settings.default, kinds)
+
+
+def _corrected(config: pytest.Config, delivery: Delivery, scale: Scale) -> Delivery:
+    """``delivery`` with ``--qualscale-type``, ``-flag`` and ``-component`` applied."""
+    from argparse import Namespace
+
+    from qualscale._corrections import corrected
+
+    given = Namespace(
+        id=None,
+        title=None,
+        type=config.option.qualscale_type,
+        flag=list(config.option.qualscale_flag),
+        component=list(config.option.qualscale_component),
+    )
+    try:
+        return corrected(delivery, given, scale, prefix="--qualscale-")
+    except QualscaleError as exc:
+        raise pytest.UsageError(_indent(exc)) from None
 
 
 def _delivery(settings: Settings, supplied: object, scale: Scale) -> tuple[Delivery, str, str]:

@@ -52,15 +52,21 @@ def correction_options(sub: argparse.ArgumentParser) -> None:
     group.add_argument("--title", metavar="TEXT", help="the delivery's title")
 
 
-def corrected(delivery: Delivery, args: argparse.Namespace, scale: Scale) -> Delivery:
+def corrected(
+    delivery: Delivery, args: argparse.Namespace, scale: Scale, *, prefix: str = "--"
+) -> Delivery:
     """``delivery`` with the command line's corrections applied and recorded.
 
+    ``prefix`` is what the options' names start with (the pytest plugin's are
+    ``--qualscale-flag``, ...), for the messages.
+
     Raises:
-        UsageError: a ``--flag`` or ``--component`` the scale does not know.
+        UsageError: a flag or component the scale does not know.
+        ValidationError: a type that is not a delivery type.
     """
-    _refuse_unknown(args.flag, list(scale.rules.risk.flags), "--flag", "flag")
+    _refuse_unknown(args.flag, list(scale.rules.risk.flags), f"{prefix}flag", "flag")
     known_components = [c.id for c in scale.rules.components]
-    _refuse_unknown(args.component, known_components, "--component", "component")
+    _refuse_unknown(args.component, known_components, f"{prefix}component", "component")
     changes: dict[str, Any] = {}
     said: list[dict[str, Any]] = []
     for key in ("id", "title", "type"):
