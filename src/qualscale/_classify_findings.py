@@ -52,6 +52,36 @@ def match_path(path: str, rules: Sequence[ComponentRule]) -> ComponentRule | Non
     return _match(path, _by_priority(rules))
 
 
+_MatchCache = dict[str, ComponentRule | None]
+# The match of each path, per list of component rules (held, so compared by identity):
+# a history of many commits touches the same paths again and again. Bounded.
+_MATCHES: dict[int, tuple[Sequence[ComponentRule], list[ComponentRule], _MatchCache]] = {}
+_MAX_RULE_LISTS = 16
+_MAX_PATHS = 1 << 16
+
+
+def _matcher(rules: Sequence[ComponentRule]) -> tuple[list[ComponentRule], _MatchCache]:
+    """The rules by priority and the cache of path matches for ``rules`` (the same object)."""
+    entry = _MATCHES.get(id(rules))
+    if entry is None or entry[0] is not rules:
+        if len(_MATCHES) >= _MAX_RULE_LISTS:
+            _MATCHES.clear()
+        entry = _MATCHES[id(rules)] = (rules, _by_priority(rules), {})
+    if len(entry[2]) >= _MAX_PATHS:
+        entry[2].clear()
+    return entry[1], entry[2]
+
+
+def _match_cached(
+    path: str, ordered: Sequence[ComponentRule], cache: _MatchCache
+) -> ComponentRule | None:
+    try:
+        return cache[path]
+    except KeyError:
+        found = cache[path] = _match(path, ordered)
+        return found
+
+
 def _by_priority(rules: Sequence[ComponentRule]) -> list[ComponentRule]:
     return sorted(rules, key=lambda r: -r.priority)  # stable: file order within a priority
 
@@ -149,9 +179,9 @@ def _components(delivery: Delivery, rules: Rules) -> _Touched:
     touched: dict[str, ComponentRule] = {c: by_id[c] for c in delivery.components}
     contents: set[Content] = set()
     unmapped: list[str] = []
-    ordered = _by_priority(rules.components)
+    ordered, cache = _matcher(rules.components)
     for path in delivery.paths:
-        rule = _match(path, ordered)
+        rule = _match_cached(path, ordered, cache)
         if rule is None:
             unmapped.append(path)
             contents.add("code")  # an unknown file is assumed to be code: never cheaper
@@ -254,11 +284,11 @@ class _Counted:
     @classmethod
     def of(cls, delivery: Delivery, rules: Rules, touched: _Touched) -> _Counted:
         counts = rules.size.counts
-        ordered = _by_priority(rules.components)
+        ordered, cache = _matcher(rules.components)
         # The content of each changed path; an unknown file is code, as in _components.
         content: dict[str, Content] = {}
         for path in (*delivery.paths, *delivery.changes.by_path):
-            rule = _match(path, ordered)
+            rule = _match_cached(path, ordered, cache)
             content[path] = "code" if rule is None else rule.content
         left_lines: dict[Content, int] = {}
         kept_lines = 0

@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import attrs
 
@@ -40,7 +41,7 @@ from qualscale.classification import classify
 from qualscale.delivery import Delivery
 from qualscale.errors import DeliveryError, QualscaleError, RenderError, UsageError
 from qualscale.loading import load_scale
-from qualscale.planning import TestPlan
+from qualscale.planning import TestPlan, _plan_dict
 from qualscale.render import FORMATS, output_suffix
 from qualscale.scale import Scale
 
@@ -169,6 +170,9 @@ def _batch(args: argparse.Namespace, scale: Scale, history: HistorySource) -> in
     return run.finish()
 
 
+_JSON_LINE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
+
+
 @attrs.define
 class _Batch:
     """One ``batch`` run: where plans go, what was written, what failed."""
@@ -182,6 +186,7 @@ class _Batch:
     plans: list[TestPlan] = attrs.field(factory=list)
     bad: int = 0
     planned: int = 0
+    shared: dict[Any, Any] = attrs.field(factory=dict)
 
     def __attrs_post_init__(self) -> None:
         if self.args.output_dir is None:
@@ -202,11 +207,16 @@ class _Batch:
             self.plans.append(the_plan)
         if self.out_dir is None:
             if self.args.summary is None:
-                line = json.dumps(the_plan.to_dict(), ensure_ascii=False, separators=(",", ":"))
-                out(line + "\n")
+                out(self._line(the_plan))
         else:
             self._write(source, the_plan)
         self.planned += 1
+
+    def _line(self, the_plan: TestPlan) -> str:
+        """``the_plan`` as one JSON line; the parts plans share are converted once."""
+        if len(self.shared) > 1024:
+            self.shared.clear()
+        return _JSON_LINE.encode(_plan_dict(the_plan, self.shared)) + "\n"
 
     def _write(self, source: Source, the_plan: TestPlan) -> None:
         assert self.out_dir is not None

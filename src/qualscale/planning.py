@@ -102,20 +102,7 @@ class TestPlan:
 
     def to_dict(self) -> dict[str, Any]:
         """The plan as plain data, keys in a fixed order (the ``--format json`` document)."""
-        from qualscale._convert import unstructure
-
-        return {
-            "delivery": self.delivery.to_dict(),
-            "scale": unstructure(self.scale),
-            "standard": unstructure(self.standard),
-            "size": self.size,
-            "risk": self.risk,
-            "components": list(self.components),
-            "flags": list(self.flags),
-            "content": self.content,
-            "rationale": [r.to_dict() for r in self.rationale],
-            "requirements": [unstructure(r) for r in self.requirements],
-        }
+        return _plan_dict(self, None)
 
     def to_json(self) -> str:
         """:meth:`to_dict` as JSON text: same plan, byte-identical text."""
@@ -131,6 +118,39 @@ class TestPlan:
         from qualscale._convert import structure_located
 
         return structure_located(data, cls, DeliveryError)
+
+
+_Shared = tuple[Any, Any, list[Any]]
+
+
+def _plan_dict(found: TestPlan, memo: dict[Any, _Shared] | None) -> dict[str, Any]:
+    """``found.to_dict()``; with ``memo``, the scale, standard and requirements parts are
+    made once per distinct value and shared by the plans of one writer (read only).
+    """
+    from qualscale._convert import unstructure
+
+    key = (found.scale, found.standard, found.requirements)
+    shared = None if memo is None else memo.get(key)
+    if shared is None:
+        shared = (
+            unstructure(found.scale),
+            unstructure(found.standard),
+            [unstructure(r) for r in found.requirements],
+        )
+        if memo is not None:
+            memo[key] = shared
+    return {
+        "delivery": found.delivery.to_dict(),
+        "scale": shared[0],
+        "standard": shared[1],
+        "size": found.size,
+        "risk": found.risk,
+        "components": list(found.components),
+        "flags": list(found.flags),
+        "content": found.content,
+        "rationale": [r.to_dict() for r in found.rationale],
+        "requirements": shared[2],
+    }
 
 
 def _stronger(a: Obligation, b: Obligation) -> Obligation:
