@@ -144,7 +144,7 @@ def _structurer(cls: type[Any]) -> _Step:
     steps: dict[str, tuple[str, _Step]] = {}
     for f in fields:
         hook = _plain_date if f.metadata.get(DATE) else None
-        steps[f.name] = (f.alias or f.name, hook or functools.partial(_lazy_step, f.type))
+        steps[f.name] = (f.alias or f.name, hook or _lazy_step(f.type))
     shorthand = getattr(cls, "from_shorthand", None)
 
     def structure(value: Any) -> Any:
@@ -163,9 +163,17 @@ def _structurer(cls: type[Any]) -> _Step:
     return structure
 
 
-def _lazy_step(t: Any, value: Any) -> Any:
-    # Resolved on first use, so a self-referencing class does not recurse forever.
-    return _cached_step(t)(value)
+def _lazy_step(t: Any) -> _Step:
+    # Resolved on first use, so a self-referencing class does not recurse forever;
+    # then kept here, as looking a typing alias up in a cache costs more than the step.
+    resolved: list[_Step] = []
+
+    def step(value: Any) -> Any:
+        if not resolved:
+            resolved.append(_cached_step(t))
+        return resolved[0](value)
+
+    return step
 
 
 @functools.cache
@@ -183,6 +191,10 @@ def _unstructure(value: Any) -> Any:
     cls = type(value)
     if cls in (str, int, float, bool) or value is None:
         return value
+    if cls is tuple or cls is list:  # the common cases first: no ABC checks
+        return [_unstructure(v) for v in value]
+    if cls is dict:
+        return {k: _unstructure(v) for k, v in value.items()}
     if attrs.has(cls):
         to_shorthand = getattr(value, "to_shorthand", None)
         if to_shorthand is not None:
