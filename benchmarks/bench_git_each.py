@@ -8,8 +8,8 @@ Usage::
 Both are timed in the same run, alternating: ``git log --numstat`` over the newest COUNT
 commits of REVISION, and the whole ``batch --git-each`` (git read, every delivery
 classified and planned, one JSON line each), in process and as a ``qualscale`` process
-(interpreter start-up included, bytecode cached as in an installed package). The medians and the ratios to ``git log`` are printed;
-the goal is at most 3x for 1,000 commits.
+(interpreter start-up included, bytecode cached as in an installed package). The medians
+and the ratios to ``git log`` are printed; the goal is at most 3x for 1,000 commits.
 """
 
 from __future__ import annotations
