@@ -82,6 +82,19 @@ def test_components_named_first_then_found_from_paths(scale: qualscale.Scale) ->
     assert result.ids == frozenset({"auth", "rating", "docs"})
 
 
+def test_path_matches_are_remembered_per_rule_list_not_across_lists(
+    scale: qualscale.Scale,
+) -> None:
+    """A path is matched anew for another list of component rules, even an equal-looking one."""
+    rules = scale.rules
+    first = next(c for c in rules.components if c.id == "rating")
+    moved = attrs.evolve(first, id="moved", paths=("src/rating/**",), priority=first.priority + 1)
+    other = attrs.evolve(scale, rules=attrs.evolve(rules, components=(*rules.components, moved)))
+    for _ in range(2):  # alternating: each list keeps its own remembered matches
+        assert [c.id for c in touched(scale, paths=["src/rating/vat.py"]).components] == ["rating"]
+        assert [c.id for c in touched(other, paths=["src/rating/vat.py"]).components] == ["moved"]
+
+
 def test_content_is_the_riskiest_and_unmapped_paths_are_named(scale: qualscale.Scale) -> None:
     """Content is the riskiest file's (an unmapped path is code); unmapped paths are named."""
     result = touched(scale, paths=["docs/a.md", "deploy/values.yaml", "src/reports/x.py"])
