@@ -162,6 +162,44 @@ def test_a_ci_job_judges_only_ci_and_lists_the_rest_as_due_later(
     assert {k for k, v in found.items() if v == "due-later"} >= MISSING_WITH_CI_ONLY
 
 
+def test_record_stores_the_decision_and_the_verdict_per_kind(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """``verify --record`` stores the verdict per kind; a later run replaces it."""
+    from qualscale.stores import open_store
+
+    db = str(tmp_path / "history.db")
+    code, _, _ = run(capsys, "verify", DELIVERY, *TODAY, "--junit", JUNIT, "--environment", "ci",
+                     "--history", db, "--record")  # fmt: skip
+    assert code == 0
+    with open_store(db) as store:
+        (first,) = store.records()
+    assert first.decision is not None
+    assert first.decision.standard == "S4"
+    assert first.verdict["unit"] == "passed"
+    assert first.verdict["regression"] == "due-later"
+    code, _, _ = run(capsys, "verify", DELIVERY, *TODAY, "--junit", JUNIT, "--gate", "G2",
+                     "--history", db, "--record")  # fmt: skip
+    assert code == 1  # no-go is recorded too
+    with open_store(db) as store:
+        (second,) = store.records()
+    assert second.verdict["regression"] == "missing"
+    assert second.verdict["unit"] == "passed"
+
+
+def test_record_into_a_read_only_history_file_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """``verify --record`` with a YAML history file exits 2 and leaves the file untouched."""
+    history = tmp_path / "history.yaml"
+    history.write_text("deliveries: []\n", encoding="utf-8")
+    code, _, err = run(capsys, "verify", DELIVERY, *TODAY, "--junit", JUNIT,
+                       "--history", str(history), "--record")  # fmt: skip
+    assert code == 2
+    assert "--record needs a history store" in err
+    assert history.read_text(encoding="utf-8") == "deliveries: []\n"
+
+
 def test_the_markdown_summary_matches_its_golden_file(capsys: pytest.CaptureFixture[str]) -> None:
     """The Markdown verdict (a CI job summary) is the reviewed golden file."""
     code, out, _ = run(

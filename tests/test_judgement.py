@@ -45,7 +45,10 @@ def test_a_depth_proves_itself_and_shallower_depths_only(
     verdict = judge(one_activity(kind, needed, env), SCALE, evidence, today="2026-01-01")
     status = verdict.activities[0].status
     deep_enough = depths.index(reached) >= depths.index(needed)
-    assert status == ("passed" if deep_enough else "insufficient-depth")
+    if SCALE.kind(kind).is_manual(needed):
+        assert status == "missing"  # a test run never proves manual work
+    else:
+        assert status == ("passed" if deep_enough else "insufficient-depth")
 
 
 @given(placed, st.sampled_from(ENVS), st.sampled_from(ENVS))
@@ -56,7 +59,8 @@ def test_evidence_from_another_environment_never_satisfies(
     kind, needed, _ = chosen
     evidence = EvidenceSet(proofs=(Proof(kind, needed, there, passed=5),))
     verdict = judge(one_activity(kind, needed, here), SCALE, evidence, today="2026-01-01")
-    assert (verdict.activities[0].status == "passed") == (here == there)
+    manual = SCALE.kind(kind).is_manual(needed)
+    assert (verdict.activities[0].status == "passed") == (here == there and not manual)
 
 
 @given(placed, st.sampled_from(["Ann Lee", "ann@example.com", None, "Bo Li"]))
@@ -73,6 +77,31 @@ def test_an_independent_activity_needs_a_signoff_by_someone_else(
         assert "a test run does not prove it" in entry.notes[0]
     elif who != "Bo Li":
         assert "signed by the author" in entry.notes[0]
+
+
+MANUAL = [(k.id, d.id) for k in SCALE.kinds for d in k.depths if k.is_manual(d.id)]
+
+
+@given(st.sampled_from(MANUAL), st.sampled_from(["Ann Lee", "Bo Li", None]))
+def test_a_manual_depth_is_proved_by_a_signoff_never_by_a_test_run(
+    chosen: tuple[str, str], who: str | None
+) -> None:
+    """A manual depth is passed by a passed sign-off of anyone; a test run leaves it missing."""
+    kind, depth = chosen
+    evidence = EvidenceSet(proofs=(Proof(kind, depth, "ci", passed=3, signed_by=who),))
+    entry = judge(one_activity(kind, depth, "ci"), SCALE, evidence, today="2026-01-01").activities[
+        0
+    ]
+    if who is None:
+        assert entry.status == "missing"
+        assert entry.notes == ("manual: a test run does not prove it, a sign-off does",)
+    else:
+        assert entry.status == "passed"
+
+
+def test_the_bundled_scale_marks_business_scenarios_and_customer_uat_manual() -> None:
+    """billing-saas says acceptance by business scenarios and customer UAT are done by people."""
+    assert MANUAL == [("acceptance", "business-scenarios"), ("acceptance", "customer-uat")]
 
 
 @pytest.mark.parametrize(

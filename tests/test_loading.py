@@ -410,6 +410,29 @@ def test_an_overlay_depth_comes_last(tmp_path: Path) -> None:
     assert kind.depths[1].environment == "staging"
 
 
+def test_an_overlay_can_mark_a_kind_or_a_depth_manual(tmp_path: Path) -> None:
+    """``manual: true`` on a kind makes every depth manual; on a depth, that depth only."""
+    text = (
+        "extends: billing-saas\n"
+        "kinds: [{id: performance, manual: true},\n"
+        "        {id: regression, depths: [{id: full, manual: true}]}]\n"
+    )
+    scale = qualscale.load_scale(write(tmp_path, "o.yaml", text))
+    assert all(scale.kind("performance").is_manual(d) for d in ("baseline", "stress", None))
+    regression = scale.kind("regression")
+    assert [regression.is_manual(d) for d in regression.depth_ids] == [False, False, True]
+
+
+def test_manual_must_be_a_boolean(tmp_path: Path) -> None:
+    """``manual: "yes"`` is refused with the file, line and key path."""
+    text = "extends: billing-saas\nkinds:\n  - {id: performance, manual: 'yes'}\n"
+    path = write(tmp_path, "o.yaml", text)
+    with pytest.raises(ScaleError) as exc:
+        qualscale.load_scale(path)
+    problem = problems_of(exc)[0]
+    assert problem == f"{path}:3: $.kinds[0].manual: expected true or false, found string 'yes'"
+
+
 def test_overlay_errors_point_into_the_overlay(tmp_path: Path) -> None:
     """A bad value in an overlay is located in the overlay file, not in its base."""
     path = write(

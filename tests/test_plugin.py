@@ -44,6 +44,18 @@ paths: [src/rating/vat.py, src/invoicing/lines.py]
 flags: [money]
 """
 
+ROUTINE = """\
+id: MR-7
+title: Small string helper fix
+type: bugfix
+changes: {lines_added: 30, lines_removed: 5, files: 2}
+paths: [src/util/strings.py]
+"""
+
+#: The unit tests prove the depths the plans ask for (a plain test proves only the shallowest).
+UNIT_DEPTHS = ("-o", "qualscale_depths=unit/mutation: test_unit.py")
+ROUTINE_DEPTHS = ("-o", "qualscale_depths=unit/changed-lines: test_unit.py")
+
 TESTS = {
     "test_unit": """\
         def test_add():
@@ -97,7 +109,7 @@ def make_project(pytester: pytest.Pytester, *, regression_ok: bool = True) -> No
     for name, source in TESTS.items():
         text = textwrap.dedent(source).replace("{ok}", str(regression_ok))
         pytester.makepyfile(**{name: text})
-    pytester.makefile(".yaml", typo=TYPO, money=MONEY)
+    pytester.makefile(".yaml", typo=TYPO, money=MONEY, routine=ROUTINE)
 
 
 def report(pytester: pytest.Pytester, name: str = "report.json") -> dict[str, Any]:
@@ -277,7 +289,9 @@ def test_summary_lists_every_kind_with_counts_and_verdict(project: pytest.Pytest
             "data-validation *- *1 *0 *0 *0 *passed",
             "integration *- *1 *0 *0 *0 *passed",
             "security *- *1 *0 *0 *0 *passed",
-            "qualscale: every required kind passed",
+            "delivery 'DOC-12': standard S1 (Basic) of billing-saas 1.0 in ci",
+            "*passed *unit/suite@ci - required; 2 passed, 0 failed",
+            "qualscale: every activity due passed",
         ]
     )
 
@@ -364,21 +378,30 @@ def test_deselection_by_others_is_counted_per_kind(project: pytest.Pytester) -> 
 
 
 def test_enforce_passes_when_every_required_kind_passed(project: pytest.Pytester) -> None:
-    """--qualscale-enforce passes the session when every required kind passed."""
-    result = project.runpytest("--qualscale-delivery", "money.yaml", "--qualscale-enforce")
+    """--qualscale-enforce passes when every activity due in the session's environment passed."""
+    result = project.runpytest(
+        "--qualscale-delivery", "money.yaml", "--qualscale-enforce", *UNIT_DEPTHS
+    )
     assert result.ret == pytest.ExitCode.OK
-    result.stdout.fnmatch_lines(["qualscale: every required kind passed"])
+    result.stdout.fnmatch_lines(
+        [
+            "qualscale: every activity due passed",
+            "qualscale: due later: integration/end-to-end@pre-production, *",
+        ]
+    )
 
 
 def test_enforce_fails_when_the_regression_test_fails(pytester: pytest.Pytester) -> None:
-    """--qualscale-enforce fails the session when a required kind has a failure."""
+    """--qualscale-enforce fails the session when an activity due has a failure."""
     make_project(pytester, regression_ok=False)
-    result = pytester.runpytest("--qualscale-delivery", "money.yaml", "--qualscale-enforce")
+    result = pytester.runpytest(
+        "--qualscale-delivery", "routine.yaml", "--qualscale-enforce", *ROUTINE_DEPTHS
+    )
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(
         [
             "regression *required *0 *1 *0 *0 *failed",
-            "qualscale: FAILED by --qualscale-enforce: regression failed (1 failed)",
+            "qualscale: FAILED by --qualscale-enforce: regression/smoke@ci failed",
         ]
     )
 
@@ -386,25 +409,35 @@ def test_enforce_fails_when_the_regression_test_fails(pytester: pytest.Pytester)
 def test_enforce_fails_without_performance_tests_for_the_money_delivery(
     project: pytest.Pytester,
 ) -> None:
-    """--qualscale-enforce fails the session when a required kind has no tests."""
+    """--qualscale-enforce fails the session when an activity due has no tests."""
     (project.path / "test_performance.py").unlink()
-    result = project.runpytest("--qualscale-delivery", "money.yaml", "--qualscale-enforce")
+    result = project.runpytest(
+        "--qualscale-delivery",
+        "money.yaml",
+        "--qualscale-enforce",
+        "--qualscale-environment=pre-production",
+    )
     result.assert_outcomes(passed=7)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(
         [
             "performance *required *0 *0 *0 *0 *missing",
-            "qualscale: FAILED by --qualscale-enforce: performance missing (no passing test)",
+            "qualscale: FAILED by --qualscale-enforce: *"
+            "performance/stress@pre-production missing (no evidence)*",
         ]
     )
 
 
 def test_without_enforce_a_missing_kind_only_warns(project: pytest.Pytester) -> None:
-    """Without --qualscale-enforce a missing required kind is reported but passes."""
+    """Without --qualscale-enforce a missing activity due is reported but passes."""
     (project.path / "test_performance.py").unlink()
-    result = project.runpytest("--qualscale-delivery", "money.yaml")
+    result = project.runpytest(
+        "--qualscale-delivery", "money.yaml", "--qualscale-environment=pre-production"
+    )
     assert result.ret == pytest.ExitCode.OK
-    result.stdout.fnmatch_lines(["qualscale: not met: performance missing (no passing test)"])
+    result.stdout.fnmatch_lines(
+        ["qualscale: not met: *performance/stress@pre-production missing (no evidence)*"]
+    )
 
 
 def test_enforce_fails_when_every_test_is_deselected(project: pytest.Pytester) -> None:
@@ -474,14 +507,21 @@ def test_json_report_holds_plan_and_verdict(project: pytest.Pytester) -> None:
 
 
 def test_markdown_report_is_a_job_summary(project: pytest.Pytester) -> None:
-    """The Markdown report is a job summary: verdict, problems, a table and the reasons."""
+    """The Markdown report is a job summary: decision, what is missing, tables and reasons."""
     (project.path / "test_performance.py").unlink()
-    project.runpytest("--qualscale-delivery", "money.yaml", "--qualscale-report", "summary.md")
+    project.runpytest(
+        "--qualscale-delivery",
+        "money.yaml",
+        "--qualscale-environment=pre-production",
+        "--qualscale-report",
+        "summary.md",
+    )
     text = (project.path / "summary.md").read_text(encoding="utf-8")
     lines = text.splitlines()
-    assert lines[0].startswith("## qualscale: MR-481 - S")
-    assert "**Verdict: NOT met.**" in lines[2]
-    assert "- performance missing (no passing test)" in lines
+    assert lines[0].startswith("## qualscale verify: MR-481 - S")
+    assert lines[2].startswith("**Decision: no-go")
+    assert "- **performance/stress@pre-production**: missing (no evidence)" in lines
+    assert "### Tests per kind" in lines
     header = (
         "| Kind | Obligation | Depth | Environment | Gate "
         "| Passed | Failed | Skipped | Deselected |"
@@ -530,14 +570,20 @@ def test_xdist_counts_failures_and_enforces(pytester: pytest.Pytester) -> None:
     """Under xdist failures are counted and --qualscale-enforce fails the session."""
     make_project(pytester, regression_ok=False)
     result = pytester.runpytest_subprocess(
-        "--qualscale-delivery", "money.yaml", "--qualscale-enforce", *NO_HYPOTHESIS, "-n", "2"
+        "--qualscale-delivery",
+        "routine.yaml",
+        "--qualscale-enforce",
+        *ROUTINE_DEPTHS,
+        *NO_HYPOTHESIS,
+        "-n",
+        "2",
     )
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(
         [
             "unit *required *2 *0 *0 *0 *passed",
             "regression *required *0 *1 *0 *0 *failed",
-            "qualscale: FAILED by --qualscale-enforce: regression failed (1 failed)",
+            "qualscale: FAILED by --qualscale-enforce: regression/smoke@ci failed",
         ]
     )
 

@@ -172,3 +172,26 @@ def test_modules_skipped_or_broken_at_collection_get_a_row(pytester: pytest.Pyte
     row = next(k for k in kinds if k["kind"] == "(collection)")
     assert (row["failed"], row["skipped"]) == (1, 1)
     result.stdout.fnmatch_lines(["(collection)*1*1*failed"])
+
+
+def test_a_test_run_never_satisfies_a_manual_depth(project: pytest.Pytester) -> None:
+    """A depth marked ``manual: true`` stays missing however many tests of it pass."""
+    project.makefile(
+        ".yaml",
+        routine="id: MR-7\ntype: bugfix\nchanges: {lines_added: 30, files: 2}\n"
+        "paths: [src/util/strings.py]\n",
+        people="extends: billing-saas\n"
+        "kinds: [{id: regression, depths: [{id: smoke, manual: true}]}]\n",
+    )
+    project.makeini(DEPTHS + "    unit/changed-lines: test_unit.py\n")
+    args = ["--qualscale-delivery=routine.yaml", "--qualscale-enforce"]
+    assert project.runpytest(*args).ret == 0  # the bundled scale: the smoke tests prove it
+    result = project.runpytest(*args, "--qualscale-scale=people.yaml")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        [
+            "regression *required *1 *0 *0 *0 *passed",
+            "! missing *regression/smoke@ci - required; 0 passed, 0 failed",
+            "*manual: a test run does not prove it, a sign-off does",
+        ]
+    )

@@ -82,10 +82,8 @@ def activate(config: pytest.Config, supplied: object) -> None:
     _register(config, state)
 
 
-def _placement(settings: Settings, scale: Scale) -> Placement | None:
-    """How to judge by activity, when an environment, a gate or depth rules are given."""
-    if settings.environment is None and settings.gate is None and not settings.depths:
-        return None
+def _placement(settings: Settings, scale: Scale) -> Placement:
+    """How to judge by activity: the environment (default: the scale's first), gate, depths."""
     envs = [e.id for e in scale.environments]
     environment = _known(settings.environment, envs, "environment")
     gate = _known(settings.gate, [g.id for g in scale.gates], "gate")

@@ -233,6 +233,8 @@ class Session:
                 "select": dict(self.deselected_by_us),
             }
             return
+        # The per-kind tally shows the counts (they match pytest's own); the verdict is
+        # the judgement by activity, as ``qualscale verify`` makes it.
         self.verdict = verify(self.plan, self.evidence())
         if self.placement is not None and self.scale is not None:
             import datetime
@@ -258,7 +260,7 @@ class Session:
 
     def _report_text(self, path: Path, verdict: Verdict) -> str:
         if path.suffix.lower() in (".md", ".markdown"):
-            return render_verdict(self.plan, verdict, "markdown", note=self._deselect_reason())
+            return self._markdown(verdict)
         document: dict[str, Any] = {"plan": self.plan.to_dict(), "verdict": verdict.to_dict()}
         if self.placement is not None:
             document["environment"] = self.placement.environment
@@ -267,6 +269,19 @@ class Session:
         if self.removed:
             document["removed_by_hook"] = list(self.removed)
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+    def _markdown(self, verdict: Verdict) -> str:
+        """The Markdown report: the verdict by activity, then the counts per kind."""
+        counts = render_verdict(self.plan, verdict, "markdown", note=self._deselect_reason())
+        if self.judgement is None:
+            return counts
+        from qualscale._judgement_reports import judgement_markdown
+
+        text = judgement_markdown(self.judgement)
+        if self.removed:
+            text += "\npytest_qualscale_plan removed: " + ", ".join(self.removed) + "\n"
+        table = counts[counts.index("| Kind") :] if "| Kind" in counts else counts
+        return text + "\n### Tests per kind\n\n" + table
 
     def _deselected(self, which: str) -> dict[str, int]:
         """Deselected tests per kind: ``all`` of them, or those ``select``-ed away by us."""

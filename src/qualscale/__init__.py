@@ -3,7 +3,8 @@
 The scale of quality standards is data (:func:`load_scale`); a delivery is
 classified by size, risk and history (:func:`classify`) and gets a test plan
 (:func:`plan`) that says which tests, how deep, where and when - and why;
-:func:`verify` compares the evidence of a test run with the plan.
+:func:`verify` tallies a test run's outcomes per kind beside the plan (deprecated as a
+verdict: :func:`qualscale.judgement.judge` judges each activity).
 """
 
 from typing import TYPE_CHECKING

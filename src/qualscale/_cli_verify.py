@@ -36,6 +36,14 @@ def _verify_arguments(sub: argparse.ArgumentParser) -> None:
         "--gate", metavar="GATE", help="judge at this gate: activities of later gates are due later"
     )
     _outputs(sub)
+    sub.add_argument(
+        "--record",
+        action="store_true",
+        help=(
+            "store the decision and the verdict per kind in the history store (--history, "
+            "else $QUALSCALE_HISTORY, else .qualscale/history.db)"
+        ),
+    )
 
 
 def _inputs(sub: argparse.ArgumentParser) -> None:
@@ -104,7 +112,8 @@ def _the_plan(args: argparse.Namespace, scale: Scale) -> TestPlan:
         if args.git is not None and source.delivery.author is None:
             author = git_author(args.repo, source.delivery.source)
             source = attrs.evolve(source, delivery=attrs.evolve(source.delivery, author=author))
-        with closing(history_source(args.history, scale=scale)) as history:
+        record = getattr(args, "record", None) is True  # gate's --record is a FILE
+        with closing(history_source(args.history, record=record, scale=scale)) as history:
             return plan_source(source, scale, history.for_delivery(source.delivery))
     if args.delivery is not None or args.git is not None:
         parser.error("give DELIVERY, --git RANGE or --plan PLAN.json, not several")
@@ -179,9 +188,50 @@ def _judge(args: argparse.Namespace, gate: str | None) -> tuple[Judgement, Scale
 def _cmd_verify(args: argparse.Namespace) -> int:
     from qualscale._judgement_reports import judgement_report
 
-    judgement, _ = _judge(args, args.gate)
+    judgement, scale = _judge(args, args.gate)
+    if args.record:
+        record_verdict(args.history, judgement, scale)
     emit(judgement_report(judgement, args.format), args.output)
     return EXIT_OK if judgement.ok else EXIT_FAILED
+
+
+#: How bad a status is, for the one verdict a kind gets in the history.
+_SEVERITY = {
+    "due-later": 0,
+    "passed": 1,
+    "waived": 2,
+    "missing": 3,
+    "insufficient-depth": 4,
+    "failed": 5,
+}
+
+
+def kind_verdicts(judgement: Judgement) -> dict[str, str]:
+    """The verdict per kind for the history: the worst status of its activities.
+
+    A required activity counts whatever its status; another counts only when tests of
+    it passed or failed. Kinds with nothing that counts are left out.
+    """
+    worst: dict[str, str] = {}
+    for a in judgement.activities:
+        if a.activity.obligation != "required" and a.status not in ("passed", "failed"):
+            continue
+        kind = a.activity.kind
+        if kind not in worst or _SEVERITY[a.status] > _SEVERITY[worst[kind]]:
+            worst[kind] = a.status
+    return worst
+
+
+def record_verdict(history: str | None, judgement: Judgement, scale: Scale) -> None:
+    """Store the plan's decision and the verdict per kind in the history store."""
+    from contextlib import closing
+
+    from qualscale._history_io import history_source, record_of
+
+    record = attrs.evolve(record_of(judgement.plan, scale), verdict=kind_verdicts(judgement))
+    with closing(history_source(history, record=True, scale=scale)) as target:
+        assert target.store is not None  # record=True opens a store or raises
+        target.store.add([record])
 
 
 def _cmd_gate(args: argparse.Namespace) -> int:

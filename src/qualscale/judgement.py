@@ -420,7 +420,8 @@ def _judge_activity(req: PlannedRequirement, ctx: _Context) -> ActivityVerdict:
     if elsewhere and req.environment is not None:
         notes.append(f"evidence only from {', '.join(elsewhere)}; needed in {req.environment}")
     if not notes:
-        notes.append("no evidence" if not req.independent else "no sign-off")
+        manual = req.independent or _manual(ctx.scale, req)
+        notes.append("no sign-off" if manual else "no evidence")
     return ActivityVerdict(req, "missing", notes=tuple(notes))
 
 
@@ -443,8 +444,21 @@ def _waiver_note(state: WaiverState) -> str:
     return f"waiver by {w.approver} refused: the author cannot waive an independent activity"
 
 
+def _manual(scale: Scale, req: PlannedRequirement) -> bool:
+    """Whether ``req`` is done by people (its kind or depth says ``manual: true``)."""
+    try:
+        return scale.kind(req.kind).is_manual(req.depth)
+    except KeyError:
+        return False
+
+
 def _counts_for(proof: Proof, req: PlannedRequirement, ctx: _Context, notes: list[str]) -> bool:
-    """Whether ``proof`` may count for ``req`` at all (independence), noting why not."""
+    """Whether ``proof`` may count for ``req`` (manual work, independence), noting why not."""
+    if not proof.signed and not req.independent and _manual(ctx.scale, req):
+        note = "manual: a test run does not prove it, a sign-off does"
+        if note not in notes:
+            notes.append(note)
+        return False
     if not req.independent:
         return True
     if not proof.signed:

@@ -52,6 +52,8 @@ class Depth:
         criteria: Pass criteria, for cells that give none.
         checklist: Checklist items, for cells that give none.
         description: What the depth means.
+        manual: Done by people, not test runners: a test run never proves it, only a
+            sign-off does.
     """
 
     id: str = attrs.field(validator=ident)
@@ -60,6 +62,7 @@ class Depth:
     criteria: tuple[str, ...] | None = None
     checklist: tuple[str, ...] | None = None
     description: str = ""
+    manual: bool = False
 
     @classmethod
     def from_shorthand(cls, text: str) -> Depth:
@@ -83,6 +86,8 @@ class Kind:
         gate: The gate before which they must be done, unless a depth or a cell says otherwise.
         depths: The depths it can be done at, shallowest first (``smoke``, ``targeted``,
             ``full``); each a bare id or a mapping.
+        manual: Every depth of it is done by people: a test run never proves it, only
+            a sign-off does.
     """
 
     id: str = attrs.field(validator=ident)
@@ -91,6 +96,7 @@ class Kind:
     environment: str | None = None
     gate: str | None = None
     depths: tuple[Depth, ...] = ()
+    manual: bool = False
 
     @functools.cached_property
     def depth_ids(self) -> tuple[str, ...]:
@@ -100,6 +106,13 @@ class Kind:
     def depth(self, id: str) -> Depth | None:
         """The depth with this id, or ``None``."""
         return next((d for d in self.depths if d.id == id), None)
+
+    def is_manual(self, depth: str | None) -> bool:
+        """Whether the kind at ``depth`` is manual: only a sign-off proves it."""
+        if self.manual:
+            return True
+        found = self.depth(depth) if depth is not None else None
+        return found is not None and found.manual
 
 
 def parse_cell(text: str) -> tuple[Obligation, str | None]:

@@ -1,8 +1,13 @@
-"""Verification: does the evidence of a test run show the plan done?
+"""Test outcomes counted per kind: the tally under the verdict.
 
 Pure functions over the model; no I/O. The evidence is a count of test outcomes
-per kind (from a pytest session, a JUnit XML file, ...); :func:`verify` compares
-it with the plan and says, per kind, whether it passed, failed or is missing.
+per kind (from a pytest session, a JUnit XML file, ...); :func:`verify` lays it
+beside the plan, kind by kind. The pytest plugin shows this tally, so its counts
+add up to pytest's own.
+
+Deprecated as a verdict: a kind's ``passed`` here ignores depth, environment and
+independence. Whether a requirement is satisfied is :func:`qualscale.judgement.judge`
+(``qualscale verify``, the plugin's verdict): one home for that question.
 """
 
 from __future__ import annotations
@@ -182,7 +187,11 @@ def _status(obligation: Obligation | None, evidence: Evidence) -> Status:
 
 
 def verify(plan: TestPlan, evidence: Mapping[str, Evidence]) -> Verdict:
-    """Compare the evidence of a test run with the plan.
+    """Lay the outcome counts of a test run beside the plan, kind by kind.
+
+    Deprecated as a verdict: use :func:`qualscale.judgement.judge`, which judges each
+    activity by depth, environment, gate and independence. This tally stays for the
+    counts (the pytest plugin's table) and for old callers.
 
     Args:
         plan: The test plan of the delivery.
