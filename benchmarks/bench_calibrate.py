@@ -69,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
         for name, fitted in (("ranking", ranked), ("budget", budgeted)):
             rules = [
-                f"{r.rule.metric} {'<=' if r.rule.ceiling else '>='} {r.rule.threshold:g}"
+                f"{r.rule.describe()}"
                 f" {'-> at most rank ' + str(r.rule.ceiling) if r.rule.ceiling else '-> +1'}"
                 for r in fitted.rules
             ]

@@ -10,8 +10,9 @@ import pytest
 
 import qualscale
 from qualscale import Delivery, load_delivery, plan
+from qualscale._fit import Rule
 from qualscale._history_io import export_lines
-from qualscale.calibration import auc, calibrate, evaluate, split
+from qualscale.calibration import Calibration, FittedRule, auc, calibrate, evaluate, split
 from qualscale.cli import main
 from qualscale.delivery import Changes
 from qualscale.records import Outcome, Record
@@ -65,6 +66,33 @@ def test_the_budget_caps_the_share_that_needs_performance_tests() -> None:
     fitted = calibrate(train, qualscale.load_scale("billing-saas"), budget=0.1, max_rules=3)
     held = evaluate(fitted.scale(), train)
     assert held.share_at_budget <= 0.1
+
+
+def test_the_budget_holds_on_every_time_ordered_quarter_of_the_training_part() -> None:
+    """The fitted cut keeps a margin for drift: no quarter of the training part exceeds it."""
+    train, _ = split(synthetic(800, seed=5), 0.8)
+    fitted = calibrate(train, qualscale.load_scale("billing-saas"), budget=0.15, max_rules=4)
+    quarter = len(train) // 4
+    for k in range(4):
+        part = train[k * quarter : (k + 1) * quarter]
+        assert evaluate(fitted.scale(), part).share_at_budget <= 0.15
+
+
+def test_a_two_metric_raise_is_written_as_one_modifier_that_plans_as_fitted(
+    tmp_path: Path,
+) -> None:
+    """A raise on two metrics holds only when both reach their thresholds, in the overlay too."""
+    base = qualscale.load_scale("billing-saas")
+    rule = Rule("la", 40, second=("nf", 3))
+    calibration = Calibration(base, (FittedRule(rule, 0.1, 0.3, 0.7),), 10, 0.1, 0.6, None, None)
+    overlay = tmp_path / "overlay.yaml"
+    overlay.write_text(calibration.overlay("billing-saas"), encoding="utf-8")
+    scale = qualscale.load_scale(overlay)
+    assert rule.describe() == "la >= 40 and nf >= 3"
+    for la, nf in [(39, 9), (40, 2), (40, 3), (400, 9)]:
+        delivery = Delivery("d", changes=Changes(la, 0, nf), metrics={"la": la, "nf": nf})
+        raised = plan(delivery, scale).standard.rank - plan(delivery, base).standard.rank
+        assert (raised > 0) == rule.holds_for({"la": la, "nf": nf})
 
 
 def write_history(tmp_path: Path) -> Path:

@@ -65,9 +65,8 @@ def render_calibration(fitted: Calibration, before: HeldOut, after: HeldOut, pat
     for rule in fitted.rules:
         r = rule.rule
         action = f"at most {fitted.base.standards[r.ceiling - 1].id}" if r.ceiling else "raise by 1"
-        bound = "<=" if r.ceiling else ">="
         lines.append(
-            f"  {r.metric} {bound} {r.threshold:g}: {action}  ({_pct(rule.share)} of deliveries,"
+            f"  {r.describe()}: {action}  ({_pct(rule.share)} of deliveries,"
             f" {_pct(rule.defect_rate)} defect-inducing; validation AUC {rule.auc_after:.3f})"
         )
     lines += [

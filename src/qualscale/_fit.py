@@ -1,38 +1,81 @@
-"""The search behind :func:`qualscale.calibration.calibrate`: metric rules, fitted greedily.
+"""The search behind :func:`qualscale.calibration.calibrate`: a points scorecard, fitted greedily.
 
 Pure; no I/O. A delivery's level is its base rank raised by one for each raise rule
 that holds (up to the top), then capped by each ceiling rule that holds - the order
-:func:`qualscale.classify` applies them in. The search adds, one at a time, the rule
-that most improves the area under the ROC curve of the level on the newest part of
-the training records (time order: a rule must keep working on later deliveries, not
-only fit earlier ones), while the share at or above the budgeted rank stays within
-the budget. Thresholds are quantiles of the training records, rounded to readable
+:func:`qualscale.classify` applies them in. A raise rule is one metric at least a
+threshold, or two metrics each at least theirs; a ceiling rule is one metric at most
+a threshold. The search adds, one at a time, the rule that most improves the area
+under the ROC curve of the level on the training records. With a budget, a rule is
+kept only while the share at or above the budgeted rank stays within it on every
+time-ordered part of the training records (the newest included), so the cut carries
+a margin for drift; and what the budgeted levels catch on the newest part counts in
+the score too. Thresholds are quantiles of the training records, rounded to readable
 numbers.
+
+The search is fast because it never replans: each candidate rule is a set of records,
+held as the bits of an integer, and the records at each level are such sets too, so
+trying a rule is a few bitwise operations and popcounts over the whole training part.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 
 import attrs
 
 #: The quantiles of the training figures tried as thresholds.
-QUANTILES = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
-#: The least gain in validation AUC for a rule to be added.
-MIN_GAIN = 0.001
+QUANTILES = tuple(q / 20 for q in range(1, 20))
+#: The coarser quantiles tried for each metric of a two-metric raise.
+PAIR_QUANTILES = (0.25, 0.5, 0.75, 0.9)
+#: The least gain in score for a rule to be added.
+MIN_GAIN = 0.0005
+#: The most rounds of swapping a fitted rule for a better one.
+REFINE_ROUNDS = 2
+#: The time-ordered parts of the training records the budget must hold on.
+BUDGET_PARTS = 4
 
 
 @attrs.frozen
 class Rule:
-    """A fitted rule: ``metric`` at least ``threshold`` raises by one; at most, caps the rank."""
+    """A fitted rule: ``metric`` (and ``second``) at least its threshold raises by one.
+
+    With ``ceiling``, ``metric`` at most ``threshold`` caps the rank at ``ceiling``.
+    """
 
     metric: str
     threshold: float
     ceiling: int | None = None  # None: a raise
+    second: tuple[str, float] | None = None  # a raise's second metric and threshold
+
+    def bounds(self) -> dict[str, dict[str, float]]:
+        """The rule's metric bounds, as a modifier's ``when: metrics`` gives them."""
+        bound = "at_most" if self.ceiling is not None else "at_least"
+        out = {self.metric: {bound: self.threshold}}
+        if self.second is not None:
+            out[self.second[0]] = {"at_least": self.second[1]}
+        return out
+
+    def describe(self) -> str:
+        """``la >= 39``, ``la >= 39 and nf >= 3`` or ``la <= 6``."""
+        op = "<=" if self.ceiling is not None else ">="
+        text = f"{self.metric} {op} {self.threshold:g}"
+        if self.second is not None:
+            text += f" and {self.second[0]} >= {self.second[1]:g}"
+        return text
+
+    def holds_for(self, metrics: dict[str, float]) -> bool:
+        """Whether every bound of the rule holds for these metrics (missing: never)."""
+        if not self.holds(metrics.get(self.metric)):
+            return False
+        if self.second is None:
+            return True
+        value = metrics.get(self.second[0])
+        return value is not None and value >= self.second[1]
 
     def holds(self, value: float | None) -> bool:
-        """Whether the rule's bound holds for ``value`` (a missing metric never holds)."""
+        """Whether the rule's first bound holds for ``value`` (a missing metric never holds)."""
         if value is None:
             return False
         return value <= self.threshold if self.ceiling is not None else value >= self.threshold
@@ -95,110 +138,203 @@ class Problem:
     validation: float = 0.25
 
 
-def _candidates(problem: Problem) -> list[Rule]:
+def _bits(flags: Sequence[bool]) -> int:
+    """The set of indexes where ``flags`` hold, as the bits of an integer."""
+    return int("".join("1" if f else "0" for f in reversed(flags)) or "0", 2)
+
+
+def _cuts(values: list[float], quantiles: Sequence[float]) -> list[float]:
+    return sorted({readable(values[min(len(values) - 1, int(q * len(values)))]) for q in quantiles})
+
+
+@attrs.frozen
+class _Sets:
+    """The problem as sets of records: labels, validation part, budget parts, candidates."""
+
+    everyone: int
+    positive: int
+    recent: int
+    parts: tuple[tuple[int, int], ...]  # (set, size) per time-ordered part
+    candidates: tuple[tuple[Rule, int], ...]
+
+    @classmethod
+    def of(cls, problem: Problem) -> _Sets:
+        n = len(problem.labels)
+        start = int(n * (1 - problem.validation))
+        bounds = [n * k // BUDGET_PARTS for k in range(BUDGET_PARTS + 1)]
+        parts = tuple(
+            (((1 << b) - 1) ^ ((1 << a) - 1), b - a) for a, b in itertools.pairwise(bounds) if b > a
+        )
+        return cls(
+            (1 << n) - 1,
+            _bits(problem.labels),
+            ((1 << n) - 1) ^ ((1 << start) - 1),
+            parts,
+            tuple(_candidates(problem)),
+        )
+
+
+def _candidates(problem: Problem) -> list[tuple[Rule, int]]:
     names = sorted({name for m in problem.metrics for name in m})
-    rules = []
+    singles: list[tuple[Rule, int]] = []
+    firsts: list[tuple[str, float, int]] = []
     for name in names:
-        values = sorted(m[name] for m in problem.metrics if name in m)
+        column = [m.get(name) for m in problem.metrics]
+        values = sorted(v for v in column if v is not None)
         if not values:
             continue
-        cuts = sorted(
-            {readable(values[min(len(values) - 1, int(q * len(values)))]) for q in QUANTILES}
-        )
-        for cut in cuts:
-            rules.append(Rule(name, cut))
-            rules += [Rule(name, cut, ceiling=k) for k in range(1, problem.top)]
-    return rules
+        for cut in _cuts(values, QUANTILES):
+            at_least = _bits([v is not None and v >= cut for v in column])
+            at_most = _bits([v is not None and v <= cut for v in column])
+            singles.append((Rule(name, cut), at_least))
+            singles += [(Rule(name, cut, ceiling=k), at_most) for k in range(1, problem.top)]
+        for cut in _cuts(values, PAIR_QUANTILES):
+            firsts.append((name, cut, _bits([v is not None and v >= cut for v in column])))
+    pairs = [
+        (Rule(a, x, second=(b, y)), sa & sb)
+        for i, (a, x, sa) in enumerate(firsts)
+        for b, y, sb in firsts[i + 1 :]
+        if a != b
+    ]
+    return singles + pairs
 
 
-def _levels(problem: Problem, rules: Sequence[Rule]) -> list[int]:
+@attrs.frozen
+class _State:
+    """The records at each level (index 0 unused) before and after the ceilings."""
+
+    raised: tuple[int, ...]
+    ceilings: tuple[tuple[int, int], ...]  # (rank, set)
+
+    def levels(self) -> tuple[int, ...]:
+        out = list(self.raised)
+        for cap, where in self.ceilings:
+            moved = 0
+            for k in range(cap + 1, len(out)):
+                moved |= out[k] & where
+                out[k] &= ~where
+            out[cap] |= moved
+        return tuple(out)
+
+    def add(self, rule: Rule, where: int, top: int) -> _State:
+        if rule.ceiling is not None:
+            return _State(self.raised, (*self.ceilings, (rule.ceiling, where)))
+        old = self.raised
+        new = [0] * len(old)
+        for k in range(1, top + 1):
+            stay = old[k] if k == top else old[k] & ~where
+            new[k] = stay | (old[k - 1] & where if k > 1 else 0)
+        return _State(tuple(new), self.ceilings)
+
+
+def _score(problem: Problem, sets: _Sets, levels: Sequence[int]) -> float | None:
+    """The score of these levels, ``None`` when they break the budget on some part."""
+    pos = [(s & sets.positive).bit_count() for s in levels[1:]]
+    neg = [s.bit_count() - p for s, p in zip(levels[1:], pos, strict=True)]
+    score = _level_auc(pos, neg)
+    rank, budget = problem.budget_rank, problem.budget
+    if budget is None or rank is None or rank > problem.top:
+        return score
+    above = 0
+    for s in levels[rank:]:
+        above |= s
+    if any((above & part).bit_count() > budget * size for part, size in sets.parts):
+        return None
+    recent_pos = (sets.positive & sets.recent).bit_count()
+    if recent_pos:
+        # What the budgeted standards catch on the newest part counts as much as the ranking.
+        score += (above & sets.positive & sets.recent).bit_count() / recent_pos
+    return score
+
+
+def _start(problem: Problem) -> _State:
+    return _State(tuple(_bits([b == k for b in problem.base]) for k in range(problem.top + 1)), ())
+
+
+def _best(
+    problem: Problem, sets: _Sets, state: _State, chosen: Sequence[Rule], floor: float
+) -> tuple[float, Rule, _State] | None:
+    """The candidate that most raises the score above ``floor`` when added to ``state``."""
+    best: tuple[float, Rule, _State] | None = None
+    for rule, where in sets.candidates:
+        if rule in chosen:
+            continue
+        trial = state.add(rule, where, problem.top)
+        score = _score(problem, sets, trial.levels())
+        if score is None or math.isnan(score):
+            continue
+        if score > floor + MIN_GAIN and (best is None or score > best[0]):
+            best = (score, rule, trial)
+    return best
+
+
+def _state_of(problem: Problem, sets: _Sets, rules: Sequence[Rule]) -> _State:
+    where = dict(sets.candidates)
+    state = _start(problem)
+    for rule in rules:
+        state = state.add(rule, where[rule], problem.top)
+    return state
+
+
+def _refine(problem: Problem, sets: _Sets, chosen: list[Rule], score: float) -> float:
+    """Swap rules for better ones, one at a time, until no swap gains (at most a few rounds)."""
+    for _ in range(REFINE_ROUNDS):
+        gained = False
+        for i in range(len(chosen)):
+            others = chosen[:i] + chosen[i + 1 :]
+            best = _best(problem, sets, _state_of(problem, sets, others), chosen, score)
+            if best is not None:
+                score, chosen[i] = best[0], best[1]
+                gained = True
+        if not gained:
+            break
+    return score
+
+
+def fit(problem: Problem, max_rules: int = 8) -> tuple[list[Rule], list[float]]:
+    """The rules, in the order added, and the score after each (first: none)."""
+    sets = _Sets.of(problem)
+    state = _start(problem)
+    first = _score(problem, sets, state.levels())
+    scores = [first if first is not None else -math.inf]
+    chosen: list[Rule] = []
+    while len(chosen) < max_rules:
+        best = _best(problem, sets, state, chosen, scores[-1])
+        if best is None:
+            break
+        scores.append(best[0])
+        chosen.append(best[1])
+        state = best[2]
+    if chosen:
+        scores[-1] = _refine(problem, sets, chosen, scores[-1])
+    return chosen, scores
+
+
+def levels_of(problem: Problem, rules: Sequence[Rule]) -> list[int]:
+    """Each record's level with ``rules`` applied (raises first, then ceilings)."""
     out = []
     for base, metrics in zip(problem.base, problem.metrics, strict=True):
         level = base
         for rule in rules:
-            if rule.ceiling is None and rule.holds(metrics.get(rule.metric)):
+            if rule.ceiling is None and rule.holds_for(metrics):
                 level = min(problem.top, level + 1)
         for rule in rules:
-            if rule.ceiling is not None and rule.holds(metrics.get(rule.metric)):
+            if rule.ceiling is not None and rule.holds_for(metrics):
                 level = min(level, rule.ceiling)
         out.append(level)
     return out
 
 
-def _score(problem: Problem, levels: Sequence[int]) -> float:
-    start = int(len(levels) * (1 - problem.validation))
-    pos = [0] * (problem.top + 1)
-    neg = [0] * (problem.top + 1)
-    for level, label in zip(levels[start:], problem.labels[start:], strict=True):
-        if label:
-            pos[level] += 1
-        else:
-            neg[level] += 1
-    score = _level_auc(pos, neg)
-    positives: int = sum(pos)
-    if problem.budget is not None and problem.budget_rank is not None and positives:
-        # With a budget, what the budgeted standards catch counts as much as the ranking.
-        score += sum(pos[problem.budget_rank :]) / positives
-    return score
-
-
-def _within_budget(problem: Problem, levels: Sequence[int]) -> bool:
-    if problem.budget is None or problem.budget_rank is None:
-        return True
-    above = sum(1 for level in levels if level >= problem.budget_rank)
-    return above <= problem.budget * len(levels)
-
-
-def fit(problem: Problem, max_rules: int = 8) -> tuple[list[Rule], list[float]]:
-    """The rules, in the order added, and the validation AUC after each (first: none)."""
-    candidates = _candidates(problem)
-    columns = {r.metric: [m.get(r.metric) for m in problem.metrics] for r in candidates}
-    chosen: list[Rule] = []
-    levels = _levels(problem, chosen)
-    scores = [_score(problem, levels)]
-    while len(chosen) < max_rules:
-        best: tuple[float, Rule, list[int]] | None = None
-        for rule in candidates:
-            if rule in chosen:
-                continue
-            trial = _levels_with(problem, columns[rule.metric], levels, chosen, rule)
-            if not _within_budget(problem, trial):
-                continue
-            score = _score(problem, trial)
-            if score > scores[-1] + MIN_GAIN and (best is None or score > best[0]):
-                best = (score, rule, trial)
-        if best is None:
-            break
-        scores.append(best[0])
-        chosen.append(best[1])
-        levels = best[2]
-    return chosen, scores
-
-
-def _levels_with(
-    problem: Problem, values: list[float | None], levels: list[int], chosen: list[Rule], rule: Rule
-) -> list[int]:
-    """The levels with ``rule`` added: a ceiling caps the current levels; a raise needs a redo.
-
-    ``values`` are the records' values of the rule's metric (``None`` when not given).
-    """
-    t = rule.threshold
-    if rule.ceiling is not None:
-        cap = rule.ceiling
-        return [
-            cap if v is not None and v <= t and level > cap else level
-            for level, v in zip(levels, values, strict=True)
-        ]
-    if not any(r.ceiling is not None for r in chosen):
-        top = problem.top
-        return [
-            level + 1 if v is not None and v >= t and level < top else level
-            for level, v in zip(levels, values, strict=True)
-        ]
-    return _levels(problem, [*chosen, rule])
-
-
 def validation_aucs(problem: Problem, rules: Sequence[Rule]) -> list[float]:
-    """The validation AUC with none of ``rules``, then with each prefix of them."""
-    plain = attrs.evolve(problem, budget=None)
-    return [_score(plain, _levels(problem, rules[:k])) for k in range(len(rules) + 1)]
+    """The AUC on the newest training records: with none of ``rules``, then with each prefix."""
+    start = int(len(problem.labels) * (1 - problem.validation))
+    labels = problem.labels[start:]
+    out = []
+    for k in range(len(rules) + 1):
+        levels = levels_of(problem, rules[:k])[start:]
+        pos = [0] * (problem.top + 1)
+        neg = [0] * (problem.top + 1)
+        for level, label in zip(levels, labels, strict=True):
+            (pos if label else neg)[level] += 1
+        out.append(_level_auc(pos, neg))
+    return out

@@ -42,8 +42,12 @@ class FittedRule:
     @property
     def id(self) -> str:
         """The modifier's id: ``calibrated-la-at-least-39``."""
-        bound = "at-most" if self.rule.ceiling is not None else "at-least"
-        return f"calibrated-{self.rule.metric}-{bound}-{_text(self.rule.threshold)}"
+        rule = self.rule
+        bound = "at-most" if rule.ceiling is not None else "at-least"
+        out = f"calibrated-{rule.metric}-{bound}-{_text(rule.threshold)}"
+        if rule.second is not None:
+            out += f"-and-{rule.second[0]}-at-least-{_text(rule.second[1])}"
+        return out
 
 
 @attrs.frozen
@@ -66,16 +70,12 @@ class Calibration:
         out = []
         for fitted in self.rules:
             rule = fitted.rule
-            bound: dict[str, float]
-            action: dict[str, Any]
-            if rule.ceiling is None:
-                bound, action = {"at_least": rule.threshold}, {"raise_by": 1}
-            else:
-                bound, action = (
-                    {"at_most": rule.threshold},
-                    {"ceiling": standards[rule.ceiling - 1].id},
-                )
-            out.append({"id": fitted.id, "when": {"metrics": {rule.metric: bound}}, **action})
+            action: dict[str, Any] = (
+                {"raise_by": 1}
+                if rule.ceiling is None
+                else {"ceiling": standards[rule.ceiling - 1].id}
+            )
+            out.append({"id": fitted.id, "when": {"metrics": rule.bounds()}, **action})
         if self.max_standards is not None and self.max_standards < len(standards):
             top = standards[self.max_standards - 1].id
             out.append({"id": "calibrated-top", "when": {}, "ceiling": top})
@@ -118,13 +118,13 @@ class Calibration:
 def _modifier_yaml(data: dict[str, Any], rule: Rule | None) -> list[str]:
     if rule is None:
         return [f"    - id: {data['id']}", "      when: {}", f"      ceiling: {data['ceiling']}"]
-    bound = "at_most" if rule.ceiling is not None else "at_least"
     action = f"ceiling: {data['ceiling']}" if rule.ceiling is not None else "raise_by: 1"
-    return [
-        f"    - id: {data['id']}",
-        f"      when: {{metrics: {{{rule.metric}: {{{bound}: {_text(rule.threshold)}}}}}}}",
-        f"      {action}",
-    ]
+    bounds = ", ".join(
+        f"{name}: {{{bound}: {_text(value)}}}"
+        for name, limits in rule.bounds().items()
+        for bound, value in limits.items()
+    )
+    return [f"    - id: {data['id']}", f"      when: {{metrics: {{{bounds}}}}}", f"      {action}"]
 
 
 def _text(value: float) -> str:
@@ -173,11 +173,7 @@ def calibrate(
     base_rate = sum(labels) / len(labels) if labels else math.nan
     fitted = []
     for rule, score in zip(rules, scores[1:], strict=True):
-        hits = [
-            label
-            for m, label in zip(metrics, labels, strict=True)
-            if rule.holds(m.get(rule.metric))
-        ]
+        hits = [label for m, label in zip(metrics, labels, strict=True) if rule.holds_for(m)]
         rate = sum(hits) / len(hits) if hits else math.nan
         fitted.append(FittedRule(rule, len(hits) / len(train), rate, score))
     dates = [r.delivery.date for r in train if r.delivery.date]
