@@ -9,8 +9,32 @@ import os
 import re
 import stat
 import unicodedata
+from typing import TYPE_CHECKING
 
-__all__ = ["file_stem", "write_bytes", "write_text"]
+if TYPE_CHECKING:
+    from qualscale.errors import ValidationError
+
+__all__ = ["file_stem", "read_limited", "write_bytes", "write_text"]
+
+
+def read_limited(path: str | os.PathLike[str], limit: int, error: type[ValidationError]) -> bytes:
+    """At most ``limit + 1`` bytes of ``path`` (so a caller can tell it is too large).
+
+    Raises:
+        ``error``: the file is missing, a directory, unreadable, or its name is not valid.
+    """
+    name = os.fspath(path)
+    try:
+        with open(path, "rb") as stream:
+            return stream.read(limit + 1)
+    except FileNotFoundError:
+        raise error.single("file not found", file=name) from None
+    except IsADirectoryError:
+        raise error.single("expected a file, found a directory", file=name) from None
+    except OSError as exc:
+        raise error.single(f"cannot read: {exc.strerror}", file=name) from None
+    except ValueError:  # a NUL character in the name
+        raise error.single("cannot read: not a valid file name", file=name) from None
 
 
 @functools.cache

@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from qualscale._files import read_limited
 from qualscale.errors import EvidenceError
 from qualscale.evidence import EvidenceFile, EvidenceSet, Proof
 from qualscale.scale import Scale
@@ -39,17 +40,7 @@ def read_bytes(path: str | os.PathLike[str], limit: int = MAX_XML_BYTES) -> byte
         EvidenceError: missing, unreadable, a directory, or larger than ``limit``.
     """
     name = os.fspath(path)
-    try:
-        with open(path, "rb") as stream:
-            raw = stream.read(limit + 1)
-    except FileNotFoundError:
-        raise EvidenceError.single("file not found", file=name) from None
-    except IsADirectoryError:
-        raise EvidenceError.single("expected a file, found a directory", file=name) from None
-    except OSError as exc:
-        raise EvidenceError.single(f"cannot read: {exc.strerror}", file=name) from None
-    except ValueError:
-        raise EvidenceError.single("cannot read: not a valid file name", file=name) from None
+    raw = read_limited(path, limit, EvidenceError)
     if len(raw) > limit:
         raise EvidenceError.single(f"larger than {limit} bytes; refused", file=name)
     return raw

@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 
+from qualscale._files import read_limited
 from qualscale._located import LocDict, LocList
 from qualscale._merge import ACTIONS, MERGE_KEYS, merge
 from qualscale._scale_cache import cached_scale, note_read
@@ -107,17 +108,7 @@ def read_document(path: str | os.PathLike[str], error: type[ValidationError]) ->
         ``error``: the file is missing, unreadable, too large or not valid YAML.
     """
     name = os.fspath(path)
-    try:
-        with open(path, "rb") as stream:
-            raw = stream.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise error.single("file not found", file=name) from None
-    except IsADirectoryError:
-        raise error.single("expected a file, found a directory", file=name) from None
-    except OSError as exc:
-        raise error.single(f"cannot read: {exc.strerror}", file=name) from None
-    except ValueError:  # a NUL character in the name
-        raise error.single("cannot read: not a valid file name", file=name) from None
+    raw = read_limited(path, MAX_BYTES, error)
     note_read(name, raw)
     return parse_bytes(raw, name, error)
 
