@@ -144,6 +144,23 @@ def test_replay_of_the_example_history_shows_what_a_project_overlay_changes(
     assert "security" in out
 
 
+def test_replay_under_a_scale_of_other_words_leaves_out_and_names_what_it_does_not_know(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Billing history replayed under generic: unknown flags and components are named, not fatal."""
+    history = ROOT / "examples" / "history.jsonl"
+    args = ["replay", "--history", str(history), "--scale", "generic", "--against", "billing-saas"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "Replay of 8 deliveries under generic (before: billing-saas)" in out
+    assert "Left out, unknown to generic: " in out
+    assert "flag personal-data (1 delivery)" in out
+    assert main([*args, "--format", "jsonl"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert any("flag personal-data" in line["unknown"] for line in lines)
+    assert {line["standard"]["id"] for line in lines} <= {"S1", "S2", "S3", "S4"}
+
+
 def test_replay_never_sees_outcomes_found_after_a_delivery() -> None:
     """A defect found on the 10th raises a delivery of the 15th, not one of the 5th."""
     scale = qualscale.load_scale(ROOT / "examples" / "project-scale.yaml")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from qualscale._text import count
 from qualscale.calibration import Calibration, HeldOut
 from qualscale.replay import ReplaySummary
 
@@ -38,6 +39,11 @@ def render_replay(summary: ReplaySummary, new: str, old: str, fmt: str) -> str:
         shown = ", ".join(summary.escaped_deeper[:10])
         more = " ..." if len(summary.escaped_deeper) > 10 else ""
         lines += ["", f"Escaped defects that would have met deeper tests: {shown}{more}"]
+    if summary.unknown:
+        named = ", ".join(
+            f"{name} ({count(k, 'delivery', 'deliveries')})" for name, k in summary.unknown
+        )
+        lines += ["", f"Left out, unknown to {new}: {named}"]
     return "\n".join(lines) + "\n"
 
 

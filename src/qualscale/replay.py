@@ -7,13 +7,14 @@ never uses the future.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
 import attrs
 
 from qualscale.compiled import compile_scale
-from qualscale.delivery import History
+from qualscale.delivery import Delivery, History
 from qualscale.records import Record, history_before
 from qualscale.scale import Scale
 
@@ -34,6 +35,8 @@ class ReplayRow:
     old_required: tuple[str, ...]
     escaped: bool
     outcomes: tuple[str, ...] = ()
+    #: Flags and components of the delivery the new scale does not know, left out.
+    unknown: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The ``--format jsonl`` line of this delivery."""
@@ -51,7 +54,30 @@ class ReplayRow:
             else None,
             "escaped": self.escaped,
             "outcomes": list(self.outcomes),
+            "unknown": list(self.unknown),
         }
+
+
+def _known_to(delivery: Delivery, scale: Scale) -> tuple[Delivery, tuple[str, ...]]:
+    """``delivery`` without the flags and components ``scale`` does not know, and those names.
+
+    A past delivery was described in another scale's words; under this one, a name it
+    does not know can neither raise nor lower the standard, so it is left out (and said).
+    """
+    flags = set(scale.rules.risk.flags)
+    components = {c.id for c in scale.rules.components}
+    unknown = tuple(
+        [f"flag {f}" for f in delivery.flags if f not in flags]
+        + [f"component {c}" for c in delivery.components if c not in components]
+    )
+    if not unknown:
+        return delivery, ()
+    known = attrs.evolve(
+        delivery,
+        flags=tuple(f for f in delivery.flags if f in flags),
+        components=tuple(c for c in delivery.components if c in components),
+    )
+    return known, unknown
 
 
 def _window(ordered: Sequence[Record], i: int, size: int) -> History:
@@ -78,7 +104,8 @@ def replay(
     """Each record dated ``since`` or later, planned under ``scale``, oldest first.
 
     The old standard is ``against``'s plan of the same delivery, else the decision
-    recorded with it (``None`` when none was).
+    recorded with it (``None`` when none was). Flags and components a scale does not
+    know are left out of the delivery it plans (each row names them).
     """
     ordered = sorted(records, key=lambda r: (r.delivery.date or "", r.delivery.id))
     new = compile_scale(scale)
@@ -95,9 +122,10 @@ def replay(
             continue
         history = _window(ordered, i, needs) if needs else None
         before: tuple[str | None, int | None, tuple[str, ...]]
-        found = new.plan(delivery, history)
-        if old is not None:
-            was = old.plan(delivery, history)
+        known, unknown = _known_to(delivery, scale)
+        found = new.plan(known, history)
+        if old is not None and against is not None:
+            was = old.plan(_known_to(delivery, against)[0], history)
             before = (was.standard.id, was.standard.rank, was.required_kinds)
         elif record.decision is not None:
             d = record.decision
@@ -116,6 +144,7 @@ def replay(
                 before[2],
                 record.escaped,
                 tuple(o.id or o.kind for o in record.outcomes),
+                unknown,
             )
         )
     return rows
@@ -132,6 +161,8 @@ class ReplaySummary:
     per_standard: tuple[tuple[str, int, int, int, int], ...]
     kinds: tuple[tuple[str, int, int], ...]
     escaped_deeper: tuple[str, ...]
+    #: Each name the new scale does not know, with the number of deliveries that had it.
+    unknown: tuple[tuple[str, int], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The summary as plain data (the ``--format json`` document)."""
@@ -148,6 +179,7 @@ class ReplaySummary:
                 {"kind": k, "newly_required": a, "no_longer_required": b} for k, a, b in self.kinds
             ],
             "escaped_deeper": list(self.escaped_deeper),
+            "unknown": [{"name": name, "deliveries": n} for name, n in self.unknown],
         }
 
 
@@ -181,6 +213,7 @@ def summarize(rows: Sequence[ReplayRow], scale: Scale) -> ReplaySummary:
         per_standard,
         kinds,
         deeper,
+        tuple(sorted(Counter(name for r in rows for name in r.unknown).items())),
     )
 
 
