@@ -154,13 +154,20 @@ def _not_sqlite(tmp_path: Path) -> Path:
     return path
 
 
+def _history_file(tmp_path: Path) -> Path:
+    path = tmp_path / "history.yaml"
+    path.write_text("deliveries: []\n")
+    return path
+
+
 @pytest.mark.parametrize(
     ("make", "message"),
     [
         (_foreign, "expected a qualscale history store, found tables invoices"),
         (_truncated, "the store cannot be read or written: database disk image is malformed"),
         (_newer, "expected a history store of schema version 1 or older, found version 99"),
-        (_not_sqlite, "expected an SQLite database"),
+        (_not_sqlite, "expected an SQLite database, found a file of another kind"),
+        (_history_file, "found a history file: plan, classify, batch and verify read YAML"),
     ],
 )
 @pytest.mark.parametrize("action", ["show", "export", "add", "import"])

@@ -112,7 +112,13 @@ class SQLiteStore(HistoryStore):
         except OSError as exc:
             raise self._error(f"cannot read the store: {exc.strerror or exc}") from None
         if head and head != _SQLITE_MAGIC:
-            raise self._error(f"expected an SQLite database, found {head[:16]!r}")
+            if self.path.suffix.lower() in (".yaml", ".yml", ".json", ".jsonl"):
+                raise self._error(
+                    "expected a history store (an SQLite .db file or a postgresql:// URL), "
+                    "found a history file: plan, classify, batch and verify read YAML and "
+                    "JSON histories, replay and calibrate also JSON Lines exports"
+                )
+            raise self._error("expected an SQLite database, found a file of another kind")
 
     def _check_tables(self) -> None:
         # Before anything is written: a foreign database is refused untouched.
