@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from qualscale import load_scale
+from qualscale._fit import Rule
 from qualscale._jit import read_jit_csv
 from qualscale.calibration import calibrate, evaluate, split
 
@@ -35,6 +36,14 @@ def _top_share_caught(records: Sequence[object], share: float) -> float:
     bad = sum(1 for _, y in rows if y)
     top = sorted(rows, key=lambda row: -row[0])[: int(share * len(rows))]
     return sum(1 for _, y in top if y) / bad
+
+
+def _action(rule: Rule) -> str:
+    if rule.ceiling is not None:
+        return f"at most rank {rule.ceiling}"
+    if rule.floor is not None:
+        return f"at least rank {rule.floor}"
+    return "+1"
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -67,12 +76,11 @@ def main(argv: Sequence[str] | None = None) -> None:
             f" {after.auc_lines_added:6.3f} {held.share_at_budget:10.3f} {held.caught:7.3f}"
             f" {_top_share_caught(test, args.budget):7.3f} {time.perf_counter() - start:8.1f}"
         )
+        if ranked.score is not None:
+            weights = ", ".join(f"{k} {v:g}" for k, v in ranked.score.score.weights.items())
+            print(f"{'':11}score {ranked.score.name}: {weights}")
         for name, fitted in (("ranking", ranked), ("budget", budgeted)):
-            rules = [
-                f"{r.rule.describe()}"
-                f" {'-> at most rank ' + str(r.rule.ceiling) if r.rule.ceiling else '-> +1'}"
-                for r in fitted.rules
-            ]
+            rules = [f"{r.rule.describe()} -> {_action(r.rule)}" for r in fitted.rules]
             print(f"{'':11}{name}: {'; '.join(rules)}")
     print(f"{'mean':10} {'':6} {statistics.mean(aucs):6.3f} {statistics.mean(las):6.3f}")
 

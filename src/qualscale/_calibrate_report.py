@@ -70,7 +70,12 @@ def render_calibration(fitted: Calibration, before: HeldOut, after: HeldOut, pat
     ]
     for rule in fitted.rules:
         r = rule.rule
-        action = f"at most {fitted.base.standards[r.ceiling - 1].id}" if r.ceiling else "raise by 1"
+        if r.ceiling is not None:
+            action = f"at most {fitted.base.standards[r.ceiling - 1].id}"
+        elif r.floor is not None:
+            action = f"at least {fitted.base.standards[r.floor - 1].id}"
+        else:
+            action = "raise by 1"
         lines.append(
             f"  {r.describe()}: {action}  ({_pct(rule.share)} of deliveries,"
             f" {_pct(rule.defect_rate)} defect-inducing; validation AUC {rule.auc_after:.3f})"

@@ -27,6 +27,8 @@ import attrs
 
 #: The quantiles of the training figures tried as thresholds.
 QUANTILES = tuple(q / 20 for q in range(1, 20))
+#: The finer quantiles also tried for a fitted score, where a budget's cut falls.
+FLOOR_QUANTILES = tuple(q / 100 for q in range(60, 100))
 #: The coarser quantiles tried for each metric of a two-metric raise.
 PAIR_QUANTILES = (0.25, 0.5, 0.75, 0.9)
 #: The least gain in score for a rule to be added.
@@ -35,19 +37,22 @@ MIN_GAIN = 0.0005
 REFINE_ROUNDS = 2
 #: The time-ordered parts of the training records the budget must hold on.
 BUDGET_PARTS = 4
+NEWEST_PARTS = 4
 
 
 @attrs.frozen
 class Rule:
     """A fitted rule: ``metric`` (and ``second``) at least its threshold raises by one.
 
-    With ``ceiling``, ``metric`` at most ``threshold`` caps the rank at ``ceiling``.
+    With ``ceiling``, ``metric`` at most ``threshold`` caps the rank at ``ceiling``; with
+    ``floor``, ``metric`` at least ``threshold`` lifts the rank to at least ``floor``.
     """
 
     metric: str
     threshold: float
-    ceiling: int | None = None  # None: a raise
+    ceiling: int | None = None  # None: a raise or a floor
     second: tuple[str, float] | None = None  # a raise's second metric and threshold
+    floor: int | None = None  # None: a raise or a ceiling
 
     def bounds(self) -> dict[str, dict[str, float]]:
         """The rule's metric bounds, as a modifier's ``when: metrics`` gives them."""
@@ -116,11 +121,11 @@ def _level_auc(pos: Sequence[int], neg: Sequence[int]) -> float:
     return total / (positives * negatives)
 
 
-def readable(value: float) -> float:
+def readable(value: float, significant: int = 2) -> float:
     """``value`` rounded to two significant digits (1234.5 -> 1200, 0.0371 -> 0.037)."""
     if value == 0 or not math.isfinite(value):
         return value
-    digits = 1 - math.floor(math.log10(abs(value)))
+    digits = significant - 1 - math.floor(math.log10(abs(value)))
     rounded = round(value, digits)
     return float(int(rounded)) if rounded == int(rounded) else rounded
 
@@ -136,6 +141,7 @@ class Problem:
     budget_rank: int | None = None
     budget: float | None = None
     validation: float = 0.25
+    floor_metrics: tuple[str, ...] = ()  # the metrics floors are tried on (a fitted score)
 
 
 def _bits(flags: Sequence[bool]) -> int:
@@ -143,8 +149,9 @@ def _bits(flags: Sequence[bool]) -> int:
     return int("".join("1" if f else "0" for f in reversed(flags)) or "0", 2)
 
 
-def _cuts(values: list[float], quantiles: Sequence[float]) -> list[float]:
-    return sorted({readable(values[min(len(values) - 1, int(q * len(values)))]) for q in quantiles})
+def _cuts(values: list[float], quantiles: Sequence[float], significant: int = 2) -> list[float]:
+    at = [values[min(len(values) - 1, int(q * len(values)))] for q in quantiles]
+    return sorted({readable(value, significant) for value in at})
 
 
 @attrs.frozen
@@ -164,7 +171,7 @@ class _Sets:
         bounds = [n * k // BUDGET_PARTS for k in range(BUDGET_PARTS + 1)]
         parts = tuple(
             (((1 << b) - 1) ^ ((1 << a) - 1), b - a) for a, b in itertools.pairwise(bounds) if b > a
-        )
+        )[-NEWEST_PARTS:]
         return cls(
             (1 << n) - 1,
             _bits(problem.labels),
@@ -175,7 +182,7 @@ class _Sets:
 
 
 def _candidates(problem: Problem) -> list[tuple[Rule, int]]:
-    names = sorted({name for m in problem.metrics for name in m})
+    names = list(problem.floor_metrics) or sorted({name for m in problem.metrics for name in m})
     singles: list[tuple[Rule, int]] = []
     firsts: list[tuple[str, float, int]] = []
     for name in names:
@@ -183,11 +190,17 @@ def _candidates(problem: Problem) -> list[tuple[Rule, int]]:
         values = sorted(v for v in column if v is not None)
         if not values:
             continue
-        for cut in _cuts(values, QUANTILES):
+        # A score's cuts are finer: a budget's share depends on them, and its values are small.
+        fine, digits = (FLOOR_QUANTILES, 3) if name in problem.floor_metrics else ((), 2)
+        for cut in _cuts(values, (*QUANTILES, *fine), digits):
             at_least = _bits([v is not None and v >= cut for v in column])
             at_most = _bits([v is not None and v <= cut for v in column])
-            singles.append((Rule(name, cut), at_least))
             singles += [(Rule(name, cut, ceiling=k), at_most) for k in range(1, problem.top)]
+            if name in problem.floor_metrics:
+                # A score is a ladder: each cut lifts to a standard (or caps below it).
+                singles += [(Rule(name, cut, floor=k), at_least) for k in range(2, problem.top + 1)]
+            else:
+                singles.append((Rule(name, cut), at_least))
         for cut in _cuts(values, PAIR_QUANTILES):
             firsts.append((name, cut, _bits([v is not None and v >= cut for v in column])))
     pairs = [
@@ -201,12 +214,14 @@ def _candidates(problem: Problem) -> list[tuple[Rule, int]]:
 
 @attrs.frozen
 class _State:
-    """The records at each level (index 0 unused) before and after the ceilings."""
+    """The records at each level (index 0 unused) after the raises; the ceilings and floors."""
 
     raised: tuple[int, ...]
     ceilings: tuple[tuple[int, int], ...]  # (rank, set)
+    floors: tuple[tuple[int, int], ...] = ()  # (rank, set)
 
     def levels(self) -> tuple[int, ...]:
+        """The records at each level: raised, then capped, then lifted (a floor always wins)."""
         out = list(self.raised)
         for cap, where in self.ceilings:
             moved = 0
@@ -214,17 +229,25 @@ class _State:
                 moved |= out[k] & where
                 out[k] &= ~where
             out[cap] |= moved
+        for floor, where in self.floors:
+            moved = 0
+            for k in range(1, floor):
+                moved |= out[k] & where
+                out[k] &= ~where
+            out[floor] |= moved
         return tuple(out)
 
     def add(self, rule: Rule, where: int, top: int) -> _State:
         if rule.ceiling is not None:
-            return _State(self.raised, (*self.ceilings, (rule.ceiling, where)))
+            return _State(self.raised, (*self.ceilings, (rule.ceiling, where)), self.floors)
+        if rule.floor is not None:
+            return _State(self.raised, self.ceilings, (*self.floors, (rule.floor, where)))
         old = self.raised
         new = [0] * len(old)
         for k in range(1, top + 1):
             stay = old[k] if k == top else old[k] & ~where
             new[k] = stay | (old[k - 1] & where if k > 1 else 0)
-        return _State(tuple(new), self.ceilings)
+        return _State(tuple(new), self.ceilings, self.floors)
 
 
 def _score(problem: Problem, sets: _Sets, levels: Sequence[int]) -> float | None:
@@ -311,16 +334,20 @@ def fit(problem: Problem, max_rules: int = 8) -> tuple[list[Rule], list[float]]:
 
 
 def levels_of(problem: Problem, rules: Sequence[Rule]) -> list[int]:
-    """Each record's level with ``rules`` applied (raises first, then ceilings)."""
+    """Each record's level with ``rules`` applied (raises, then ceilings, then floors)."""
     out = []
     for base, metrics in zip(problem.base, problem.metrics, strict=True):
+        held = [rule for rule in rules if rule.holds_for(metrics)]
         level = base
-        for rule in rules:
-            if rule.ceiling is None and rule.holds_for(metrics):
+        for rule in held:
+            if rule.ceiling is None and rule.floor is None:
                 level = min(problem.top, level + 1)
-        for rule in rules:
-            if rule.ceiling is not None and rule.holds_for(metrics):
+        for rule in held:
+            if rule.ceiling is not None:
                 level = min(level, rule.ceiling)
+        for rule in held:
+            if rule.floor is not None:
+                level = max(level, rule.floor)
         out.append(level)
     return out
 

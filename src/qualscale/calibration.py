@@ -1,10 +1,10 @@
 """Calibration: fit a scale's metric rules to a project's history, and measure the result.
 
 Pure; no I/O. :func:`split` puts the history in time order and cuts it; :func:`calibrate`
-fits, on the oldest part only, rules on change metrics that raise the standard (or cap
-it) and gives them as an overlay that extends the base scale; :func:`evaluate` replays
-any scale on the newest part and measures how well its standards rank the
-defect-inducing deliveries, next to ranking by lines added alone.
+fits, on the oldest part only, a score over the change metrics and the cuts on it that
+lift the standard (or cap it), and gives them as an overlay that extends the base scale;
+:func:`evaluate` replays any scale on the newest part and measures how well its standards
+rank the defect-inducing deliveries, next to ranking by lines added alone.
 """
 
 from __future__ import annotations
@@ -16,11 +16,25 @@ from typing import Any
 import attrs
 
 from qualscale._fit import Problem, Rule, auc, fit, validation_aucs
+from qualscale._score_fit import fit_score
 from qualscale.compiled import compile_scale
 from qualscale.records import Record
+from qualscale.rules import Score
 from qualscale.scale import Scale
 
-__all__ = ["Calibration", "FittedRule", "HeldOut", "auc", "calibrate", "evaluate", "split"]
+#: The name a fitted score is given in the overlay (a number is added if the base has one).
+SCORE_NAME = "risk_points"
+
+__all__ = [
+    "Calibration",
+    "FittedRule",
+    "FittedScore",
+    "HeldOut",
+    "auc",
+    "calibrate",
+    "evaluate",
+    "split",
+]
 
 
 def split(records: Iterable[Record], train_fraction: float) -> tuple[list[Record], list[Record]]:
@@ -41,13 +55,27 @@ class FittedRule:
 
     @property
     def id(self) -> str:
-        """The modifier's id: ``calibrated-la-at-least-39``."""
+        """The modifier's id: ``calibrated-la-at-least-39``.
+
+        A floor ends in its rank: ``calibrated-risk_points-at-least-2.6-floor-4``.
+        """
         rule = self.rule
         bound = "at-most" if rule.ceiling is not None else "at-least"
         out = f"calibrated-{rule.metric}-{bound}-{_text(rule.threshold)}"
         if rule.second is not None:
             out += f"-and-{rule.second[0]}-at-least-{_text(rule.second[1])}"
+        if rule.floor is not None:
+            out += f"-floor-{rule.floor}"
         return out
+
+
+@attrs.frozen
+class FittedScore:
+    """A fitted score: its name in the overlay, its weights, and its AUC on validation."""
+
+    name: str
+    score: Score
+    validation_auc: float
 
 
 @attrs.frozen
@@ -63,6 +91,7 @@ class Calibration:
     last_date: str | None
     max_standards: int | None = None
     budget: float | None = None
+    score: FittedScore | None = None
 
     def modifiers(self) -> list[dict[str, Any]]:
         """The overlay's modifiers as plain data."""
@@ -70,11 +99,11 @@ class Calibration:
         out = []
         for fitted in self.rules:
             rule = fitted.rule
-            action: dict[str, Any] = (
-                {"raise_by": 1}
-                if rule.ceiling is None
-                else {"ceiling": standards[rule.ceiling - 1].id}
-            )
+            action: dict[str, Any] = {"raise_by": 1}
+            if rule.ceiling is not None:
+                action = {"ceiling": standards[rule.ceiling - 1].id}
+            elif rule.floor is not None:
+                action = {"floor": standards[rule.floor - 1].id}
             out.append({"id": fitted.id, "when": {"metrics": rule.bounds()}, **action})
         if self.max_standards is not None and self.max_standards < len(standards):
             top = standards[self.max_standards - 1].id
@@ -87,6 +116,8 @@ class Calibration:
         data["name"] = f"{self.base.name}-calibrated"
         data["version"] = f"{self.base.version}-calibrated"
         data["rules"]["modifiers"] = [*data["rules"]["modifiers"], *self.modifiers()]
+        if self.score is not None:
+            data["rules"]["scores"][self.score.name] = attrs.asdict(self.score.score)
         return Scale.from_dict(data)
 
     def overlay(self, extends: str) -> str:
@@ -99,6 +130,7 @@ class Calibration:
             f"name: {self.base.name}-calibrated",
             f'version: "{self.base.version}-calibrated"',
             "rules:",
+            *self._score_yaml(),
             "  modifiers:",
         ]
         for fitted, data in zip(self.rules, self.modifiers(), strict=False):
@@ -114,11 +146,25 @@ class Calibration:
             lines += _modifier_yaml(self.modifiers()[-1], None)
         return "\n".join(lines) + "\n"
 
+    def _score_yaml(self) -> list[str]:
+        if self.score is None:
+            return []
+        weights = self.score.score.weights
+        return [
+            "  scores:",
+            f"    # Each metric counts as log2(1 + value): a weight is what a doubling adds."
+            f" Logistic regression on the training deliveries; validation AUC"
+            f" {self.score.validation_auc:.3f}.",
+            f"    {self.score.name}:",
+            "      weights:",
+            *(f"        {name}: {_text(weight)}" for name, weight in weights.items()),
+        ]
+
 
 def _modifier_yaml(data: dict[str, Any], rule: Rule | None) -> list[str]:
     if rule is None:
         return [f"    - id: {data['id']}", "      when: {}", f"      ceiling: {data['ceiling']}"]
-    action = f"ceiling: {data['ceiling']}" if rule.ceiling is not None else "raise_by: 1"
+    action = next(f"{key}: {data[key]}" for key in ("ceiling", "floor", "raise_by") if key in data)
     bounds = ", ".join(
         f"{name}: {{{bound}: {_text(value)}}}"
         for name, limits in rule.bounds().items()
@@ -166,16 +212,27 @@ def calibrate(
     top = min(len(base.standards), max_standards or len(base.standards))
     ranks = tuple(min(top, compiled.plan(r.delivery).standard.rank) for r in train)
     labels = tuple(r.escaped for r in train)
-    metrics = tuple(dict(r.delivery.metrics) for r in train)
-    problem = Problem(ranks, metrics, labels, top, _budget_rank(base, budget_kind), budget)
+    metrics = tuple(dict(base.rules.metrics_of(r.delivery.metrics)) for r in train)
+    score = _fit_score(base, metrics, labels)
+    if score is not None:
+        metrics = tuple({**m, **_score_metric(score, m)} for m in metrics)
+    problem = Problem(
+        ranks,
+        metrics,
+        labels,
+        top,
+        _budget_rank(base, budget_kind),
+        budget,
+        floor_metrics=(score.name,) if score is not None else (),
+    )
     rules, _ = fit(problem, max_rules)
     scores = validation_aucs(problem, rules)
     base_rate = sum(labels) / len(labels) if labels else math.nan
     fitted = []
-    for rule, score in zip(rules, scores[1:], strict=True):
+    for rule, after in zip(rules, scores[1:], strict=True):
         hits = [label for m, label in zip(metrics, labels, strict=True) if rule.holds_for(m)]
         rate = sum(hits) / len(hits) if hits else math.nan
-        fitted.append(FittedRule(rule, len(hits) / len(train), rate, score))
+        fitted.append(FittedRule(rule, len(hits) / len(train), rate, after))
     dates = [r.delivery.date for r in train if r.delivery.date]
     return Calibration(
         base,
@@ -187,7 +244,27 @@ def calibrate(
         max(dates) if dates else None,
         max_standards,
         budget,
+        score,
     )
+
+
+def _fit_score(
+    base: Scale, metrics: Sequence[dict[str, float]], labels: Sequence[bool]
+) -> FittedScore | None:
+    """A score fitted to the training records, named so as not to clash with the base's."""
+    found = fit_score(metrics, labels)
+    if found is None:
+        return None
+    name, k = SCORE_NAME, 1
+    while name in base.rules.scores or any(name in m for m in metrics):
+        k += 1
+        name = f"{SCORE_NAME}_{k}"
+    return FittedScore(name, Score(found[0]), found[1])
+
+
+def _score_metric(score: FittedScore, metrics: dict[str, float]) -> dict[str, float]:
+    value = score.score.of(metrics)
+    return {} if value is None else {score.name: value}
 
 
 @attrs.frozen

@@ -100,7 +100,8 @@ def classify(delivery: Delivery, scale: Scale, history: History | None = None) -
     why += [*risk_reasons, *matrix_reasons]
 
     facts = _Facts(delivery.type, flags, touched.ids, touched.content, size_index, risk_index)
-    facts = attrs.evolve(facts, breaking=delivery.breaking, metrics=delivery.metrics)
+    metrics = rules.metrics_of(delivery.metrics)
+    facts = attrs.evolve(facts, breaking=delivery.breaking, metrics=metrics)
     after = _AfterMatrix(
         scale, _active(rules, facts), history, delivery.project, _skipped(rules, facts)
     )

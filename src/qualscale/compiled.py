@@ -57,6 +57,7 @@ class CompiledScale:
         self._parts: dict[Any, _Parts] = {}
         bounds = [m.when.metrics for m in scale.rules.modifiers if m.when.metrics]
         self._bounds = tuple(b for metrics in bounds for b in metrics.items())
+        self._metrics_of = scale.rules.metrics_of
         self._history_rules = scale.rules.history
 
     def plan(self, delivery: Delivery, history: History | None = None) -> TestPlan:
@@ -76,7 +77,7 @@ class CompiledScale:
         if sized is None:
             paths = self._paths.get(where) or self._paths_of(delivery)
             sized = self._sizes[size_key] = self._size(delivery, paths)
-        metrics = delivery.metrics
+        metrics = self._metrics_of(delivery.metrics)
         key = (
             delivery.type,
             delivery.flags,

@@ -5,13 +5,14 @@ Plain, immutable data; :func:`qualscale.classify` applies them to a delivery.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Literal
 
 import attrs
 
 from qualscale._commit_rules import CommitPattern, CommitRules
-from qualscale._validators import globs, ident, nonneg, positive
+from qualscale._validators import globs, ident, metrics, nonneg, positive
 from qualscale.requirements import ModifierRequirement
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "Modifier",
     "RiskRules",
     "Rules",
+    "Score",
     "SizeBand",
     "SizeRules",
 ]
@@ -217,8 +219,40 @@ class HistoryRule:
 
 
 @attrs.frozen
+class Score:
+    """A metric the scale derives from the delivery's change metrics: a weighted sum.
+
+    Each weighted metric counts as ``log2(1 + value)`` (0 for values of 0 or less), so a
+    weight is what one doubling of the metric adds to the score; a negative weight lowers
+    it. Modifiers test a score by its name, like any metric (``when: {metrics: {risk_points:
+    {at_least: 2.5}}}``); a delivery that lacks one of the weighted metrics has no score,
+    and a bound on a missing metric never holds. ``qualscale calibrate`` fits scores.
+    """
+
+    weights: Mapping[str, float] = attrs.field(validator=metrics)
+
+    @staticmethod
+    def feature(value: float) -> float:
+        """How a metric counts: ``log2(1 + value)``, and 0 for values of 0 or less."""
+        return math.log2(1.0 + value) if value > 0 else 0.0
+
+    def of(self, values: Mapping[str, float]) -> float | None:
+        """The score of these metrics, ``None`` when one of the weighted metrics is missing."""
+        total = 0.0
+        for name, weight in self.weights.items():
+            value = values.get(name)
+            if value is None:
+                return None
+            total += weight * self.feature(value)
+        return total
+
+
+@attrs.frozen
 class Rules:
-    """The classification rules of a scale."""
+    """The classification rules of a scale.
+
+    ``scores`` are metrics derived from the delivery's own (see :class:`Score`), by name.
+    """
 
     size: SizeRules
     risk: RiskRules
@@ -227,6 +261,23 @@ class Rules:
     modifiers: tuple[Modifier, ...] = ()
     history: tuple[HistoryRule, ...] = ()
     commits: CommitRules = attrs.field(factory=CommitRules)
+    scores: Mapping[str, Score] = attrs.field(factory=dict, hash=False)
+
+    def metrics_of(self, given: Mapping[str, float]) -> Mapping[str, float]:
+        """A delivery's metrics with the scale's scores added (a score takes a given one's place).
+
+        A score the delivery cannot have (a weighted metric missing) is left out.
+        """
+        if not self.scores:
+            return given
+        out = dict(given)
+        for name, score in self.scores.items():
+            value = score.of(given)
+            if value is None:
+                out.pop(name, None)
+            else:
+                out[name] = value
+        return out
 
 
 def __dir__() -> list[str]:

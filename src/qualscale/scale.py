@@ -131,7 +131,11 @@ class Scale:
         import hashlib
         import json
 
-        text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        data = self.to_dict()
+        if not data["rules"]["scores"]:
+            # Scores came later: a scale without any keeps the fingerprint it had before.
+            del data["rules"]["scores"]
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
 
     def __attrs_post_init__(self) -> None:
@@ -298,6 +302,7 @@ def _check_rules(problems: _Problems) -> None:
         for fi, flag in enumerate(comp.flags):
             known(flag, list(rules.risk.flags), (*base, "components", ci, "flags", fi), "flag")
     _check_commits(problems)
+    _check_scores(problems)
     for band in bands:
         if band not in rules.matrix:
             problems.add((*base, "matrix"), f"size band {band!r} has no row")
@@ -309,6 +314,27 @@ def _check_rules(problems: _Problems) -> None:
         for cls, std_id in cells.items():
             known(cls, classes, (*base, "matrix", row, cls), "risk class")
             known(std_id, std_ids, (*base, "matrix", row, cls), "standard")
+
+
+def _check_scores(problems: _Problems) -> None:
+    """Scores have metric names, weigh at least one metric, and weigh no other score."""
+    from qualscale._validators import METRIC_PATTERN
+
+    scores = problems.scale.rules.scores
+    for name, score in scores.items():
+        path = ("rules", "scores", name)
+        if not re.match(METRIC_PATTERN, name):
+            problems.add(
+                path, f"expected a metric name of lowercase letters, digits and _, found {name!r}"
+            )
+        if not score.weights:
+            problems.add((*path, "weights"), "expected at least one weighted metric")
+        for metric in score.weights:
+            if metric in scores:
+                problems.add(
+                    (*path, "weights", metric),
+                    "expected a metric of the delivery, found a score: scores weigh given metrics",
+                )
 
 
 def _check_commits(problems: _Problems) -> None:
