@@ -181,7 +181,11 @@ def test_a_scale_pattern_can_set_a_type(repo: Repo, tmp_path: Path) -> None:
         ("types: {feat: feeture}", "types.feat", "delivery type"),
         ("release_tags: '['", "release_tags", "invalid"),
         ("patterns: [{pattern: '(a+)+$', flag: security}]", "patterns[0].pattern", "exponential"),
-        ("patterns: [{pattern: '(?:\\s*\\w+)*x', flag: security}]", "patterns[0].pattern", "repeat"),
+        (
+            "patterns: [{pattern: '(?:\\s*\\w+)*x', flag: security}]",
+            "patterns[0].pattern",
+            "repeat",
+        ),
         ("release_tags: '(v|\\d+)*!'", "release_tags", "exponential"),
     ],
 )
