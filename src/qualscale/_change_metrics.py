@@ -11,7 +11,6 @@ history before the change and come only from ``history import --git`` or the del
 from __future__ import annotations
 
 import math
-import os
 import re
 from collections.abc import Sequence
 
@@ -53,7 +52,7 @@ def diff_metrics(
         "la": sum(a for _, a, _ in files),
         "ld": sum(d for _, _, d in files),
         "nf": len(paths),
-        "nd": len({os.path.dirname(p) for p in paths}),
+        "nd": len({p.rpartition("/")[0] for p in paths}),  # git paths always use /
         "ns": len({p.split("/", 1)[0] if "/" in p else "" for p in paths}),
         "entropy": round(entropy(files), 6),
         "fix": int(any(is_fix(s) for s in subjects)),
