@@ -104,4 +104,24 @@ def render_calibration(fitted: Calibration, before: HeldOut, after: HeldOut, pat
             " the same number with the most lines added hold"
             f" {_pct(after.caught_lines_added)}"
         )
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, *_beyond_the_diff(fitted)]) + "\n"
+
+
+def _beyond_the_diff(fitted: Calibration) -> list[str]:
+    """A note naming the metrics the overlay tests that ``plan --git`` cannot give."""
+    from qualscale._change_metrics import DIFF_METRICS
+
+    used = {r.rule.metric for r in fitted.rules} | {
+        r.rule.second[0] for r in fitted.rules if r.rule.second is not None
+    }
+    if fitted.score is not None:
+        used = (used - {fitted.score.name}) | set(fitted.score.score.weights)
+    beyond = sorted(used - set(DIFF_METRICS))
+    if not beyond:
+        return []
+    return [
+        "",
+        f"The overlay also tests {', '.join(beyond)}, which a delivery planned with --git"
+        f" does not have ({', '.join(DIFF_METRICS)} only): give them in the delivery file,"
+        " or the rules on them never hold (--metrics diff fits on those alone).",
+    ]

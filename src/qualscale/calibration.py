@@ -10,7 +10,7 @@ rank the defect-inducing deliveries, next to ranking by lines added alone.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 import attrs
@@ -197,6 +197,7 @@ def calibrate(
     budget: float | None = None,
     budget_kind: str = "performance",
     max_rules: int = 8,
+    metrics: Collection[str] | None = None,
 ) -> Calibration:
     """Fit metric rules on ``train`` (only: the caller keeps the newest records out).
 
@@ -207,18 +208,22 @@ def calibrate(
         budget: The most share of deliveries that may reach the lowest standard requiring
             ``budget_kind`` (on the training records).
         max_rules: The most rules fitted.
+        metrics: Fit on these metrics only (``None``: every metric the records give);
+            ``qualscale._change_metrics.DIFF_METRICS`` are those ``plan --git`` gives.
     """
     compiled = compile_scale(base)
     top = min(len(base.standards), max_standards or len(base.standards))
     ranks = tuple(min(top, compiled.plan(r.delivery).standard.rank) for r in train)
     labels = tuple(r.escaped for r in train)
-    metrics = tuple(dict(base.rules.metrics_of(r.delivery.metrics)) for r in train)
-    score = _fit_score(base, metrics, labels)
+    given = tuple(dict(base.rules.metrics_of(r.delivery.metrics)) for r in train)
+    if metrics is not None:
+        given = tuple({k: v for k, v in m.items() if k in metrics} for m in given)
+    score = _fit_score(base, given, labels)
     if score is not None:
-        metrics = tuple({**m, **_score_metric(score, m)} for m in metrics)
+        given = tuple({**m, **_score_metric(score, m)} for m in given)
     problem = Problem(
         ranks,
-        metrics,
+        given,
         labels,
         top,
         _budget_rank(base, budget_kind),
@@ -230,7 +235,7 @@ def calibrate(
     base_rate = sum(labels) / len(labels) if labels else math.nan
     fitted = []
     for rule, after in zip(rules, scores[1:], strict=True):
-        hits = [label for m, label in zip(metrics, labels, strict=True) if rule.holds_for(m)]
+        hits = [label for m, label in zip(given, labels, strict=True) if rule.holds_for(m)]
         rate = sum(hits) / len(hits) if hits else math.nan
         fitted.append(FittedRule(rule, len(hits) / len(train), rate, after))
     dates = [r.delivery.date for r in train if r.delivery.date]
