@@ -77,8 +77,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         budgeted = calibrate(
             train, base, max_standards=args.max_standards, budget=args.budget, metrics=metrics
         )
-        before, after = evaluate(base, test), evaluate(ranked.scale(), test)
-        held = evaluate(budgeted.scale(), test)
+        before = evaluate(base, test, past=train)
+        after = evaluate(ranked.scale(), test, past=train)
+        held = evaluate(budgeted.scale(), test, past=train)
         aucs.append(after.auc)
         las.append(after.auc_lines_added)
         print(

@@ -77,7 +77,7 @@ def render_calibration(fitted: Calibration, before: HeldOut, after: HeldOut, pat
         else:
             action = "raise by 1"
         lines.append(
-            f"  {r.describe()}: {action}  ({_pct(rule.share)} of deliveries,"
+            f"  {rule.describe()}: {action}  ({_pct(rule.share)} of deliveries,"
             f" {_pct(rule.defect_rate)} defect-inducing; validation AUC {rule.auc_after:.3f})"
         )
     lines += [
@@ -111,9 +111,8 @@ def _beyond_the_diff(fitted: Calibration) -> list[str]:
     """A note naming the metrics the overlay tests that ``plan --git`` cannot give."""
     from qualscale._change_metrics import DIFF_METRICS
 
-    used = {r.rule.metric for r in fitted.rules} | {
-        r.rule.second[0] for r in fitted.rules if r.rule.second is not None
-    }
+    metric_rules = [r.rule for r in fitted.rules if r.history is None]
+    used = {r.metric for r in metric_rules} | {r.second[0] for r in metric_rules if r.second}
     if fitted.score is not None:
         used = (used - {fitted.score.name}) | set(fitted.score.score.weights)
     beyond = sorted(used - set(DIFF_METRICS))

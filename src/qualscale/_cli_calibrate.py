@@ -162,7 +162,8 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
 
     write(Path(args.output), fitted.overlay(args.base))
     calibrated = load_scale(args.output)  # what was written loads, checks and is monotone
-    before, after = evaluate(base, test), evaluate(calibrated, test)
+    before = evaluate(base, test, past=train)
+    after = evaluate(calibrated, test, past=train)
     if args.format == "json":
         data = {"overlay": args.output, "base": before.to_dict(), "calibrated": after.to_dict()}
         out(json.dumps(data, indent=2) + "\n")

@@ -144,6 +144,7 @@ class Problem:
     budget: float | None = None
     validation: float = 0.25
     floor_metrics: tuple[str, ...] = ()  # the metrics floors are tried on (a fitted score)
+    raise_only: tuple[str, ...] = ()  # metrics tried only as single raises (history figures)
 
 
 def _bits(flags: Sequence[bool]) -> int:
@@ -184,8 +185,14 @@ class _Sets:
 
 
 def _candidates(problem: Problem) -> list[tuple[Rule, int]]:
-    names = list(problem.floor_metrics) or sorted({name for m in problem.metrics for name in m})
+    every = sorted({name for m in problem.metrics for name in m} - set(problem.raise_only))
+    names = list(problem.floor_metrics) or every
     singles: list[tuple[Rule, int]] = []
+    for name in problem.raise_only:
+        column = [m.get(name) for m in problem.metrics]
+        positive = sorted(v for v in column if v is not None and v > 0)
+        for cut in _cuts(positive, QUANTILES) if positive else ():
+            singles.append((Rule(name, cut), _bits([v is not None and v >= cut for v in column])))
     firsts: list[tuple[str, float, int]] = []
     for name in names:
         column = [m.get(name) for m in problem.metrics]
