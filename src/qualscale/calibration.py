@@ -290,11 +290,7 @@ def calibrate(
     rules, _ = fit(problem, max_rules)
     scores = validation_aucs(problem, rules)
     base_rate = sum(labels) / len(labels) if labels else math.nan
-    fitted = []
-    for rule, after in zip(rules, scores[1:], strict=True):
-        hits = [label for m, label in zip(given, labels, strict=True) if rule.holds_for(m)]
-        rate = sum(hits) / len(hits) if hits else math.nan
-        fitted.append(FittedRule(rule, len(hits) / len(train), rate, after))
+    fitted = [_figures(rule, after, problem) for rule, after in zip(rules, scores[1:], strict=True)]
     dates = [r.delivery.date for r in train if r.delivery.date]
     return Calibration(
         base,
@@ -308,6 +304,13 @@ def calibrate(
         budget,
         score,
     )
+
+
+def _figures(rule: Rule, auc_after: float, problem: Problem) -> FittedRule:
+    """A fitted rule with the share of training records it holds for and their defect rate."""
+    hits = [y for m, y in zip(problem.metrics, problem.labels, strict=True) if rule.holds_for(m)]
+    rate = sum(hits) / len(hits) if hits else math.nan
+    return FittedRule(rule, len(hits) / len(problem.labels), rate, auc_after)
 
 
 def _ranks(scale: Scale, records: Sequence[Record], past: Sequence[Record] = ()) -> list[int]:
