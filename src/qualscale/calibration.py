@@ -268,15 +268,7 @@ def calibrate(
     top = min(len(base.standards), max_standards or len(base.standards))
     ranks = tuple(min(top, rank) for rank in _ranks(base, train))
     labels = tuple(r.escaped for r in train)
-    given = tuple(dict(base.rules.metrics_of(r.delivery.metrics)) for r in train)
-    if metrics is not None:
-        given = tuple({k: v for k, v in m.items() if k in metrics} for m in given)
-    score = _fit_score(base, given, labels)
-    if score is not None:
-        given = tuple({**m, **_score_metric(score, m)} for m in given)
-    figures = _history_figures(train)
-    if figures:
-        given = tuple({**m, **f} for m, f in zip(given, figures, strict=True))
+    given, score, history = _given(base, train, labels, metrics)
     problem = Problem(
         ranks,
         given,
@@ -285,7 +277,7 @@ def calibrate(
         _budget_rank(base, budget_kind),
         budget,
         floor_metrics=(score.name,) if score is not None else (),
-        raise_only=tuple(figures[0]) if figures else (),
+        raise_only=history,
     )
     rules, _ = fit(problem, max_rules)
     scores = validation_aucs(problem, rules)
@@ -304,6 +296,23 @@ def calibrate(
         budget,
         score,
     )
+
+
+def _given(
+    base: Scale, train: Sequence[Record], labels: Sequence[bool], metrics: Collection[str] | None
+) -> tuple[tuple[dict[str, float], ...], FittedScore | None, tuple[str, ...]]:
+    """What the search sees of each record: its metrics (those named), the fitted score,
+    and the history figures; with the score and the names of the history figures."""
+    given = tuple(dict(base.rules.metrics_of(r.delivery.metrics)) for r in train)
+    if metrics is not None:
+        given = tuple({k: v for k, v in m.items() if k in metrics} for m in given)
+    score = _fit_score(base, given, labels)
+    if score is not None:
+        given = tuple({**m, **_score_metric(score, m)} for m in given)
+    figures = _history_figures(train)
+    if figures:
+        given = tuple({**m, **f} for m, f in zip(given, figures, strict=True))
+    return given, score, tuple(figures[0]) if figures else ()
 
 
 def _figures(rule: Rule, auc_after: float, problem: Problem) -> FittedRule:
