@@ -10,7 +10,7 @@ In the same run it times: a bare loop that only reads each delivery's figures; t
 compiled scale's first pass (its caches empty) and a second pass, as plan objects
 and as dicts (``plan_dict``, equal to ``plan(...).to_dict()``); and plain ``plan()``
 on a sample. It prints plans per second, the ratio of the bare loop's time to each,
-and checks on the sample that compiled and plain plans are equal.
+and checks on the sample that compiled and plain plans (and their dicts) are equal.
 """
 
 from __future__ import annotations
@@ -102,11 +102,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         "plan() uncompiled": _rate(len(sample), lambda: [plan(d, scale) for d in sample]),
     }
     same = all(compiled.plan(d) == plan(d, scale) for d in sample)
+    same_dicts = all(compiled.plan_dict(d) == plan(d, scale).to_dict() for d in sample)
     print(f"{n} deliveries, scale {scale.name} {scale.version}")
     print(f"{'bare loop':24} {bare_rate:>12,.0f} /s")
     for name, rate in rates.items():
         print(f"{name:24} {rate:>12,.0f} /s   bare loop is {bare_rate / rate:,.1f}x faster")
-    print(f"compiled == plain on {len(sample)} deliveries: {same}")
+    print(f"compiled == plain on {len(sample)} deliveries: {same}, as dicts: {same_dicts}")
 
 
 if __name__ == "__main__":
