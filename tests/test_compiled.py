@@ -89,6 +89,8 @@ def test_compiled_and_plain_plans_are_identical(name: str, data: st.DataObject) 
                 data.draw(st.sampled_from(SOURCES)),
             )
             expected = plan(variant, scale, history)
+            if data.draw(st.booleans()):  # the dict first: it makes the combination's parts
+                assert compiled.plan_dict(variant, history) == expected.to_dict()
             assert compiled.plan(variant, history) == expected
             assert compiled.plan_dict(variant, history) == expected.to_dict()
 
