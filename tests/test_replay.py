@@ -174,3 +174,16 @@ def test_show_lists_costs_only_when_a_kind_has_one(capsys: pytest.CaptureFixture
     for fmt, header in [("markdown", "Cost (hours)"), ("text", "cost (h)"), ("html", "Cost")]:
         assert main(["show", "billing-saas", "--format", fmt]) == 0
         assert header not in capsys.readouterr().out
+
+
+def test_without_old_standards_the_estimate_has_no_before() -> None:
+    """Deliveries without a recorded decision: the hours under the new scale, nothing compared."""
+    new = costed(BASE, unit=1, performance=16)
+    rows = replay(records(), new)
+    summary = summarize(rows, new)
+    assert summary.effort is not None
+    assert (summary.effort.compared, summary.effort.before) == (0, 0.0)
+    text = render_replay(summary, new.name, "as recorded", "text")
+    assert f"Estimated effort of the required kinds: {summary.effort.hours:g} h under" in text
+    assert "kind         hours each  hours" in text
+    assert "difference" not in text

@@ -58,8 +58,8 @@ def _effort(effort: Effort, deliveries: int, new: str, md: bool) -> list[str]:
         line += f", {_h(effort.before)} before{over}: {_h(effort.difference, sign=True)}{change}."
     else:
         line += "."
-    head = ("kind", "hours each", "hours", "before", "difference")
-    rows = [
+    head: tuple[str, ...] = ("kind", "hours each", "hours", "before", "difference")
+    rows: list[tuple[str, ...]] = [
         (
             k.kind,
             _h(k.cost, unit="")
@@ -70,6 +70,8 @@ def _effort(effort: Effort, deliveries: int, new: str, md: bool) -> list[str]:
         )
         for k in effort.kinds
     ]
+    if not effort.compared:  # nothing to compare with: no before, no difference
+        head, rows = head[:3], [r[:3] for r in rows]
     out = [line]
     if rows:
         out += ["", *_table(head, rows, md)]
