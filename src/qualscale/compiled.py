@@ -52,8 +52,8 @@ class _Dicts:
     components: tuple[str, ...]
     flags: tuple[str, ...]
     content: str
-    before: tuple[tuple[str, str], ...]
-    after: tuple[tuple[str, str], ...]
+    before: tuple[dict[str, str], ...]
+    after: tuple[dict[str, str], ...]
     requirements: tuple[tuple[dict[str, Any], list[str], list[str]], ...]
 
 
@@ -122,9 +122,6 @@ class CompiledScale:
             found = plan(delivery, self.scale, history)
             parts = self._parts[key] = _split(found, self._interned)
         shared = parts.dicts or _dicts_of(parts, self._memo)
-        rationale = [{"rule": rule, "message": text} for rule, text in shared.before]
-        rationale += [{"rule": r.rule, "message": r.message} for r in sized[1]]
-        rationale += [{"rule": rule, "message": text} for rule, text in shared.after]
         return {
             "delivery": _delivery_dict(delivery),
             "scale": {**shared.scale},
@@ -134,11 +131,12 @@ class CompiledScale:
             "components": [*shared.components],
             "flags": [*shared.flags],
             "content": shared.content,
-            "rationale": rationale,
-            "requirements": [
-                {**r, "criteria": [*criteria], "checklist": [*checklist]}
-                for r, criteria, checklist in shared.requirements
+            "rationale": [
+                *map(dict.copy, shared.before),
+                *[{"rule": r.rule, "message": r.message} for r in sized[1]],
+                *map(dict.copy, shared.after),
             ],
+            "requirements": _fresh(shared.requirements),
         }
 
     def _keyed(
@@ -152,14 +150,17 @@ class CompiledScale:
         if sized is None:
             paths = self._paths.get(where) or self._paths_of(delivery)
             sized = self._sizes[size_key] = self._size(delivery, paths)
-        metrics = self._metrics_of(delivery.metrics)
+        met: tuple[bool, ...] = ()
+        if self._bounds:
+            metrics = self._metrics_of(delivery.metrics)
+            met = tuple([b.holds(metrics.get(name)) for name, b in self._bounds])
         key = (
             delivery.type,
             delivery.flags,
             delivery.breaking,
             where,
             sized[0],
-            tuple([b.holds(metrics.get(name)) for name, b in self._bounds]) if self._bounds else (),
+            met,
             None if history is None else self._history_key(delivery, history),
         )
         return sized, key
@@ -237,11 +238,23 @@ def _dicts_of(parts: _Parts, memo: dict[int, Any]) -> _Dicts:
         components=named["components"],
         flags=named["flags"],
         content=named["content"],
-        before=tuple((r.rule, r.message) for r in parts.before),
-        after=tuple((r.rule, r.message) for r in parts.after),
+        before=tuple(r.to_dict() for r in parts.before),
+        after=tuple(r.to_dict() for r in parts.after),
         requirements=memo[id(named["requirements"])],
     )
     return parts.dicts
+
+
+def _fresh(requirements: tuple[tuple[dict[str, Any], list[str], list[str]], ...]) -> list[Any]:
+    """New dicts and lists with the content of ``requirements``' (a copy per call)."""
+    out = []
+    for req, criteria, checklist in requirements:
+        # dict.copy and two assignments outrun {**req, ...}; the keys keep their order.
+        fresh = req.copy()
+        fresh["criteria"] = [*criteria]
+        fresh["checklist"] = [*checklist]
+        out.append(fresh)
+    return out
 
 
 #: The keys of ``Delivery.source`` that classifying reads: what a person set by hand
