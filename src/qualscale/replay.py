@@ -237,7 +237,10 @@ class Effort:
 def estimate(
     rows: Sequence[ReplayRow], scale: Scale, against: Scale | None = None
 ) -> Effort | None:
-    """The effort of ``rows`` at the costs :func:`prices` gives; ``None`` without any cost."""
+    """The effort of ``rows`` at the costs :func:`prices` gives; ``None`` without any cost.
+
+    ``scale`` and ``against`` are the scales :func:`replay` made ``rows`` with.
+    """
     new, old = prices(scale, against)
     if not new:
         return None
@@ -303,7 +306,10 @@ def summarize(
     rows: Sequence[ReplayRow], scale: Scale, against: Scale | None = None
 ) -> ReplaySummary:
     """Deliveries moving up or down; per standard how many (escaped) now and before; per
-    kind; the effort estimate when ``scale`` or ``against`` (the old scale) gives costs."""
+    kind; the effort estimate when ``scale`` or ``against`` gives costs.
+
+    ``scale`` and ``against`` are the scales :func:`replay` made ``rows`` with.
+    """
     compared = [r for r in rows if r.old_rank is not None]
     per_standard = tuple(
         (
