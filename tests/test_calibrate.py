@@ -239,3 +239,28 @@ def test_an_overlay_without_modifiers_leaves_the_base_modifiers_alone(tmp_path: 
     overlay.write_text(calibration.overlay("billing-saas"), encoding="utf-8")
     assert "modifiers" not in overlay.read_text(encoding="utf-8")
     assert qualscale.load_scale(overlay).rules.modifiers == base.rules.modifiers
+
+
+def test_the_budget_is_for_the_costliest_kind_when_the_scale_gives_costs() -> None:
+    """With kind costs, --budget caps the standards requiring the costliest kind, and says so."""
+    from qualscale.calibration import costliest_kind
+
+    base = qualscale.load_scale("billing-saas")
+    assert costliest_kind(base) == "performance"
+    data = base.to_dict()
+    for kind in data["kinds"]:
+        kind["cost"] = 100.0 if kind["id"] == "acceptance" else 1.0
+    costed = qualscale.Scale.from_dict(data)
+    assert costliest_kind(costed) == "acceptance"
+    train, _ = split(synthetic(), 0.8)
+    fitted = calibrate(train, costed, budget=0.1, max_rules=3)
+    held = evaluate(fitted.scale(), train)
+    assert held.budget_kind == "acceptance"
+    requiring = [
+        rank
+        for rank, std in enumerate(costed.standards, 1)
+        for r in costed.requires(std.id)
+        if r.kind == "acceptance" and r.obligation == "required"
+    ]
+    assert held.budget_rank == min(requiring)
+    assert held.share_at_budget <= 0.1

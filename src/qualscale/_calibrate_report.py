@@ -138,7 +138,8 @@ def render_calibration(fitted: Calibration, before: HeldOut, after: HeldOut, pat
     ]
     if after.budget_rank is not None:
         lines.append(
-            f"Standards requiring performance hold {_pct(after.share_at_budget)} of deliveries and"
+            f"Standards requiring {after.budget_kind} hold {_pct(after.share_at_budget)}"
+            " of deliveries and"
             f" {_pct(after.caught)} of the defect-inducing ones"
             f" (base: {_pct(before.share_at_budget)}, {_pct(before.caught)});"
             " the same number with the most lines added hold"

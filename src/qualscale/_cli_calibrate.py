@@ -101,7 +101,8 @@ def _calibrate_arguments(sub: argparse.ArgumentParser) -> None:
         "--budget",
         type=float,
         metavar="SHARE",
-        help="the most share of deliveries in the standards that require performance tests",
+        help="the most share of deliveries in the standards that require the costliest kind"
+        " (the kind with the highest cost, else performance tests)",
     )
     sub.add_argument(
         "--metrics",

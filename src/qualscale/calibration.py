@@ -36,6 +36,7 @@ __all__ = [
     "HeldOut",
     "auc",
     "calibrate",
+    "costliest_kind",
     "evaluate",
     "split",
 ]
@@ -234,6 +235,12 @@ def _pct(share: float) -> str:
     return f"{100 * share:.1f} %"
 
 
+def costliest_kind(scale: Scale) -> str:
+    """The kind a budget is for: the costliest kind of the scale, else ``performance``."""
+    costed = [k for k in scale.kinds if k.cost is not None]
+    return max(costed, key=lambda k: k.cost or 0.0).id if costed else "performance"
+
+
 def _budget_rank(scale: Scale, kind: str) -> int | None:
     """The rank of the lowest standard that requires ``kind``, if any does."""
     for rank, std in enumerate(scale.standards, 1):
@@ -248,7 +255,7 @@ def calibrate(
     *,
     max_standards: int | None = None,
     budget: float | None = None,
-    budget_kind: str = "performance",
+    budget_kind: str | None = None,
     max_rules: int = 8,
     metrics: Collection[str] | None = None,
 ) -> Calibration:
@@ -261,6 +268,7 @@ def calibrate(
         max_standards: At most this many standards are used (a ceiling at the N-th).
         budget: The most share of deliveries that may reach the lowest standard requiring
             ``budget_kind`` (on the training records).
+        budget_kind: The kind the budget is for; default: :func:`costliest_kind`.
         max_rules: The most rules fitted.
         metrics: Fit on these metrics only (``None``: every metric the records give);
             ``qualscale._change_metrics.DIFF_METRICS`` are those ``plan --git`` gives.
@@ -274,7 +282,7 @@ def calibrate(
         given,
         labels,
         top,
-        _budget_rank(base, budget_kind),
+        _budget_rank(base, budget_kind or costliest_kind(base)),
         budget,
         floor_metrics=(score.name,) if score is not None else (),
         raise_only=history,
@@ -391,11 +399,12 @@ class HeldOut:
         per_standard: ``(standard id, share of deliveries, share of defect-inducing)``.
         auc: AUC of the standard's rank for defect-inducing deliveries.
         auc_lines_added: AUC of lines added alone (LApredict), on the same deliveries.
-        budget_rank: The lowest rank requiring the budgeted kind (``None``: no standard does).
+        budget_rank: The lowest rank requiring ``budget_kind`` (``None``: no standard does).
         share_at_budget: The share of deliveries at that rank or above.
         caught: The share of defect-inducing deliveries at that rank or above.
         caught_lines_added: The share of defect-inducing among the same number of
             deliveries with the most lines added.
+        budget_kind: The kind the budget is for.
     """
 
     deliveries: int
@@ -407,6 +416,7 @@ class HeldOut:
     share_at_budget: float
     caught: float
     caught_lines_added: float
+    budget_kind: str = "performance"
 
     def to_dict(self) -> dict[str, Any]:
         """The figures as plain data."""
@@ -422,13 +432,15 @@ def evaluate(
     records: Sequence[Record],
     *,
     past: Sequence[Record] = (),
-    budget_kind: str = "performance",
+    budget_kind: str | None = None,
 ) -> HeldOut:
     """Replay ``scale`` on ``records`` and measure its ranking of defects.
 
     ``records`` are in time order and ``past`` (in time order too) came before them:
     history rules see each record's window of both, with outcomes found before its date.
+    The budget figures are for ``budget_kind`` (default: :func:`costliest_kind`).
     """
+    kind = budget_kind or costliest_kind(scale)
     ranks = _ranks(scale, records, past)
     labels = [r.escaped for r in records]
     added = [_lines_added(r) for r in records]
@@ -443,7 +455,7 @@ def evaluate(
         )
         for rank, std in enumerate(scale.standards, 1)
     )
-    at = _budget_rank(scale, budget_kind)
+    at = _budget_rank(scale, kind)
     chosen = [k >= at for k in ranks] if at is not None else [False] * n
     top = sorted(range(n), key=lambda i: -added[i])[: sum(chosen)]
     caught_la = sum(1 for i in top if labels[i]) / bad if bad else math.nan
@@ -457,6 +469,7 @@ def evaluate(
         sum(chosen) / n if n else math.nan,
         sum(1 for c, y in zip(chosen, labels, strict=True) if c and y) / bad if bad else math.nan,
         caught_la,
+        kind,
     )
 
 
