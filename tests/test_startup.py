@@ -358,3 +358,34 @@ def test_fast_and_strict_converters_agree_on_any_delivery_and_scale(data: st.Dat
     assert _convert.structure_located(
         whole, Scale, ValidationError
     ) == _structure.structure_located(whole, Scale, ValidationError)
+
+
+def _both_markdowns(the_plan: qualscale.TestPlan, scale: Scale) -> tuple[str, str]:
+    from qualscale._plan_markdown import plan_markdown
+    from qualscale.render import plan_context
+
+    context = plan_context(the_plan, scale)
+    return plan_markdown(context), _templates.render_shipped("plan.md.j2", context)
+
+
+@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("deliveries/*.yaml")), ids=lambda p: p.name)
+def test_the_markdown_plan_is_what_the_shipped_template_writes(path: Path) -> None:
+    """For every example, with and without history, Python and plan.md.j2 write the same."""
+    scale = qualscale.load_scale()
+    delivery = qualscale.load_delivery(path)
+    for history in (None, qualscale.load_history(EXAMPLES / "history.yaml")):
+        python, template = _both_markdowns(qualscale.plan(delivery, scale, history), scale)
+        assert python == template
+
+
+@given(st.data())
+@settings(max_examples=150, deadline=None)
+def test_the_markdown_plan_is_what_the_template_writes_for_any_plan(data: st.DataObject) -> None:
+    """Generated deliveries on every bundled scale: the same Markdown, byte for byte."""
+    from qualscale.loading import bundled_scales, load_scale
+    from qualscale.strategies import deliveries
+
+    scale = load_scale(data.draw(st.sampled_from(bundled_scales())))
+    the_plan = qualscale.plan(data.draw(deliveries(scale)), scale)
+    python, template = _both_markdowns(the_plan, scale)
+    assert python == template

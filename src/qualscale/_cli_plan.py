@@ -35,7 +35,6 @@ from qualscale._sources import (
     delivery_source,
     plan_source,
 )
-from qualscale._summary import SUMMARY_FORMATS
 from qualscale._text import count
 from qualscale.classification import classify
 from qualscale.delivery import Delivery
@@ -101,12 +100,18 @@ def _batch_arguments(sub: argparse.ArgumentParser) -> None:
     history.add_argument("--repo", metavar="DIR", default=".", help="the git repository")
     sub.add_argument(
         "--summary",
-        choices=SUMMARY_FORMATS,
+        choices=_summary_formats(),
         help=(
             "print the distribution (share per standard, required kind and environment; "
             "median lines per standard) instead of the JSON Lines"
         ),
     )
+
+
+def _summary_formats() -> tuple[str, ...]:
+    from qualscale._summary import SUMMARY_FORMATS  # only when batch's options are made
+
+    return SUMMARY_FORMATS
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:

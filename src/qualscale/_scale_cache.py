@@ -23,9 +23,12 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qualscale._version import __version__
-from qualscale.scale import Scale
+
+if TYPE_CHECKING:  # the model is imported when an entry is read: the code cache needs none
+    from qualscale.scale import Scale
 
 __all__ = [
     "cache_dir",
@@ -142,6 +145,8 @@ def _read_entry(entry: Path) -> Scale | None:
         from _pickle import load
     except ImportError:  # pragma: no cover - other Pythons
         from pickle import load
+
+    from qualscale.scale import Scale
 
     try:
         with open(entry, "rb") as stream:

@@ -88,7 +88,7 @@ import os
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qualscale._convert import unstructure
 from qualscale._reports import problem_phrase, verdict_markdown, verdict_text
@@ -96,7 +96,9 @@ from qualscale.errors import UsageError
 from qualscale.planning import TestPlan, plan_order
 from qualscale.rules import Modifier
 from qualscale.scale import Scale
-from qualscale.verification import Verdict
+
+if TYPE_CHECKING:  # imported by the commands that judge evidence
+    from qualscale.verification import Verdict
 
 __all__ = [
     "FORMATS",
@@ -171,6 +173,10 @@ def render_plan(
     name = _PLAN_TEMPLATES.get(format)
     if name is None:
         raise UsageError(_unknown_format(format, FORMATS))
+    if format == "markdown":  # what plan.md.j2 writes, without jinja2's import
+        from qualscale._plan_markdown import plan_markdown
+
+        return plan_markdown(plan_context(plan, scale))
     from qualscale._templates import render_shipped
 
     return render_shipped(name, plan_context(plan, scale))
@@ -437,19 +443,13 @@ def _group(
             label = gate["label"] if gate is not None else "No gate"
             groups.append({"id": req["gate"], "gate": gate, "label": label, "environments": []})
         env_groups: list[dict[str, Any]] = groups[-1]["environments"]
-        if not env_groups or env_groups[-1]["id"] != req["environment"]:
-            env = envs.get(req["environment"]) if req["environment"] is not None else None
-            if env is None and req["environment"] is not None:
-                env = {"id": req["environment"], "name": "", "label": req["environment"]}
-            env_label = env["label"] if env is not None else "Any environment"
-            env_groups.append(
-                {
-                    "id": req["environment"],
-                    "environment": env,
-                    "label": env_label,
-                    "requirements": [],
-                }
-            )
+        eid = req["environment"]
+        if not env_groups or env_groups[-1]["id"] != eid:
+            env = envs.get(eid) if eid is not None else None
+            if env is None and eid is not None:
+                env = {"id": eid, "name": "", "label": eid}
+            label = env["label"] if env is not None else "Any environment"
+            env_groups.append({"id": eid, "environment": env, "label": label, "requirements": []})
         env_groups[-1]["requirements"].append(req)
     for group in groups:
         del group["id"]
