@@ -160,25 +160,25 @@ def test_markdown_and_text_drop_bidi_marks_from_user_text(char: str) -> None:
     assert char not in md(f"a{char}b")
 
 
-def _markdown(delivery: Path, capsys: pytest.CaptureFixture[str]) -> str:
+def _text(delivery: Path, capsys: pytest.CaptureFixture[str]) -> str:
     _templates._shipped.cache_clear()  # a new process, as far as the templates go
-    assert cli.main(["plan", str(delivery), "--format", "markdown"]) == 0
+    assert cli.main(["plan", str(delivery), "--format", "text"]) == 0
     return capsys.readouterr().out
 
 
 def test_compiled_templates_are_cached_and_a_broken_entry_is_ignored(
     cache: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Markdown renders the same from a fresh compile, the cached code and a broken entry."""
+    """Text renders the same from a fresh compile, the cached code and a broken entry."""
     delivery = EXAMPLES / "deliveries" / "docs-typo.yaml"
-    first = _markdown(delivery, capsys)
+    first = _text(delivery, capsys)
     entries = list((cache / "templates").iterdir())
     assert entries
     assert all(e.stat().st_mode & 0o777 == 0o600 for e in entries)
-    assert _markdown(delivery, capsys) == first
+    assert _text(delivery, capsys) == first
     for entry in entries:
         entry.write_bytes(b"j2 not what it should be")
-    assert _markdown(delivery, capsys) == first
+    assert _text(delivery, capsys) == first
 
 
 def _render_user(source: str, tmp_path: Path) -> tuple[Path, str]:

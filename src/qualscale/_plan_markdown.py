@@ -21,24 +21,9 @@ _OTHER = " \u00b7 by someone other than the author"
 
 def plan_markdown(context: Mapping[str, Any]) -> str:
     """The Markdown of a plan from its template context (see :func:`render.plan_context`)."""
-    plan, standard = context["plan"], context["standard"]
-    d = plan["delivery"]
-    lines = [f"# Test plan: {md(d['id'])}" + (f" \u2014 {md(d['title'])}" if d["title"] else "")]
-    name = plan["standard"]["name"]
-    line = f"- **Standard:** {md(plan['standard']['id'])}" + (f" \u00b7 {md(name)}" if name else "")
-    line += f" (rank {plan['standard']['rank']} of {len(context['scale']['standards'])})"
-    if standard and standard["intent"]:
-        line += f" \u2014 {md(standard['intent'])}"
-    lines += ["", line]
-    line = f"- **Size:** {md(plan['size'])} \u00b7 **Risk:** {md(plan['risk'])}"
-    lines.append(line + (f" \u00b7 **Type:** {md(d['type'])}" if d["type"] else ""))
-    components, flags = plan["components"], plan["flags"]
-    if components or flags:
-        parts = [f"**Components:** {_joined(components, ', ')}"] if components else []
-        parts += [f"**Flags:** {_joined(flags, ', ')}"] if flags else []
-        lines.append("- " + " \u00b7 ".join(parts))
-    scale = f"{md(plan['scale']['name'])} {md(plan['scale']['version'])}"
-    lines += [f"- **Scale:** {scale}", "", "## Why", ""]
+    plan = context["plan"]
+    lines = _header(context)
+    lines += ["", "## Why", ""]
     lines += [f"- {md(reason['message'])}" for reason in plan["rationale"]]
     lines += ["", "## Required", ""]
     if context["required"]:
@@ -55,9 +40,36 @@ def plan_markdown(context: Mapping[str, Any]) -> str:
             line += f": {_joined(req['criteria'], '; ')}" if req["criteria"] else ""
             lines.append(line + (f" _({md(req['because'])})_" if req["because"] else ""))
         lines.append("")
-    sha = plan["scale"]["sha256"][:12]
-    lines += ["---", f"<sub>Scale {scale} (sha256 {sha}) \u00b7 qualscale {context['version']}</sub>"]
+    scale, sha = _scale(plan), plan["scale"]["sha256"][:12]
+    lines.append("---")
+    lines.append(f"<sub>Scale {scale} (sha256 {sha}) \u00b7 qualscale {context['version']}</sub>")
     return "\n".join(lines) + "\n"
+
+
+def _header(context: Mapping[str, Any]) -> list[str]:
+    """The title and the list of standard, size and risk, components and flags, scale."""
+    plan, standard = context["plan"], context["standard"]
+    d = plan["delivery"]
+    lines = [f"# Test plan: {md(d['id'])}" + (f" \u2014 {md(d['title'])}" if d["title"] else "")]
+    name = plan["standard"]["name"]
+    line = f"- **Standard:** {md(plan['standard']['id'])}" + (f" \u00b7 {md(name)}" if name else "")
+    line += f" (rank {plan['standard']['rank']} of {len(context['scale']['standards'])})"
+    if standard and standard["intent"]:
+        line += f" \u2014 {md(standard['intent'])}"
+    lines += ["", line]
+    line = f"- **Size:** {md(plan['size'])} \u00b7 **Risk:** {md(plan['risk'])}"
+    lines.append(line + (f" \u00b7 **Type:** {md(d['type'])}" if d["type"] else ""))
+    components, flags = plan["components"], plan["flags"]
+    if components or flags:
+        parts = [f"**Components:** {_joined(components, ', ')}"] if components else []
+        parts += [f"**Flags:** {_joined(flags, ', ')}"] if flags else []
+        lines.append("- " + " \u00b7 ".join(parts))
+    lines.append(f"- **Scale:** {_scale(plan)}")
+    return lines
+
+
+def _scale(plan: Mapping[str, Any]) -> str:
+    return f"{md(plan['scale']['name'])} {md(plan['scale']['version'])}"
 
 
 def _joined(values: Iterable[Any], separator: str) -> str:
