@@ -6,8 +6,7 @@ import argparse
 import json
 from collections.abc import Iterator
 from contextlib import closing
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -43,6 +42,9 @@ from qualscale.loading import load_scale
 from qualscale.planning import TestPlan, _plan_dict
 from qualscale.render import FORMATS, output_suffix
 from qualscale.scale import Scale
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def _plan_arguments(sub: argparse.ArgumentParser) -> None:
@@ -196,6 +198,8 @@ class _Batch:
     def __attrs_post_init__(self) -> None:
         if self.args.output_dir is None:
             return
+        from pathlib import Path
+
         self.out_dir = Path(self.args.output_dir)
         try:
             self.out_dir.mkdir(parents=True, exist_ok=True)

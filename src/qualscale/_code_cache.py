@@ -24,6 +24,7 @@ off with the scale cache.
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import types
 from collections.abc import Callable, Iterator, Mapping
@@ -50,7 +51,7 @@ def attrs_code_cached() -> Iterator[None]:
         yield
         return
     make, version = found
-    cache = _CodeCache(folder / _file_name(version))
+    cache = _CodeCache(os.path.join(folder, _file_name(version)))
     original: _Eval = make._compile_and_eval
     make._compile_and_eval = cache.wrap(original)
     try:
@@ -87,8 +88,6 @@ def _attrs_version(module: str | None) -> str | None:
     Read from the name of its ``attrs-VERSION.dist-info`` folder: ``attr.__version__``
     imports ``importlib.metadata``, which costs more than the cache saves.
     """
-    import os
-
     if module is None:
         return None
     site = os.path.dirname(os.path.dirname(module))
@@ -99,7 +98,7 @@ def _attrs_version(module: str | None) -> str | None:
     return names[0][len("attrs-") : -len(".dist-info")] if len(names) == 1 else None
 
 
-def _folder() -> Any:
+def _folder() -> str | None:
     from qualscale._scale_cache import cache_dir
 
     return cache_dir()
@@ -115,7 +114,7 @@ def _file_name(version: str) -> str:
 class _CodeCache:
     """The kept code: per attrs file name of a class, the source and its code object."""
 
-    def __init__(self, path: Any) -> None:
+    def __init__(self, path: str) -> None:
         self.path = path
         self.codes = _read(path)
         self.added: dict[str, tuple[str, types.CodeType]] = {}
@@ -166,7 +165,7 @@ class _CodeCache:
 
         try:
             data = marshal.dumps((_FORMAT, sys.version, {**self.codes, **self.added}))
-            if private_dir(self.path.parent):
+            if private_dir(os.path.dirname(self.path)):
                 write_bytes(self.path, data, mode=0o600, durable=False)
         except Exception:
             return
@@ -188,7 +187,7 @@ def _without_type_hash(script: str, filename: str) -> tuple[str, int | None]:
     return script.replace(line, f" {_HASH_NAME},\n"), number
 
 
-def _read(path: Any) -> dict[str, Any]:
+def _read(path: str) -> dict[str, Any]:
     from qualscale._scale_cache import read_private
 
     data = read_private(path)

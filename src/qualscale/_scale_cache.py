@@ -22,7 +22,6 @@ import contextvars
 import os
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qualscale._version import __version__
@@ -40,6 +39,7 @@ __all__ = [
 ]
 
 _FORMAT = 1
+_Name = str | os.PathLike[str]
 _ABSENT = "absent"
 #: The files read while a scale is loaded (their paths and contents' digests).
 _READS: contextvars.ContextVar[list[tuple[str, str]] | None] = contextvars.ContextVar(
@@ -71,28 +71,28 @@ def _digest_now(name: str) -> str:
         return _ABSENT
 
 
-def cache_dir() -> Path | None:
+def cache_dir() -> str | None:
     """Where entries are kept, or ``None`` when the cache is turned off."""
     chosen = os.environ.get("QUALSCALE_CACHE_DIR")
     if chosen is not None:
-        return None if chosen.strip().lower() in ("", "off", "0", "no") else Path(chosen)
+        return None if chosen.strip().lower() in ("", "off", "0", "no") else chosen
     xdg = os.environ.get("XDG_CACHE_HOME")
     if xdg and os.path.isabs(xdg):
-        return Path(xdg) / "qualscale"
+        return os.path.join(xdg, "qualscale")
     home = os.path.expanduser("~")
-    return None if home == "~" else Path(home) / ".cache" / "qualscale"
+    return None if home == "~" else os.path.join(home, ".cache", "qualscale")
 
 
-def private_dir(folder: Path) -> bool:
+def private_dir(folder: str | os.PathLike[str]) -> bool:
     """Make ``folder`` (mode 0700) if missing; whether only this user can write in it."""
     try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        return _private(folder.stat())
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        return _private(os.stat(folder))
     except OSError:
         return False
 
 
-def read_private(path: Path) -> bytes | None:
+def read_private(path: str | os.PathLike[str]) -> bytes | None:
     """The content of ``path`` if only this user can have written it, else ``None``."""
     try:
         with open(path, "rb") as stream:
@@ -101,12 +101,12 @@ def read_private(path: Path) -> bytes | None:
         return None
 
 
-def cached_scale(path: Path, load: Callable[[Path], Scale]) -> Scale:
+def cached_scale(path: _Name, load: Callable[[_Name], Scale]) -> Scale:
     """The scale ``load(path)`` gives, from the cache when its files are unchanged."""
     folder = cache_dir()
     if folder is None:
         return load(path)
-    entry = folder / f"{_key(path)}.pickle"
+    entry = os.path.join(folder, f"{_key(path)}.pickle")
     found = _read_entry(entry)
     if found is not None:
         return found
@@ -120,7 +120,7 @@ def cached_scale(path: Path, load: Callable[[Path], Scale]) -> Scale:
     return scale
 
 
-def _key(path: Path) -> str:
+def _key(path: str | os.PathLike[str]) -> str:
     code = code_stamp(os.path.dirname(__file__))
     where = f"{_FORMAT}\0{__version__}\0{sys.version}\0{code}\0{os.path.realpath(path)}"
     return _sha256(where.encode("utf-8", "surrogateescape"))
@@ -140,7 +140,7 @@ def code_stamp(package: str) -> str:
     return ";".join(found)
 
 
-def _read_entry(entry: Path) -> Scale | None:
+def _read_entry(entry: str | os.PathLike[str]) -> Scale | None:
     try:  # the C unpickler alone: the pickle module imports more than it needs here
         from _pickle import load
     except ImportError:  # pragma: no cover - other Pythons
@@ -170,7 +170,7 @@ def _private(info: os.stat_result) -> bool:
     return (getuid is None or info.st_uid == getuid()) and not info.st_mode & 0o022
 
 
-def _write_entry(folder: Path, entry: Path, reads: list[tuple[str, str]], scale: Scale) -> None:
+def _write_entry(folder: str, entry: str, reads: list[tuple[str, str]], scale: Scale) -> None:
     import pickle
 
     from qualscale._files import write_bytes

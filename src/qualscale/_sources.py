@@ -11,7 +11,6 @@ import json
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -140,6 +139,8 @@ def batch_sources(inputs: Sequence[str]) -> Iterator[Source | QualscaleError]:
         if item == "-":
             yield from _jsonl_sources()
             continue
+        from pathlib import Path  # not imported by a plan of one delivery
+
         path = Path(item)
         if path.is_dir():
             files = sorted(

@@ -87,7 +87,6 @@ from __future__ import annotations
 import os
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qualscale._convert import unstructure
@@ -163,7 +162,7 @@ def render_plan(
     if template is not None:
         from qualscale._templates import render_user
 
-        return render_user(Path(template), plan_context(plan, scale), _PARTS.of(scale))
+        return render_user(template, plan_context(plan, scale), _PARTS.of(scale))
     if format == "json":
         return plan.to_json()
     if format == "yaml":
@@ -251,6 +250,8 @@ def output_suffix(format: str, template: str | os.PathLike[str] | None = None) -
     """
     if template is None:
         return SUFFIXES[format]
+    from pathlib import Path
+
     from qualscale._templates import output_name
 
     return Path(output_name(Path(template).name)).suffix or ".txt"
