@@ -180,12 +180,19 @@ def test_a_scale_pattern_can_set_a_type(repo: Repo, tmp_path: Path) -> None:
         ("patterns: [{pattern: 'x'}]", "patterns[0]", "expected a flag or a type"),
         ("types: {feat: feeture}", "types.feat", "delivery type"),
         ("release_tags: '['", "release_tags", "invalid"),
+        ("patterns: [{pattern: '(a+)+$', flag: security}]", "patterns[0].pattern", "exponential"),
+        (
+            "patterns: [{pattern: '(?:\\s*\\w+)*x', flag: security}]",
+            "patterns[0].pattern",
+            "repeat",
+        ),
+        ("release_tags: '(v|\\d+)*!'", "release_tags", "exponential"),
     ],
 )
 def test_a_bad_commits_section_is_a_located_scale_error(
     tmp_path: Path, section: str, where: str, expected: str
 ) -> None:
-    """A bad regex, flag or type in ``rules.commits`` names the file and key path."""
+    """A bad or exponential regex, flag or type in ``rules.commits`` names the file and key path."""
     path = tmp_path / "bad.yaml"
     path.write_text(
         f"extends: billing-saas\nname: bad\nrules:\n  commits:\n    {section}\n", encoding="utf-8"

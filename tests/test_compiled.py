@@ -22,7 +22,9 @@ def _with_metrics() -> qualscale.Scale:
     data["rules"]["modifiers"] += [
         {"id": "many-added", "when": {"metrics": {"la": {"at_least": 100}}}, "raise_by": 1},
         {"id": "tiny", "when": {"metrics": {"la": {"at_most": 2}}}, "ceiling": "S2"},
+        {"id": "risky", "when": {"metrics": {"risk_points": {"at_least": 3.5}}}, "floor": "S4"},
     ]
+    data["rules"]["scores"] = {"risk_points": {"weights": {"la": 0.5, "nf": 0.25}}}
     return qualscale.Scale.from_dict(data)
 
 
@@ -33,12 +35,14 @@ SCALES = {
 }
 
 
-def _resized(delivery: Delivery, lines: tuple[int | None, int | None], la: float) -> Delivery:
+def _resized(
+    delivery: Delivery, lines: tuple[int | None, int | None], metrics: dict[str, float]
+) -> Delivery:
     """The same delivery with other figures: the compiled scale's cache hits."""
     return attrs.evolve(
         delivery,
         changes=attrs.evolve(delivery.changes, lines_added=lines[0], lines_removed=lines[1]),
-        metrics={"la": la},
+        metrics=metrics,
     )
 
 
@@ -56,8 +60,9 @@ def test_compiled_and_plain_plans_are_identical(name: str, data: st.DataObject) 
     for delivery in items:
         for _ in range(3):
             lines = (data.draw(_FIGURE), data.draw(_FIGURE))
-            la = data.draw(st.sampled_from([0.0, 2.0, 3.0, 99.0, 100.0, 5000.0]))
-            variant = _resized(delivery, lines, la)
+            metrics = {"la": data.draw(st.sampled_from([0.0, 2.0, 3.0, 99.0, 100.0, 5000.0]))}
+            nf = data.draw(st.sampled_from([None, 1.0, 8.0]))
+            variant = _resized(delivery, lines, metrics if nf is None else {**metrics, "nf": nf})
             expected = plan(variant, scale, history)
             assert compiled.plan(variant, history) == expected
             assert compiled.plan_dict(variant, history) == expected.to_dict()

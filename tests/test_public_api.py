@@ -102,6 +102,8 @@ CORE = [
     "records",
     "compiled",
     "_fit",
+    "_monotone",
+    "_score_fit",
     "calibration",
     "replay",
     "evidence",

@@ -61,6 +61,32 @@ def test_a_cached_scale_equals_the_freshly_loaded_one(cache: Path, tmp_path: Pat
     assert second.sha256 == first.sha256 == Scale.from_dict(first.to_dict()).sha256
 
 
+def test_the_cache_keeps_the_most_recently_used_entries_only(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the limit, a new entry removes the least recently used one; a hit counts as a use."""
+    monkeypatch.setattr(_scale_cache.evict, "__defaults__", (3,))
+    entries: list[Path] = []
+    paths: list[Path] = []
+    for i in range(3):
+        folder = tmp_path / f"s{i}"
+        folder.mkdir()
+        paths.append(_scale_file(folder))
+        qualscale.load_scale(paths[-1])
+        [new] = set(cache.glob("*.pickle")) - set(entries)
+        entries.append(new)
+        os.utime(new, (1e9 + i, 1e9 + i))  # written in this order, long ago
+    qualscale.load_scale(paths[0])  # a hit on the oldest entry makes it the newest
+    assert entries[0].stat().st_mtime > 1e9 + 10
+    folder = tmp_path / "s3"
+    folder.mkdir()
+    qualscale.load_scale(_scale_file(folder))
+    kept = set(cache.glob("*.pickle"))
+    assert len(kept) == 3
+    assert entries[0] in kept
+    assert entries[1] not in kept
+
+
 def test_changing_any_file_of_a_scale_invalidates_its_entry(cache: Path, tmp_path: Path) -> None:
     """A changed scale file, or a gates file put where it was looked for, is read afresh."""
     path = _scale_file(tmp_path)

@@ -85,6 +85,44 @@ def regex(_: object, attribute: attrs.Attribute[Any], value: str | None) -> None
         raise FieldInvalid(
             attribute.name, f"invalid regular expression {value!r}: {exc.msg} at {exc.pos}"
         ) from None
+    if _nested_repeat(value):
+        raise FieldInvalid(
+            attribute.name,
+            f"expected no unbounded repeat inside another in {value!r}: such a pattern can"
+            " take exponential time on some messages (write (?:ab)+, not (?:a+b)+)",
+        )
+
+
+def _nested_repeat(pattern: str) -> bool:
+    """Whether an unbounded repeat (``+``, ``*``, ``{n,}``) holds another unbounded one.
+
+    That shape - ``(a+)+``, ``(\\s*\\w+)*`` - is what makes backtracking exponential; the
+    check reads the pattern's parse tree, so it sees through groups and alternatives.
+    """
+    from re import _constants as c  # type: ignore[attr-defined]
+    from re import _parser  # type: ignore[attr-defined]
+
+    repeats = {c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT}
+
+    def walk(items: Any, inside: bool) -> bool:
+        for op, av in items:
+            if op in repeats:
+                unbounded = av[1] == c.MAXREPEAT
+                if unbounded and inside:
+                    return True
+                if walk(av[2], inside or unbounded):
+                    return True
+            elif op is c.SUBPATTERN and walk(av[3], inside):
+                return True
+            elif op is c.BRANCH and any(walk(branch, inside) for branch in av[1]):
+                return True
+            elif op in (c.ASSERT, c.ASSERT_NOT) and walk(av[1], inside):
+                return True
+            elif op is c.ATOMIC_GROUP and walk(av, inside):
+                return True
+        return False
+
+    return walk(_parser.parse(pattern), False)
 
 
 @functools.lru_cache(maxsize=256)

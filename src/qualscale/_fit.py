@@ -318,8 +318,7 @@ def fit(problem: Problem, max_rules: int = 8) -> tuple[list[Rule], list[float]]:
     """The rules, in the order added, and the score after each (first: none)."""
     sets = _Sets.of(problem)
     state = _start(problem)
-    first = _score(problem, sets, state.levels())
-    scores = [first if first is not None else -math.inf]
+    scores = [_scored(problem, sets, [])]
     chosen: list[Rule] = []
     while len(chosen) < max_rules:
         best = _best(problem, sets, state, chosen, scores[-1])
@@ -330,7 +329,26 @@ def fit(problem: Problem, max_rules: int = 8) -> tuple[list[Rule], list[float]]:
         state = best[2]
     if chosen:
         scores[-1] = _refine(problem, sets, chosen, scores[-1])
+        chosen = _pruned(problem, sets, chosen)
+        scores = [_scored(problem, sets, chosen[:k]) for k in range(len(chosen) + 1)]
     return chosen, scores
+
+
+def _scored(problem: Problem, sets: _Sets, rules: Sequence[Rule]) -> float:
+    """The score with ``rules`` applied; minus infinity when they break the budget."""
+    score = _score(problem, sets, _state_of(problem, sets, rules).levels())
+    return -math.inf if score is None else score
+
+
+def _pruned(problem: Problem, sets: _Sets, chosen: list[Rule]) -> list[Rule]:
+    """``chosen`` without the rules that move no training record the others do not."""
+    levels = _state_of(problem, sets, chosen).levels()
+    kept = list(chosen)
+    for rule in chosen:
+        others = [r for r in kept if r != rule]
+        if _state_of(problem, sets, others).levels() == levels:
+            kept = others
+    return kept
 
 
 def levels_of(problem: Problem, rules: Sequence[Rule]) -> list[int]:

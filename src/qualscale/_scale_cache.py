@@ -13,11 +13,13 @@ that content. An entry that cannot be read, does not unpickle, or holds anything
 a scale of this version is ignored and replaced; entries are written atomically, and
 a cache that cannot be written is silently skipped. The cache directory is made
 private (mode 0700) and entries 0600: unpickling runs code, so only the user may
-write there.
+write there. The cache stays small: writing an entry first removes the least recently
+used ones beyond :data:`MAX_ENTRIES` (an entry used is touched, at most once a day).
 """
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import os
 import sys
@@ -30,14 +32,20 @@ if TYPE_CHECKING:  # the model is imported when an entry is read: the code cache
     from qualscale.scale import Scale
 
 __all__ = [
+    "MAX_ENTRIES",
     "cache_dir",
     "cached_scale",
     "code_stamp",
+    "evict",
     "note_read",
     "private_dir",
     "read_private",
 ]
 
+#: The most entries of one kind (scales, compiled templates) the cache keeps.
+MAX_ENTRIES = 64
+#: An entry used is touched when its last touch is older than this (seconds).
+_TOUCH_AFTER = 86400.0
 _FORMAT = 1
 _Name = str | os.PathLike[str]
 _ABSENT = "absent"
@@ -93,12 +101,20 @@ def private_dir(folder: str | os.PathLike[str]) -> bool:
 
 
 def read_private(path: str | os.PathLike[str]) -> bytes | None:
-    """The content of ``path`` if only this user can have written it, else ``None``."""
+    """The content of ``path`` if only this user can have written it, else ``None``.
+
+    A file read is marked as used (see :func:`touch`).
+    """
     try:
         with open(path, "rb") as stream:
-            return stream.read() if _private(os.fstat(stream.fileno())) else None
+            info = os.fstat(stream.fileno())
+            if not _private(info):
+                return None
+            data = stream.read()
     except OSError:
         return None
+    touch(path, info)
+    return data
 
 
 def cached_scale(path: _Name, load: Callable[[_Name], Scale]) -> Scale:
@@ -150,7 +166,8 @@ def _read_entry(entry: str | os.PathLike[str]) -> Scale | None:
 
     try:
         with open(entry, "rb") as stream:
-            if not _private(os.fstat(stream.fileno())):
+            info = os.fstat(stream.fileno())
+            if not _private(info):
                 return None
             fmt, version, reads, scale, sha256 = load(stream)
         if (fmt, version) != (_FORMAT, __version__) or not isinstance(scale, Scale):
@@ -159,9 +176,35 @@ def _read_entry(entry: str | os.PathLike[str]) -> Scale | None:
             return None
         # The digest of the scale's canonical JSON is computed once, kept with it.
         object.__setattr__(scale, "sha256", sha256)
+        touch(entry, info)
     except Exception:
         return None
     return scale
+
+
+def touch(entry: _Name, info: os.stat_result) -> None:
+    """Mark ``entry`` as used (its modification time), at most once a day: eviction reads it."""
+    import time
+
+    if time.time() - info.st_mtime > _TOUCH_AFTER:
+        with contextlib.suppress(OSError):
+            os.utime(entry)
+
+
+def evict(folder: _Name, suffix: str, keep: int = MAX_ENTRIES) -> None:
+    """Remove the least recently used files ending in ``suffix`` so that one more fits."""
+    try:
+        with os.scandir(folder) as found:
+            entries = sorted(
+                (e.stat().st_mtime, e.path)
+                for e in found
+                if e.name.endswith(suffix) and e.is_file(follow_symlinks=False)
+            )
+    except OSError:
+        return
+    for _, path in entries[: max(0, len(entries) - keep + 1)]:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
 
 
 def _private(info: os.stat_result) -> bool:
@@ -182,6 +225,7 @@ def _write_entry(folder: str, entry: str, reads: list[tuple[str, str]], scale: S
             (_FORMAT, __version__, reads, scale, scale.sha256), protocol=pickle.HIGHEST_PROTOCOL
         )
         if private_dir(folder):
+            evict(folder, ".pickle")
             write_bytes(entry, data, mode=0o600, durable=False)
     except Exception:
         return

@@ -183,10 +183,11 @@ class _BytecodeCache(jinja2.BytecodeCache):
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         from qualscale._files import write_bytes
-        from qualscale._scale_cache import private_dir
+        from qualscale._scale_cache import evict, private_dir
 
         try:
             if private_dir(self.folder):
+                evict(self.folder, ".jinja")
                 data = bucket.bytecode_to_string()
                 write_bytes(self._path(bucket), data, mode=0o600, durable=False)
         except Exception:  # a read-only home, a full disk: run without
