@@ -137,7 +137,7 @@ def parse_bytes(raw: bytes, name: str, error: type[ValidationError]) -> Any:
     if len(raw) > MAX_BYTES:
         raise error.single(f"larger than {MAX_BYTES} bytes", file=name)
     try:
-        text = raw.decode("utf-8-sig")
+        text = raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8")  # utf-8-sig, without its module
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise error.single(f"not UTF-8 text (byte {exc.start})", file=name, line=line) from None
