@@ -415,3 +415,18 @@ def test_the_markdown_plan_is_what_the_template_writes_for_any_plan(data: st.Dat
     the_plan = qualscale.plan(data.draw(deliveries(scale)), scale)
     python, template = _both_markdowns(the_plan, scale)
     assert python == template
+
+
+@given(st.text(alphabet=st.characters(codec=None), max_size=40) | st.text(max_size=40))
+@settings(max_examples=500)
+def test_one_line_and_md_are_the_regular_expressions_they_replace(text: str) -> None:
+    """The fast paths of ``one_line`` and ``md`` give what the plain substitutions give."""
+    import re
+
+    from qualscale import _text
+
+    expected = re.sub(_text._CONTROL, "", re.sub(_text._BREAK, " ", text))
+    assert one_line(text) == expected
+    assert md(text) == re.sub(r"([\\`*_\[\]<|~])", r"\\\1", expected)
+    assert one_line("a\r\nb\x07\u202e`") == "a b`"
+    assert md("a*b\n[c]") == "a\\*b \\[c\\]"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import json
+import functools
 from collections.abc import Iterator
 from contextlib import closing
 from typing import TYPE_CHECKING, Any
@@ -44,6 +44,7 @@ from qualscale.render import FORMATS, output_suffix
 from qualscale.scale import Scale
 
 if TYPE_CHECKING:
+    import json
     from pathlib import Path
 
 
@@ -137,6 +138,8 @@ def _cmd_classify(args: argparse.Namespace) -> int:
     except DeliveryError as exc:
         raise source.relocate(exc) from None
     if args.format == "json":
+        import json
+
         text = json.dumps(
             {"delivery": source.delivery.id, **result.to_dict()}, indent=2, ensure_ascii=False
         )
@@ -177,7 +180,12 @@ def _batch(args: argparse.Namespace, scale: Scale, history: HistorySource) -> in
     return run.finish()
 
 
-_JSON_LINE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
+@functools.cache
+def _json_lines() -> json.JSONEncoder:
+    """The encoder of batch's JSON Lines (json is imported by the runs that write JSON)."""
+    import json
+
+    return json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
 
 
 @attrs.define
@@ -225,7 +233,7 @@ class _Batch:
         """``the_plan`` as one JSON line; the parts plans share are converted once."""
         if len(self.shared) > 1024:
             self.shared.clear()
-        return _JSON_LINE.encode(_plan_dict(the_plan, self.shared)) + "\n"
+        return _json_lines().encode(_plan_dict(the_plan, self.shared)) + "\n"
 
     def _write(self, source: Source, the_plan: TestPlan) -> None:
         assert self.out_dir is not None

@@ -9,7 +9,6 @@ before the delivery's date.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable, Iterator
 from typing import IO, TYPE_CHECKING
@@ -121,6 +120,8 @@ def _window(scale: Scale | None) -> int | None:
 
 def export_lines(records: Iterable[Record]) -> Iterator[str]:
     """One JSON line per record (keys sorted), in the order given (stores give date, id)."""
+    import json
+
     for record in records:
         data = record.to_dict()
         yield json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
@@ -142,6 +143,8 @@ def read_jsonl(path: str) -> Iterator[Record]:
 
 
 def _records(stream: IO[bytes], path: str) -> Iterator[Record]:
+    import json
+
     from qualscale.records import Record
 
     number = 0

@@ -7,7 +7,6 @@ by classify) is reported at the file and line the user wrote.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -229,6 +228,8 @@ def _against(delivery: Delivery, name: str, scale: Scale) -> list[Problem]:
 
 def _jsonl_item(raw: bytes, number: int) -> Any:
     """The JSON value of one line, or the error saying why it cannot be read."""
+    import json
+
     try:
         data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
