@@ -387,11 +387,14 @@ def test_fast_and_strict_converters_agree_on_any_delivery_and_scale(data: st.Dat
 
 
 def _both_markdowns(the_plan: qualscale.TestPlan, scale: Scale) -> tuple[str, str]:
+    from qualscale._contexts import markdown_context
     from qualscale._plan_markdown import plan_markdown
     from qualscale.render import plan_context
 
     context = plan_context(the_plan, scale)
-    return plan_markdown(context), _templates.render_shipped("plan.md.j2", context)
+    python = plan_markdown(markdown_context(the_plan, scale))
+    assert python == plan_markdown(context) == render_plan(the_plan, scale, "markdown")
+    return python, _templates.render_shipped("plan.md.j2", context)
 
 
 @pytest.mark.parametrize("path", sorted(EXAMPLES.glob("deliveries/*.yaml")), ids=lambda p: p.name)
