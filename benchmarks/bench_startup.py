@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/bench_startup.py [DELIVERY] [--runs N] [--before SRC]
+    python benchmarks/bench_startup.py [DELIVERY] [--runs N] [--before SRC] [--breakdown]
 
 Times, as whole processes with this interpreter, ``python -c "import attrs, yaml"`` (the
 floor: the interpreter and the two libraries qualscale cannot do without) and
@@ -12,6 +12,9 @@ scale cache warm (the usual case: every run after the first) and turned off
 to ``examples/deliveries/docs-typo.yaml``. With ``--before SRC`` (the ``src`` folder of
 another checkout, such as the code before a change) the plan commands also run with
 that code first on ``PYTHONPATH``, in the same rounds: a paired before and after.
+``--breakdown`` also splits a warm JSON plan's CPU time, timed inside the process
+(``time.process_time``), into the floor's imports, the standard modules the command line
+adds, qualscale's modules (and in them attrs building the classes) and the run itself.
 
 The commands run in turn, round by round (one warm-up round, then N rounds, default 15),
 so that a change in the machine's load hits all of them alike; each command's ratio to
@@ -41,6 +44,38 @@ FALLBACK = "id: DOC-7\ntitle: Fix a typo in the README\ntype: docs\npaths: [READ
 #: The CPU ratio to the floor each warm plan command should stay within.
 GOALS = {"plan --format json": 1.3, "plan --format markdown": 1.6}
 FLOOR = 'python -c "import attrs, yaml"'
+#: Run in a process by ``--breakdown``: CPU milliseconds of each part of a warm JSON plan.
+BREAKDOWN = """
+import io, sys, time
+clock = time.process_time
+start = clock()
+import attrs, yaml
+floor = clock()
+import argparse, contextvars, gettext, json, locale, _pickle
+stdlib = clock()
+import attr._make
+built = [0.0]
+def timed(function):
+    def run(*args, **kwargs):
+        begin = clock()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            built[0] += clock() - begin
+    return run
+attr._make._ClassBuilder.__init__ = timed(attr._make._ClassBuilder.__init__)
+attr._make._ClassBuilder.build_class = timed(attr._make._ClassBuilder.build_class)
+from qualscale._code_cache import attrs_code_cached
+with attrs_code_cached():
+    import qualscale.cli, qualscale._cli_plan, qualscale._plan_markdown, qualscale.loading
+    imported = clock()
+    sys.stdout = io.StringIO()
+    qualscale.cli.main(["plan", sys.argv[1], "--format", "json"])
+    sys.stdout = sys.__stdout__
+done = clock()
+parts = (floor - start, stdlib - floor, imported - stdlib, built[0], done - imported)
+print(" ".join(f"{part * 1000:.2f}" for part in parts))
+"""
 
 
 def _run(command: Sequence[str], env: Mapping[str, str]) -> tuple[float, float]:
@@ -62,6 +97,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--before", type=Path, metavar="SRC", help="also time the code in SRC, same rounds"
     )
+    parser.add_argument("--breakdown", action="store_true", help="split a JSON plan's time")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
         delivery: Path = args.delivery or EXAMPLE
@@ -88,7 +124,32 @@ def main(argv: Sequence[str] | None = None) -> None:
                 figure = _run(command, environment)
                 if round_:  # the first round warms bytecode, file cache and scale cache
                     times[name].append(figure)
-    _print(delivery.name, args.runs, times)
+        _print(delivery.name, args.runs, times)
+        if args.breakdown:
+            _breakdown([sys.executable, "-c", BREAKDOWN, str(delivery)], warm, args.runs)
+
+
+def _breakdown(command: list[str], env: Mapping[str, str], runs: int) -> None:
+    """Run the in-process timing ``runs`` times; print the median of each part."""
+    rows = [
+        [
+            float(x)
+            for x in subprocess.run(
+                command, env=dict(env), capture_output=True, check=True
+            ).stdout.split()
+        ]
+        for _ in range(runs)
+    ]
+    names = (
+        "attrs and yaml",
+        "argparse, json, pickle...",
+        "qualscale's modules",
+        "  of which attrs building classes",
+        "the run (parse, load, plan, write)",
+    )
+    print(f"warm plan --format json, CPU ms inside the process (median of {runs}):")
+    for i, name in enumerate(names):
+        print(f"  {name:36} {statistics.median(row[i] for row in rows):6.1f}")
 
 
 def _print(delivery: str, runs: int, times: dict[str, list[tuple[float, float]]]) -> None:
