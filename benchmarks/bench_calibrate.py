@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/bench_calibrate.py [CSV ...] [--base SCALE] [--budget SHARE]
+    python benchmarks/bench_calibrate.py [CSV ...] [--base SCALE] [--budget SHARE] [--metrics diff]
 
 CSV defaults to the three projects of ``../shared/data/jit/`` (the ISSTA 2021 JIT
 defect prediction benchmark; see its README). For each: the AUC of the standard's
@@ -53,7 +53,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--base", default="billing-saas")
     parser.add_argument("--budget", type=float, default=0.2)
     parser.add_argument("--max-standards", type=int, default=5)
+    parser.add_argument(
+        "--metrics", help="fit on these metrics only (comma-separated; 'diff': plan --git's)"
+    )
     args = parser.parse_args(argv)
+    metrics = None
+    if args.metrics:
+        from qualscale._change_metrics import DIFF_METRICS
+
+        metrics = DIFF_METRICS if args.metrics == "diff" else tuple(args.metrics.split(","))
     files = args.csv or sorted(DATA.glob("*.csv.gz"))
     base = load_scale(args.base)
     print(
@@ -65,10 +73,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         start = time.perf_counter()
         train, test = split(read_jit_csv(path), 0.8)
         # Two calibrations: for the ranking (no budget), and with the budget.
-        ranked = calibrate(train, base, max_standards=args.max_standards)
-        budgeted = calibrate(train, base, max_standards=args.max_standards, budget=args.budget)
-        before, after = evaluate(base, test), evaluate(ranked.scale(), test)
-        held = evaluate(budgeted.scale(), test)
+        ranked = calibrate(train, base, max_standards=args.max_standards, metrics=metrics)
+        budgeted = calibrate(
+            train, base, max_standards=args.max_standards, budget=args.budget, metrics=metrics
+        )
+        before = evaluate(base, test, past=train)
+        after = evaluate(ranked.scale(), test, past=train)
+        held = evaluate(budgeted.scale(), test, past=train)
         aucs.append(after.auc)
         las.append(after.auc_lines_added)
         print(

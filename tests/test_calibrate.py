@@ -186,3 +186,57 @@ def test_calibrate_refuses_a_bad_fraction(
     args = ["calibrate", "--history", str(history), "--train-fraction", "1.5", "-o", "x.yaml"]
     assert main(args) == 2
     assert "--train-fraction" in capsys.readouterr().err
+
+
+def _streaky(n: int = 1500, seed: int = 8) -> list[Record]:
+    """Records in runs of trouble: while one lasts most deliveries let a defect escape,
+    found three days later; no metric tells the runs apart, only the recent history."""
+    rnd = random.Random(seed)
+    out, trouble = [], False
+    for i in range(n):
+        if rnd.random() < 0.04:
+            trouble = not trouble
+        day = 1 + i % 28
+        date = f"{2020 + i // 336}-{1 + (i // 28) % 12:02d}-{day:02d}"
+        found = f"{2020 + i // 336}-{1 + (i // 28) % 12:02d}-{min(28, day + 3):02d}T23:00:00Z"
+        bad = rnd.random() < (0.6 if trouble else 0.05)
+        delivery = Delivery(f"c{i:04d}", changes=Changes(10, 2, 1), date=date, metrics={"la": 10})
+        outcomes = (Outcome("defect", f"D{i}", found=found),) if bad else ()
+        out.append(Record(delivery, outcomes=outcomes))
+    return out
+
+
+def test_calibrate_fits_a_history_rule_from_outcomes_found_before_each_delivery(
+    tmp_path: Path,
+) -> None:
+    """Recent escaped defects raise the standard: a history rule is fitted, written, and ranks
+    the held-out deliveries better than the base, seeing only outcomes found before each."""
+    train, test = split(_streaky(), 0.8)
+    base = qualscale.load_scale("billing-saas")
+    fitted = calibrate(train, base, max_rules=3)
+    history = fitted.history_rules()
+    assert history
+    assert {h["measure"] for h in history} == {"escaped_defects"}
+    overlay = tmp_path / "calibrated.yaml"
+    overlay.write_text(fitted.overlay("billing-saas"), encoding="utf-8")
+    assert "  history:\n" in overlay.read_text(encoding="utf-8")
+    loaded = qualscale.load_scale(overlay)
+    assert [h.id for h in loaded.rules.history][-len(history) :] == [h["id"] for h in history]
+    after = evaluate(loaded, test, past=train)
+    assert after.auc > evaluate(base, test, past=train).auc + 0.05
+
+
+def test_defect_data_without_found_dates_gives_no_history_rule() -> None:
+    """A label without the date its defect was found could lie in any delivery's future."""
+    train, _ = split(synthetic(), 0.8)
+    assert calibrate(train, qualscale.load_scale("billing-saas"), max_rules=3).history_rules() == []
+
+
+def test_an_overlay_without_modifiers_leaves_the_base_modifiers_alone(tmp_path: Path) -> None:
+    """No fitted modifier writes no ``modifiers:`` key, which would read as null and drop them."""
+    base = qualscale.load_scale("billing-saas")
+    calibration = Calibration(base, (), 10, 0.1, 0.6, None, None)
+    overlay = tmp_path / "overlay.yaml"
+    overlay.write_text(calibration.overlay("billing-saas"), encoding="utf-8")
+    assert "modifiers" not in overlay.read_text(encoding="utf-8")
+    assert qualscale.load_scale(overlay).rules.modifiers == base.rules.modifiers

@@ -55,6 +55,7 @@ EXAMPLE_FILES = [
     "history.yaml",
     "project-scale.yaml",
     "release_checklists.py",
+    "scored-scale.yaml",
     "templates/merge-request.md.j2",
 ]
 

@@ -43,7 +43,7 @@ SCALES = sorted(p for p in STANDARDS.glob("*.yaml") if p.stem != "gates")
 GATES = [STANDARDS / "gates.yaml"]
 DELIVERIES = sorted((EXAMPLES / "deliveries").glob("*.yaml"))
 HISTORIES = [EXAMPLES / "history.yaml"]
-OVERLAYS = [EXAMPLES / "project-scale.yaml"]
+OVERLAYS = [EXAMPLES / "project-scale.yaml", EXAMPLES / "scored-scale.yaml"]
 SCHEMAS = sorted(STANDARDS.glob("*.schema.json"))
 ALL_SEEDS = [*SCALES, *GATES, *DELIVERIES, *HISTORIES, *OVERLAYS, *SCHEMAS]
 

@@ -60,6 +60,7 @@ def test_single_commit_is_a_full_delivery(repo: Repo) -> None:
             "by_path": {"src/app.py": {"added": 2, "removed": 0}},
         },
         "paths": ["src/app.py"],
+        "metrics": {"la": 2, "ld": 0, "nf": 1, "nd": 1, "ns": 1, "entropy": 0.0, "fix": 0},
         "author": "Tester <tester@example.com>",
         "date": "2024-01-01T12:00:00+00:00",
         "source": {

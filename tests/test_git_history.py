@@ -64,6 +64,23 @@ def test_kamei_metrics_are_counted_from_the_log(history: tuple[Repo, list[str]])
     assert records[3].delivery.type == "bugfix"
 
 
+def test_plan_from_git_gives_the_diff_metrics_history_import_gives(
+    history: tuple[Repo, list[str]],
+) -> None:
+    """A commit planned with --git has the same la, ld, nf, nd, ns, entropy and fix as imported.
+
+    So a score calibrated on an imported history applies to the deliveries planned after it.
+    """
+    from qualscale._change_metrics import DIFF_METRICS
+    from qualscale.git import read_git_delivery
+
+    repo, shas = history
+    for record, sha in zip(read_git_history("HEAD", str(repo.path)), shas, strict=True):
+        planned = read_git_delivery(sha, repo.path)["metrics"]
+        assert isinstance(planned, dict)
+        assert planned == {k: record.delivery.metrics[k] for k in DIFF_METRICS}
+
+
 def test_szz_links_the_fix_to_the_commit_that_added_the_line(
     history: tuple[Repo, list[str]],
 ) -> None:

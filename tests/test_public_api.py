@@ -102,6 +102,7 @@ CORE = [
     "records",
     "compiled",
     "_fit",
+    "_change_metrics",
     "_monotone",
     "_score_fit",
     "calibration",

@@ -183,3 +183,26 @@ def test_calibrate_writes_its_score_into_an_overlay_that_plans_as_fitted(tmp_pat
     scale = fitted.scale()
     for record in test[:200]:
         assert plan(record.delivery, loaded).standard == plan(record.delivery, scale).standard
+
+
+def test_calibrate_with_metrics_fits_on_those_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--metrics limits the score and the rules to the metrics named; a bad list exits 2."""
+    from qualscale._history_io import export_lines
+    from qualscale.cli import main
+
+    history = tmp_path / "history.jsonl"
+    history.write_text("".join(export_lines(_records(1200, seed=6))), encoding="utf-8")
+    overlay = tmp_path / "o.yaml"
+    args = ["calibrate", "--history", str(history), "--base", "billing-saas", "-o", str(overlay)]
+    assert main(args) == 0
+    assert "also tests exp" in capsys.readouterr().out
+    assert main([*args, "--metrics", "la,nf"]) == 0
+    assert "also tests" not in capsys.readouterr().out
+    scale = qualscale.load_scale(overlay)
+    used = {m for mod in scale.rules.modifiers for m in mod.when.metrics}
+    weighed = {m for score in scale.rules.scores.values() for m in score.weights}
+    assert used | weighed <= {"la", "nf", "risk_points"}
+    assert main([*args, "--metrics", "LA"]) == 2
+    assert "--metrics" in capsys.readouterr().err

@@ -77,7 +77,7 @@ def render_calibration(fitted: Calibration, before: HeldOut, after: HeldOut, pat
         else:
             action = "raise by 1"
         lines.append(
-            f"  {r.describe()}: {action}  ({_pct(rule.share)} of deliveries,"
+            f"  {rule.describe()}: {action}  ({_pct(rule.share)} of deliveries,"
             f" {_pct(rule.defect_rate)} defect-inducing; validation AUC {rule.auc_after:.3f})"
         )
     lines += [
@@ -104,4 +104,23 @@ def render_calibration(fitted: Calibration, before: HeldOut, after: HeldOut, pat
             " the same number with the most lines added hold"
             f" {_pct(after.caught_lines_added)}"
         )
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, *_beyond_the_diff(fitted)]) + "\n"
+
+
+def _beyond_the_diff(fitted: Calibration) -> list[str]:
+    """A note naming the metrics the overlay tests that ``plan --git`` cannot give."""
+    from qualscale._change_metrics import DIFF_METRICS
+
+    metric_rules = [r.rule for r in fitted.rules if r.history is None]
+    used = {r.metric for r in metric_rules} | {r.second[0] for r in metric_rules if r.second}
+    if fitted.score is not None:
+        used = (used - {fitted.score.name}) | set(fitted.score.score.weights)
+    beyond = sorted(used - set(DIFF_METRICS))
+    if not beyond:
+        return []
+    return [
+        "",
+        f"The overlay also tests {', '.join(beyond)}, which a delivery planned with --git"
+        f" does not have ({', '.join(DIFF_METRICS)} only): give them in the delivery file,"
+        " or the rules on them never hold (--metrics diff fits on those alone).",
+    ]

@@ -103,8 +103,32 @@ def _calibrate_arguments(sub: argparse.ArgumentParser) -> None:
         metavar="SHARE",
         help="the most share of deliveries in the standards that require performance tests",
     )
+    sub.add_argument(
+        "--metrics",
+        metavar="NAMES",
+        type=_metric_names,
+        help="fit on these metrics only (comma-separated); 'diff': those plan --git gives",
+    )
     sub.add_argument("--format", choices=("text", "json"), default="text", help="the report's")
     sub.add_argument("-o", "--output", metavar="OVERLAY.yaml", required=True)
+
+
+def _metric_names(text: str) -> tuple[str, ...]:
+    import re
+
+    from qualscale._change_metrics import DIFF_METRICS
+    from qualscale._validators import METRIC_PATTERN
+
+    if text.strip() == "diff":
+        return DIFF_METRICS
+    names = tuple(n.strip() for n in text.split(",") if n.strip())
+    bad = [n for n in names if not re.match(METRIC_PATTERN, n)]
+    if not names or bad:
+        raise argparse.ArgumentTypeError(
+            f"expected metric names (lowercase letters, digits and _) separated by commas,"
+            f" or 'diff'; found {text!r}"
+        )
+    return names
 
 
 def _check(args: argparse.Namespace) -> None:
@@ -131,12 +155,15 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
         raise UsageError(
             "calibrate needs deliveries with and without defects in both parts of the history"
         )
-    fitted = calibrate(train, base, max_standards=args.max_standards, budget=args.budget)
+    fitted = calibrate(
+        train, base, max_standards=args.max_standards, budget=args.budget, metrics=args.metrics
+    )
     from pathlib import Path
 
     write(Path(args.output), fitted.overlay(args.base))
     calibrated = load_scale(args.output)  # what was written loads, checks and is monotone
-    before, after = evaluate(base, test), evaluate(calibrated, test)
+    before = evaluate(base, test, past=train)
+    after = evaluate(calibrated, test, past=train)
     if args.format == "json":
         data = {"overlay": args.output, "base": before.to_dict(), "calibrated": after.to_dict()}
         out(json.dumps(data, indent=2) + "\n")

@@ -1,16 +1,19 @@
-"""The search behind :func:`qualscale.calibration.calibrate`: a points scorecard, fitted greedily.
+"""The search behind :func:`qualscale.calibration.calibrate`: rules on metrics, fitted greedily.
 
 Pure; no I/O. A delivery's level is its base rank raised by one for each raise rule
-that holds (up to the top), then capped by each ceiling rule that holds - the order
-:func:`qualscale.classify` applies them in. A raise rule is one metric at least a
-threshold, or two metrics each at least theirs; a ceiling rule is one metric at most
-a threshold. The search adds, one at a time, the rule that most improves the area
-under the ROC curve of the level on the training records. With a budget, a rule is
-kept only while the share at or above the budgeted rank stays within it on every
-time-ordered part of the training records (the newest included), so the cut carries
-a margin for drift; and what the budgeted levels catch on the newest part counts in
-the score too. Thresholds are quantiles of the training records, rounded to readable
-numbers.
+that holds (up to the top), then capped by each ceiling rule that holds, then lifted by
+each floor rule that holds - the order :func:`qualscale.classify` applies them in. A
+raise rule is one metric at least a threshold, or two metrics each at least theirs; a
+ceiling rule is one metric at most a threshold; a floor rule, tried only on the metrics
+``Problem.floor_metrics`` names (a fitted score), is one metric at least a threshold,
+which makes a fitted score a ladder of standards. The search adds, one at a time, the
+rule that most improves the area under the ROC curve of the level on the training
+records, swaps rules for better ones, and drops rules that move no record. With a
+budget, a rule is kept only while the share at or above the budgeted rank stays within
+it on every time-ordered part of the training records (the newest included), so the
+cut carries a margin for drift; and what the budgeted levels catch on the newest part
+counts in the score too. Thresholds are quantiles of the training records, rounded to
+readable numbers.
 
 The search is fast because it never replans: each candidate rule is a set of records,
 held as the bits of an integer, and the records at each level are such sets too, so
@@ -37,7 +40,6 @@ MIN_GAIN = 0.0005
 REFINE_ROUNDS = 2
 #: The time-ordered parts of the training records the budget must hold on.
 BUDGET_PARTS = 4
-NEWEST_PARTS = 4
 
 
 @attrs.frozen
@@ -142,6 +144,7 @@ class Problem:
     budget: float | None = None
     validation: float = 0.25
     floor_metrics: tuple[str, ...] = ()  # the metrics floors are tried on (a fitted score)
+    raise_only: tuple[str, ...] = ()  # metrics tried only as single raises (history figures)
 
 
 def _bits(flags: Sequence[bool]) -> int:
@@ -171,7 +174,7 @@ class _Sets:
         bounds = [n * k // BUDGET_PARTS for k in range(BUDGET_PARTS + 1)]
         parts = tuple(
             (((1 << b) - 1) ^ ((1 << a) - 1), b - a) for a, b in itertools.pairwise(bounds) if b > a
-        )[-NEWEST_PARTS:]
+        )
         return cls(
             (1 << n) - 1,
             _bits(problem.labels),
@@ -182,8 +185,14 @@ class _Sets:
 
 
 def _candidates(problem: Problem) -> list[tuple[Rule, int]]:
-    names = list(problem.floor_metrics) or sorted({name for m in problem.metrics for name in m})
+    every = sorted({name for m in problem.metrics for name in m} - set(problem.raise_only))
+    names = list(problem.floor_metrics) or every
     singles: list[tuple[Rule, int]] = []
+    for name in problem.raise_only:
+        column = [m.get(name) for m in problem.metrics]
+        positive = sorted(v for v in column if v is not None and v > 0)
+        for cut in _cuts(positive, QUANTILES) if positive else ():
+            singles.append((Rule(name, cut), _bits([v is not None and v >= cut for v in column])))
     firsts: list[tuple[str, float, int]] = []
     for name in names:
         column = [m.get(name) for m in problem.metrics]

@@ -24,7 +24,6 @@ are the fix commit and whose ``found`` and ``fixed`` are the fix's date.
 from __future__ import annotations
 
 import datetime
-import math
 import os
 import re
 from collections import defaultdict
@@ -33,6 +32,7 @@ from typing import Any
 
 import attrs
 
+from qualscale._change_metrics import diff_metrics, is_fix
 from qualscale._commit_types import guess_type
 from qualscale._git_read import _failure, _git
 from qualscale.delivery import Changes, Delivery
@@ -119,14 +119,6 @@ class _State:
     sexp: defaultdict[tuple[str, str], int] = attrs.Factory(lambda: defaultdict(int))
 
 
-def _entropy(files: tuple[tuple[str, int, int], ...]) -> float:
-    total = sum(a + d for _, a, d in files)
-    if total == 0:
-        return 0.0
-    shares = [(a + d) / total for _, a, d in files if a + d]
-    return max(0.0, -sum(p * math.log2(p) for p in shares))
-
-
 def kamei_metrics(commits: list[Commit]) -> list[dict[str, float]]:
     """The Kamei change metrics of each commit, counted over the commits given (in order)."""
     state = _State()
@@ -134,19 +126,16 @@ def kamei_metrics(commits: list[Commit]) -> list[dict[str, float]]:
     for n, c in enumerate(commits):
         paths = [p for p, _, _ in c.files]
         subsystems = {p.split("/", 1)[0] if "/" in p else "" for p in paths}
+        diff = diff_metrics(c.files, [c.subject])
         seen = [p for p in paths if p in state.last_change]
         year = int(c.time // _YEAR)
         prior_changes: set[int] = set()
         for p in seen:
             prior_changes |= state.changes[p]
         metrics: dict[str, float] = {
-            "la": sum(a for _, a, _ in c.files),
-            "ld": sum(d for _, _, d in c.files),
+            **{k: diff[k] for k in ("la", "ld")},
             "lt": sum(state.lines.get(p, 0) for p in paths),
-            "nf": len(paths),
-            "nd": len({os.path.dirname(p) for p in paths}),
-            "ns": len(subsystems),
-            "entropy": round(_entropy(c.files), 6),
+            **{k: diff[k] for k in ("nf", "nd", "ns", "entropy")},
             "ndev": len(set().union(*(state.devs[p] for p in seen))),
             "age": round(sum((c.time - state.last_change[p]) / _DAY for p in seen) / len(seen), 6)
             if seen
@@ -157,7 +146,7 @@ def kamei_metrics(commits: list[Commit]) -> list[dict[str, float]]:
                 sum(k / (year - y + 1) for y, k in state.years[c.author].items() if y <= year), 6
             ),
             "sexp": sum(state.sexp[(c.author, s)] for s in subsystems),
-            "fix": int(is_fix(c.subject)),
+            "fix": diff["fix"],
         }
         out.append(metrics)
         for p, a, d in c.files:
@@ -170,18 +159,6 @@ def kamei_metrics(commits: list[Commit]) -> list[dict[str, float]]:
         for s in subsystems:
             state.sexp[(c.author, s)] += 1
     return out
-
-
-_FIX_WORDS = re.compile(r"\b(?:fix(?:e[sd])?|fixing|bugs?|bugfix|defect)\b", re.IGNORECASE)
-
-
-def is_fix(subject: str) -> bool:
-    """Whether a commit fixes a defect: its type is bugfix or hotfix (``fix:``), or it
-    names no type and its subject says fix, fixes, fixed, bug or defect (SZZ's keywords)."""
-    kind = guess_type(subject)
-    if kind is not None:
-        return kind in ("bugfix", "hotfix")
-    return bool(_FIX_WORDS.search(subject))
 
 
 def _iso(seconds: int) -> str:

@@ -81,9 +81,17 @@ def _class_regex(body: str) -> str:
     negate = body[:1] in ("!", "^")
     if negate:
         body = body[1:]
-    members = "".join("\\" + c if c in "\\]^[" else c for c in body)
-    # A class never matches the folder separator, as * and ? do not.
-    return f"[^/{members}]" if negate else f"(?:(?!/)[{members}])"
+    # Doubled -, &, ~ and | are set operations in a future Python: escape them (and the
+    # other specials), leaving a single - as the range it is in a glob.
+    members = "".join(
+        "\\" + c if c in "\\]^[&~|" or (c == "-" and body[i - 1 : i] == "-") else c
+        for i, c in enumerate(body)
+    )
+    if members.endswith("-") and not members.endswith("\\-"):
+        members = members[:-1] + "\\-"  # a trailing - is a member, not a range to the /
+    # A class never matches the folder separator, as * and ? do not; the / goes last so
+    # that it never ends a range of the user's (``[!-a]`` is not ``/`` to ``a``).
+    return f"[^{members}/]" if negate else f"(?:(?!/)[{members}])"
 
 
 def glob_regex(pattern: str) -> str:

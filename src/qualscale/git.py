@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from qualscale._change_metrics import diff_metrics
 from qualscale._commit_rules import CommitReading as _Reading
 from qualscale._commit_rules import CommitRules, CommitText, read_commits
 from qualscale._commit_types import RISK_ORDER, guess_type, riskiest_type
@@ -291,6 +292,9 @@ def _delivery(
         },
     }
     delivery["paths"] = sorted(paths)
+    # Binary files have no lines but count as files, as in history import --git.
+    lines = [(f.path, f.added or 0, f.removed or 0) for f in files]
+    delivery["metrics"] = diff_metrics(lines, [c.subject for c in commits])
     if reading.flags:
         delivery["flags"] = list(reading.flags)
     if reading.breaking:

@@ -9,7 +9,7 @@ delivery being classified.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 import attrs
@@ -18,7 +18,7 @@ from qualscale._validators import DATE, iso_date, nonempty, nonneg
 from qualscale.delivery import Delivery, History, PastDelivery
 from qualscale.errors import DeliveryError
 
-__all__ = ["Decision", "Outcome", "OutcomeKind", "Record", "history_before"]
+__all__ = ["Decision", "Outcome", "OutcomeKind", "Record", "history_before", "window_before"]
 
 OutcomeKind = Literal["defect", "incident"]
 
@@ -148,6 +148,24 @@ def history_before(records: Iterable[Record], date: str | None) -> History:
             )
         )
     return History(tuple(out))
+
+
+def window_before(ordered: Sequence[Record], i: int, size: int) -> History:
+    """The history the ``i``-th of the time-ordered records may see.
+
+    Up to ``size`` earlier records of its project (all, when it names none), with only
+    the outcomes found before its date (:func:`history_before`).
+    """
+    record = ordered[i]
+    date, project = record.delivery.date, record.delivery.project
+    seen: list[Record] = []
+    j = i - 1
+    while j >= 0 and len(seen) < size:
+        other = ordered[j]
+        if project is None or other.delivery.project == project:
+            seen.append(other)
+        j -= 1
+    return history_before(seen, date)
 
 
 def __dir__() -> list[str]:

@@ -14,8 +14,8 @@ from typing import Any
 import attrs
 
 from qualscale.compiled import compile_scale
-from qualscale.delivery import Delivery, History
-from qualscale.records import Record, history_before
+from qualscale.delivery import Delivery
+from qualscale.records import Record, window_before
 from qualscale.scale import Scale
 
 __all__ = ["ReplayRow", "ReplaySummary", "replay", "summarize"]
@@ -80,20 +80,6 @@ def _known_to(delivery: Delivery, scale: Scale) -> tuple[Delivery, tuple[str, ..
     return known, unknown
 
 
-def _window(ordered: Sequence[Record], i: int, size: int) -> History:
-    """The history the ``i``-th record may see: up to ``size`` earlier ones of its project."""
-    record = ordered[i]
-    date, project = record.delivery.date, record.delivery.project
-    seen: list[Record] = []
-    j = i - 1
-    while j >= 0 and len(seen) < size:
-        other = ordered[j]
-        if project is None or other.delivery.project == project:
-            seen.append(other)
-        j -= 1
-    return history_before(seen, date)
-
-
 def replay(
     records: Sequence[Record],
     scale: Scale,
@@ -120,7 +106,7 @@ def replay(
         delivery = record.delivery
         if since is not None and (delivery.date or "") < since:
             continue
-        history = _window(ordered, i, needs) if needs else None
+        history = window_before(ordered, i, needs) if needs else None
         before: tuple[str | None, int | None, tuple[str, ...]]
         known, unknown = _known_to(delivery, scale)
         found = new.plan(known, history)
