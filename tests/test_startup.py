@@ -421,7 +421,7 @@ def test_the_markdown_plan_is_what_the_template_writes_for_any_plan(data: st.Dat
 
 
 @given(st.text(alphabet=st.characters(codec=None), max_size=40) | st.text(max_size=40))
-@settings(max_examples=500)
+@settings(max_examples=1000)
 def test_one_line_and_md_are_the_regular_expressions_they_replace(text: str) -> None:
     """The fast paths of ``one_line`` and ``md`` give what the plain substitutions give."""
     import re
@@ -432,4 +432,5 @@ def test_one_line_and_md_are_the_regular_expressions_they_replace(text: str) -> 
     assert one_line(text) == expected
     assert md(text) == re.sub(r"([\\`*_\[\]<|~])", r"\\\1", expected)
     assert one_line("a\r\nb\x07\u202e`") == "a b`"
+    assert one_line("é\u00a0\u2028\u2066x\u0085") == "é\u00a0 x"
     assert md("a*b\n[c]") == "a\\*b \\[c\\]"

@@ -63,7 +63,7 @@ def one_line(value: object) -> str:
     # one would be a ticked box); escape sequences in text output would reach the
     # terminal. U+2028 and U+2029 end lines for some readers (and str.splitlines).
     text = str(value)
-    if text.isascii() and text.isprintable():  # no break, tab or control: most text
+    if text.isprintable():  # no break, tab, control or bidi mark (each is unprintable)
         return text
     return re.sub(_CONTROL, "", re.sub(_BREAK, " ", text))
 
