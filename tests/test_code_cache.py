@@ -165,3 +165,26 @@ def test_the_command_line_gives_the_same_plan_from_cached_code(cache: Path) -> N
             written = _file(cache).stat().st_mtime_ns
     assert outputs[0] == outputs[1] == outputs[2]
     assert _file(cache).stat().st_mtime_ns == written  # nothing new to keep
+
+
+LEAN = """
+import sys
+from qualscale.__main__ import main
+sys.argv = ["qualscale", "plan", sys.argv[1], "--format", sys.argv[2]]
+assert main() == 0
+heavy = ("jinja2", "pathlib", "json", "signal", "sqlite3", "cattrs", "qualscale.records",
+         "qualscale.verification", "qualscale.stores", "encodings.utf_8_sig")
+print(" ".join(m for m in heavy if m in sys.modules), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize(("format", "allowed"), [("markdown", ""), ("json", "json")])
+def test_a_warm_plan_on_a_bundled_scale_imports_nothing_it_does_not_need(
+    cache: Path, format: str, allowed: str
+) -> None:
+    """Markdown needs neither jinja2 nor json; neither format pathlib, signal, stores, cattrs."""
+    delivery = str(EXAMPLES / "deliveries" / "docs-typo.yaml")
+    command = [sys.executable, "-c", LEAN, delivery, format]
+    subprocess.run(command, capture_output=True, check=True)  # fills the caches
+    result = subprocess.run(command, capture_output=True, text=True, check=True)
+    assert result.stderr.split() == allowed.split()
