@@ -209,8 +209,7 @@ def _streaky(n: int = 1500, seed: int = 8) -> list[Record]:
 def test_calibrate_fits_a_history_rule_from_outcomes_found_before_each_delivery(
     tmp_path: Path,
 ) -> None:
-    """Recent escaped defects raise the standard: a history rule is fitted, written, and ranks
-    the held-out deliveries better than the base, seeing only outcomes found before each."""
+    """A history rule on recent escapes is fitted, written and ranks the held-out part better."""
     train, test = split(_streaky(), 0.8)
     base = qualscale.load_scale("billing-saas")
     fitted = calibrate(train, base, max_rules=3)

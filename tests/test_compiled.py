@@ -35,14 +35,32 @@ SCALES = {
 }
 
 
+#: Sources a delivery can come with: none, facts classifying does not read, and facts
+#: it reads into the rationale (a type set by hand, a flag a commit rule found).
+SOURCES: list[dict[str, Any]] = [
+    {},
+    {"jit": "go.csv.gz"},
+    {"jit": "go.csv.gz", "row": {"line": 7, "fields": ["la", "ld"]}},
+    {"overrides": [{"key": "type", "value": "bugfix", "from": "the command line"}]},
+    {"git": {"findings": [{"key": "breaking", "value": "", "commit": "abc", "rule": "feat!"}]}},
+]
+
+
 def _resized(
-    delivery: Delivery, lines: tuple[int | None, int | None], metrics: dict[str, float]
+    delivery: Delivery,
+    lines: tuple[int | None, int | None],
+    metrics: dict[str, float],
+    who: str | None,
+    source: dict[str, Any],
 ) -> Delivery:
-    """The same delivery with other figures: the compiled scale's cache hits."""
+    """The same delivery with other figures, author and source: the compiled scale's cache hits."""
     return attrs.evolve(
         delivery,
         changes=attrs.evolve(delivery.changes, lines_added=lines[0], lines_removed=lines[1]),
         metrics=metrics,
+        author=who,
+        date=None if who is None else "2026-11-29T10:00:00+00:00",
+        source=copy.deepcopy(source),
     )
 
 
@@ -62,8 +80,17 @@ def test_compiled_and_plain_plans_are_identical(name: str, data: st.DataObject) 
             lines = (data.draw(_FIGURE), data.draw(_FIGURE))
             metrics = {"la": data.draw(st.sampled_from([0.0, 2.0, 3.0, 99.0, 100.0, 5000.0]))}
             nf = data.draw(st.sampled_from([None, 1.0, 8.0]))
-            variant = _resized(delivery, lines, metrics if nf is None else {**metrics, "nf": nf})
+            who = data.draw(st.sampled_from([None, "ana", "bo"]))
+            variant = _resized(
+                delivery,
+                lines,
+                metrics if nf is None else {**metrics, "nf": nf},
+                who,
+                data.draw(st.sampled_from(SOURCES)),
+            )
             expected = plan(variant, scale, history)
+            if data.draw(st.booleans()):  # the dict first: it makes the combination's parts
+                assert compiled.plan_dict(variant, history) == expected.to_dict()
             assert compiled.plan(variant, history) == expected
             assert compiled.plan_dict(variant, history) == expected.to_dict()
 
@@ -76,6 +103,32 @@ def test_plan_dict_gives_fresh_containers_each_call() -> None:
     first["requirements"][0]["criteria"].append("changed")
     first["scale"]["name"] = "changed"
     assert compiled.plan_dict(delivery) == plan(delivery, SCALES["billing-saas"]).to_dict()
+
+
+def _scrambled(value: Any) -> None:
+    """Change every list and dict inside ``value`` in place."""
+    if isinstance(value, dict):
+        for item in value.values():
+            _scrambled(item)
+        value["scrambled"] = True
+    elif isinstance(value, list):
+        for item in value:
+            _scrambled(item)
+        value.append("scrambled")
+
+
+def test_plan_dicts_of_combinations_that_share_parts_stay_apart() -> None:
+    """Scrambling the dict of one combination leaves right the dicts of others sharing its parts."""
+    scale = SCALES["billing-saas"]
+    compiled = compile_scale(scale)
+    items = [
+        Delivery(f"C-{i}", type="feature", changes=Changes(40, 2, 3), paths=paths)
+        for i, paths in enumerate([("src/a.py",), ("lib/b.py",), ("src/a.py", "lib/b.py")])
+    ]
+    for delivery in items * 2:
+        found = compiled.plan_dict(delivery)
+        assert found == plan(delivery, scale).to_dict()
+        _scrambled(found)
 
 
 def test_history_figures_reach_the_compiled_plan() -> None:

@@ -37,6 +37,7 @@ README = EXAMPLES / "README.md"
 #: Every file of examples/, relative to it. Add a new example here *and* a test for it.
 EXAMPLE_FILES = [
     "README.md",
+    "costed-scale.yaml",
     "deliveries/api-token-scopes.yaml",
     "deliveries/docs-typo.yaml",
     "deliveries/legacy-migration.yaml",

@@ -43,7 +43,11 @@ SCALES = sorted(p for p in STANDARDS.glob("*.yaml") if p.stem != "gates")
 GATES = [STANDARDS / "gates.yaml"]
 DELIVERIES = sorted((EXAMPLES / "deliveries").glob("*.yaml"))
 HISTORIES = [EXAMPLES / "history.yaml"]
-OVERLAYS = [EXAMPLES / "project-scale.yaml", EXAMPLES / "scored-scale.yaml"]
+OVERLAYS = [
+    EXAMPLES / "project-scale.yaml",
+    EXAMPLES / "scored-scale.yaml",
+    EXAMPLES / "costed-scale.yaml",
+]
 SCHEMAS = sorted(STANDARDS.glob("*.schema.json"))
 ALL_SEEDS = [*SCALES, *GATES, *DELIVERIES, *HISTORIES, *OVERLAYS, *SCHEMAS]
 
@@ -199,7 +203,8 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _seed_text(seed: Path) -> bytes:
     # Overlays name their gates and bases relative to themselves; the copies sit
     # elsewhere, so they extend the bundled scale instead.
-    return seed.read_bytes().replace(b"extends: ./", b"extends: ")
+    text = seed.read_bytes().replace(b"extends: ./", b"extends: ")
+    return text.replace(b"extends: project-scale.yaml", b"extends: billing-saas")
 
 
 @pytest.mark.parametrize("seed", ALL_SEEDS, ids=lambda p: p.name)

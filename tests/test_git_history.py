@@ -67,10 +67,7 @@ def test_kamei_metrics_are_counted_from_the_log(history: tuple[Repo, list[str]])
 def test_plan_from_git_gives_the_diff_metrics_history_import_gives(
     history: tuple[Repo, list[str]],
 ) -> None:
-    """A commit planned with --git has the same la, ld, nf, nd, ns, entropy and fix as imported.
-
-    So a score calibrated on an imported history applies to the deliveries planned after it.
-    """
+    """A commit planned with --git has the diff metrics it has when imported, by one definition."""
     from qualscale._change_metrics import DIFF_METRICS
     from qualscale.git import read_git_delivery
 

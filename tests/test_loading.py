@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import subprocess
 import sys
 import textwrap
@@ -14,6 +16,7 @@ import pytest
 import qualscale
 from qualscale import DeliveryError, QualscaleError, ScaleError
 from qualscale.loading import bundled_scales, load_document
+from qualscale.requirements import Kind
 from tests._paths import EXAMPLES, STANDARDS
 
 
@@ -431,6 +434,51 @@ def test_manual_must_be_a_boolean(tmp_path: Path) -> None:
         qualscale.load_scale(path)
     problem = problems_of(exc)[0]
     assert problem == f"{path}:3: $.kinds[0].manual: expected true or false, found string 'yes'"
+
+
+def test_an_overlay_can_give_kinds_a_cost_in_hours(tmp_path: Path) -> None:
+    """``cost`` is hours per delivery (a whole or decimal number); a kind without one has none."""
+    text = "extends: billing-saas\nkinds: [{id: performance, cost: 16}, {id: unit, cost: 0.5}]\n"
+    scale = qualscale.load_scale(write(tmp_path, "o.yaml", text))
+    assert [scale.kind(k).cost for k in ("performance", "unit", "security")] == [16, 0.5, None]
+
+
+def test_costs_leave_the_fingerprint_of_a_scale_without_them() -> None:
+    """A scale that gives no costs keeps the SHA-256 it had before kinds could have one."""
+    scale = qualscale.load_scale("billing-saas")
+    data = scale.to_dict()
+    assert all(k["cost"] is None for k in data["kinds"])
+    for kind in data["kinds"]:
+        del kind["cost"]
+    del data["rules"]["scores"]
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    assert scale.sha256 == hashlib.sha256(text.encode()).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("value", "found"),
+    [
+        ("-1", "expected a finite number of hours, 0 or more; found -1"),
+        ("-0.5", "expected a finite number of hours, 0 or more; found -0.5"),
+        (".inf", "expected a finite number of hours, 0 or more; found inf"),
+        (".nan", "expected a finite number of hours, 0 or more; found nan"),
+        ("'3'", "expected a number, found string '3'"),
+        ("true", "expected a number, found boolean true"),
+    ],
+)
+def test_a_cost_must_be_a_finite_number_of_hours(tmp_path: Path, value: str, found: str) -> None:
+    """A negative, infinite or non-numeric cost is refused with the file, line and key path."""
+    text = f"extends: billing-saas\nkinds:\n  - {{id: performance, cost: {value}}}\n"
+    path = write(tmp_path, "o.yaml", text)
+    with pytest.raises(ScaleError) as exc:
+        qualscale.load_scale(path)
+    assert problems_of(exc) == [f"{path}:3: $.kinds[0].cost: {found}"]
+
+
+def test_a_cost_built_in_python_is_checked_too() -> None:
+    """``Kind(cost=-2)`` raises the same error as the file would."""
+    with pytest.raises(ValueError, match="expected a finite number of hours"):
+        Kind("unit", cost=-2)
 
 
 def test_overlay_errors_point_into_the_overlay(tmp_path: Path) -> None:

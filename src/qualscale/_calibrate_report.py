@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from qualscale._text import count
 from qualscale.calibration import Calibration, HeldOut
-from qualscale.replay import ReplaySummary
+from qualscale.replay import Effort, ReplaySummary
 
 
 def _pct(part: float, whole: float = 1.0) -> str:
@@ -35,6 +35,8 @@ def render_replay(summary: ReplaySummary, new: str, old: str, fmt: str) -> str:
     kinds = [(k, str(a), str(b)) for k, a, b in summary.kinds if a or b]
     if kinds:
         lines += ["", *_table(("kind", "newly required", "no longer required"), kinds, md)]
+    if summary.effort is not None:
+        lines += ["", *_effort(summary.effort, summary.deliveries, new, md)]
     if summary.escaped_deeper:
         shown = ", ".join(summary.escaped_deeper[:10])
         more = " ..." if len(summary.escaped_deeper) > 10 else ""
@@ -45,6 +47,44 @@ def render_replay(summary: ReplaySummary, new: str, old: str, fmt: str) -> str:
         )
         lines += ["", f"Left out, unknown to {new}: {named}"]
     return "\n".join(lines) + "\n"
+
+
+def _effort(effort: Effort, deliveries: int, new: str, md: bool) -> list[str]:
+    """The effort estimate: totals, then per kind, then the kinds without a cost."""
+    line = f"Estimated effort of the required kinds: {_h(effort.hours)} under {new}"
+    if effort.compared:
+        over = "" if effort.compared == deliveries else f" over the {effort.compared} compared"
+        change = f" ({100 * effort.difference / effort.before:+.1f} %)" if effort.before else ""
+        line += f", {_h(effort.before)} before{over}: {_h(effort.difference, sign=True)}{change}."
+    else:
+        line += "."
+    head: tuple[str, ...] = ("kind", "hours each", "hours", "before", "difference")
+    rows: list[tuple[str, ...]] = [
+        (
+            k.kind,
+            _h(k.cost, unit="")
+            + ("" if k.cost == k.old_cost else f" (was {_h(k.old_cost, unit='')})"),
+            _h(k.hours),
+            _h(k.before),
+            _h(k.difference, sign=True),
+        )
+        for k in effort.kinds
+    ]
+    if not effort.compared:  # nothing to compare with: no before, no difference
+        head, rows = head[:3], [r[:3] for r in rows]
+    out = [line]
+    if rows:
+        out += ["", *_table(head, rows, md)]
+    if effort.not_counted:
+        out += ["", f"Not counted (no cost given): {', '.join(effort.not_counted)}"]
+    return out
+
+
+def _h(hours: float, *, sign: bool = False, unit: str = " h") -> str:
+    """Hours for people: ``12.5 h``, thousands grouped, ``+`` on a change when asked."""
+    hours = round(hours, 2) or 0.0  # never "-0"
+    text = f"{hours:+,.2f}" if sign and hours else f"{hours:,.2f}"
+    return text.rstrip("0").rstrip(".") + unit
 
 
 def _table(head: tuple[str, ...], rows: Sequence[tuple[str, ...]], md: bool) -> list[str]:

@@ -76,7 +76,7 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     if args.format == "jsonl":
         text = "".join(json.dumps(r.to_dict(), ensure_ascii=False) + "\n" for r in rows)
         return emit(text, args.output)
-    summary = summarize(rows, scale)
+    summary = summarize(rows, scale, against)
     old = against.name if against else "as recorded"
     return emit(render_replay(summary, scale.name, old, args.format), args.output)
 

@@ -46,6 +46,8 @@ _CHECKS: dict[object, Schema] = {
     _commit_rules.regex: {"minLength": 1, "maxLength": _commit_rules.MAX_PATTERN},
     _validators.nonneg: {"minimum": 0},
     _validators.positive: {"minimum": 1},
+    # JSON cannot write an infinite number; YAML's .inf is the loader's to refuse.
+    _validators.hours: {"minimum": 0},
     _validators.ident: {"pattern": _validators.ID_PATTERN},
     # ``\S``: Python's ``re`` and str.strip() agree on what whitespace is.
     _validators.nonempty: {"minLength": 1, "pattern": r"\S"},

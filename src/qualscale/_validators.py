@@ -57,6 +57,18 @@ def nonneg(_: object, attribute: attrs.Attribute[Any], value: int | None) -> Non
         raise FieldInvalid(attribute.name, f"expected a non-negative integer, found {value!r}")
 
 
+def hours(_: object, attribute: attrs.Attribute[Any], value: float | None) -> None:
+    """Accept ``None`` or a finite number of hours, 0 or more."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise WrongType(attribute.name, f"expected a number of hours, found {value!r:.60}")
+    if not math.isfinite(value) or value < 0:
+        raise FieldInvalid(
+            attribute.name, f"expected a finite number of hours, 0 or more; found {value!r}"
+        )
+
+
 def positive(_: object, attribute: attrs.Attribute[Any], value: int) -> None:
     """Reject integers below 1 and anything not an integer."""
     _require(attribute, value, int, "a positive integer")

@@ -16,7 +16,7 @@ from typing import Literal
 import attrs
 
 from qualscale._text import did_you_mean
-from qualscale._validators import ID_CHARS, ident
+from qualscale._validators import ID_CHARS, hours, ident
 
 __all__ = [
     "CELL_PATTERN",
@@ -88,6 +88,10 @@ class Kind:
             ``full``); each a bare id or a mapping.
         manual: Every depth of it is done by people: a test run never proves it, only
             a sign-off does.
+        cost: Hours of effort the kind takes for a delivery that requires it, at any
+            depth (a number, 0 or more); ``qualscale replay`` adds them up into an
+            effort estimate. Without it (``None``), the kind's effort is unknown and
+            not counted.
     """
 
     id: str = attrs.field(validator=ident)
@@ -97,6 +101,7 @@ class Kind:
     gate: str | None = None
     depths: tuple[Depth, ...] = ()
     manual: bool = False
+    cost: float | None = attrs.field(default=None, validator=hours)
 
     @functools.cached_property
     def depth_ids(self) -> tuple[str, ...]:

@@ -135,6 +135,9 @@ class Scale:
         if not data["rules"]["scores"]:
             # Scores came later: a scale without any keeps the fingerprint it had before.
             del data["rules"]["scores"]
+        for kind in data["kinds"]:  # so did costs
+            if kind["cost"] is None:
+                del kind["cost"]
         text = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
 
