@@ -186,25 +186,25 @@ def test_markdown_and_text_drop_bidi_marks_from_user_text(char: str) -> None:
     assert char not in md(f"a{char}b")
 
 
-def _markdown(delivery: Path, capsys: pytest.CaptureFixture[str]) -> str:
+def _text(delivery: Path, capsys: pytest.CaptureFixture[str]) -> str:
     _templates._shipped.cache_clear()  # a new process, as far as the templates go
-    assert cli.main(["plan", str(delivery), "--format", "markdown"]) == 0
+    assert cli.main(["plan", str(delivery), "--format", "text"]) == 0
     return capsys.readouterr().out
 
 
 def test_compiled_templates_are_cached_and_a_broken_entry_is_ignored(
     cache: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Markdown renders the same from a fresh compile, the cached code and a broken entry."""
+    """Text renders the same from a fresh compile, the cached code and a broken entry."""
     delivery = EXAMPLES / "deliveries" / "docs-typo.yaml"
-    first = _markdown(delivery, capsys)
+    first = _text(delivery, capsys)
     entries = list((cache / "templates").iterdir())
     assert entries
     assert all(e.stat().st_mode & 0o777 == 0o600 for e in entries)
-    assert _markdown(delivery, capsys) == first
+    assert _text(delivery, capsys) == first
     for entry in entries:
         entry.write_bytes(b"j2 not what it should be")
-    assert _markdown(delivery, capsys) == first
+    assert _text(delivery, capsys) == first
 
 
 def _render_user(source: str, tmp_path: Path) -> tuple[Path, str]:
@@ -384,3 +384,53 @@ def test_fast_and_strict_converters_agree_on_any_delivery_and_scale(data: st.Dat
     assert _convert.structure_located(
         whole, Scale, ValidationError
     ) == _structure.structure_located(whole, Scale, ValidationError)
+
+
+def _both_markdowns(the_plan: qualscale.TestPlan, scale: Scale) -> tuple[str, str]:
+    from qualscale._contexts import markdown_context
+    from qualscale._plan_markdown import plan_markdown
+    from qualscale.render import plan_context
+
+    context = plan_context(the_plan, scale)
+    python = plan_markdown(markdown_context(the_plan, scale))
+    assert python == plan_markdown(context) == render_plan(the_plan, scale, "markdown")
+    return python, _templates.render_shipped("plan.md.j2", context)
+
+
+@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("deliveries/*.yaml")), ids=lambda p: p.name)
+def test_the_markdown_plan_is_what_the_shipped_template_writes(path: Path) -> None:
+    """For every example, with and without history, Python and plan.md.j2 write the same."""
+    scale = qualscale.load_scale()
+    delivery = qualscale.load_delivery(path)
+    for history in (None, qualscale.load_history(EXAMPLES / "history.yaml")):
+        python, template = _both_markdowns(qualscale.plan(delivery, scale, history), scale)
+        assert python == template
+
+
+@given(st.data())
+@settings(max_examples=150, deadline=None)
+def test_the_markdown_plan_is_what_the_template_writes_for_any_plan(data: st.DataObject) -> None:
+    """Generated deliveries on every bundled scale: the same Markdown, byte for byte."""
+    from qualscale.loading import bundled_scales, load_scale
+    from qualscale.strategies import deliveries
+
+    scale = load_scale(data.draw(st.sampled_from(bundled_scales())))
+    the_plan = qualscale.plan(data.draw(deliveries(scale)), scale)
+    python, template = _both_markdowns(the_plan, scale)
+    assert python == template
+
+
+@given(st.text(alphabet=st.characters(codec=None), max_size=40) | st.text(max_size=40))
+@settings(max_examples=1000)
+def test_one_line_and_md_are_the_regular_expressions_they_replace(text: str) -> None:
+    """The fast paths of ``one_line`` and ``md`` give what the plain substitutions give."""
+    import re
+
+    from qualscale import _text
+
+    expected = re.sub(_text._CONTROL, "", re.sub(_text._BREAK, " ", text))
+    assert one_line(text) == expected
+    assert md(text) == re.sub(r"([\\`*_\[\]<|~])", r"\\\1", expected)
+    assert one_line("a\r\nb\x07\u202e`") == "a b`"
+    assert one_line("é\u00a0\u2028\u2066x\u0085") == "é\u00a0 x"
+    assert md("a*b\n[c]") == "a\\*b \\[c\\]"

@@ -6,9 +6,9 @@ Command modules (``_cli_*``) build on this; :mod:`qualscale.cli` assembles them.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
-from pathlib import Path
 
 import attrs
 
@@ -94,11 +94,11 @@ def emit(text: str, output: str | None) -> int:
     if output is None or output == "-":
         out(text)
     else:
-        write(Path(output), text)
+        write(output, text)
     return EXIT_OK
 
 
-def write(path: Path, text: str) -> None:
+def write(path: str | os.PathLike[str], text: str) -> None:
     try:
         write_text(path, text)
     except OSError as exc:

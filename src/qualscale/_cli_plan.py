@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
+import functools
 from collections.abc import Iterator
 from contextlib import closing
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -35,7 +34,6 @@ from qualscale._sources import (
     delivery_source,
     plan_source,
 )
-from qualscale._summary import SUMMARY_FORMATS
 from qualscale._text import count
 from qualscale.classification import classify
 from qualscale.delivery import Delivery
@@ -44,6 +42,10 @@ from qualscale.loading import load_scale
 from qualscale.planning import TestPlan, _plan_dict
 from qualscale.render import FORMATS, output_suffix
 from qualscale.scale import Scale
+
+if TYPE_CHECKING:
+    import json
+    from pathlib import Path
 
 
 def _plan_arguments(sub: argparse.ArgumentParser) -> None:
@@ -101,12 +103,18 @@ def _batch_arguments(sub: argparse.ArgumentParser) -> None:
     history.add_argument("--repo", metavar="DIR", default=".", help="the git repository")
     sub.add_argument(
         "--summary",
-        choices=SUMMARY_FORMATS,
+        choices=_summary_formats(),
         help=(
             "print the distribution (share per standard, required kind and environment; "
             "median lines per standard) instead of the JSON Lines"
         ),
     )
+
+
+def _summary_formats() -> tuple[str, ...]:
+    from qualscale._summary import SUMMARY_FORMATS  # only when batch's options are made
+
+    return SUMMARY_FORMATS
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
@@ -130,6 +138,8 @@ def _cmd_classify(args: argparse.Namespace) -> int:
     except DeliveryError as exc:
         raise source.relocate(exc) from None
     if args.format == "json":
+        import json
+
         text = json.dumps(
             {"delivery": source.delivery.id, **result.to_dict()}, indent=2, ensure_ascii=False
         )
@@ -170,7 +180,12 @@ def _batch(args: argparse.Namespace, scale: Scale, history: HistorySource) -> in
     return run.finish()
 
 
-_JSON_LINE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
+@functools.cache
+def _json_lines() -> json.JSONEncoder:
+    """The encoder of batch's JSON Lines (json is imported by the runs that write JSON)."""
+    import json
+
+    return json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
 
 
 @attrs.define
@@ -191,6 +206,8 @@ class _Batch:
     def __attrs_post_init__(self) -> None:
         if self.args.output_dir is None:
             return
+        from pathlib import Path
+
         self.out_dir = Path(self.args.output_dir)
         try:
             self.out_dir.mkdir(parents=True, exist_ok=True)
@@ -216,7 +233,7 @@ class _Batch:
         """``the_plan`` as one JSON line; the parts plans share are converted once."""
         if len(self.shared) > 1024:
             self.shared.clear()
-        return _JSON_LINE.encode(_plan_dict(the_plan, self.shared)) + "\n"
+        return _json_lines().encode(_plan_dict(the_plan, self.shared)) + "\n"
 
     def _write(self, source: Source, the_plan: TestPlan) -> None:
         assert self.out_dir is not None

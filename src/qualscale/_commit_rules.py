@@ -203,24 +203,22 @@ class CommitReading:
     types: Mapping[str, int]
 
 
-_HEADER = re.compile(
-    r"""^\s*
+# Compiled on first use (re keeps them), not at import: a plan without git reads none.
+_HEADER = r"""^\s*
     (?:(?:fixup|squash|amend)!\s+)*      # autosquash prefixes keep the original subject
     (?:\[[^\]]*\]\s*)*                   # leading tags such as [PROJ-12]
     (?P<type>[A-Za-z][\w-]*)
     (?:\((?P<scope>[^()]*)\))?
     (?P<bang>!)?
-    \s*:""",
-    re.VERBOSE,
-)
-_GIT_REVERT = re.compile(r'^\s*Revert "')
-_BREAKING = re.compile(r"\bBREAKING[ -]CHANGE\b")
-_MERGE = re.compile(r"^\s*Merge(?:d)?\b")
+    \s*:"""
+_GIT_REVERT = r'^\s*Revert "'
+_BREAKING = r"\bBREAKING[ -]CHANGE\b"
+_MERGE = r"^\s*Merge(?:d)?\b"
 
 
 def type_token(subject: str) -> tuple[str, bool] | None:
     """The Conventional Commits type token of ``subject`` (lower case) and its ``!``."""
-    header = _HEADER.match(subject[:MAX_TEXT])
+    header = re.match(_HEADER, subject[:MAX_TEXT], re.VERBOSE)
     if header is None:
         return None
     return header["type"].lower(), bool(header["bang"])
@@ -228,7 +226,7 @@ def type_token(subject: str) -> tuple[str, bool] | None:
 
 def _title(commit: CommitText) -> tuple[str, str]:
     """The subject and body to read: a merge's are its pull request title and the rest."""
-    if not (commit.merge and _MERGE.match(commit.subject)):
+    if not (commit.merge and re.match(_MERGE, commit.subject)):
         return commit.subject, commit.body
     lines = [line for line in commit.body.splitlines() if line.strip()]
     if not lines:
@@ -247,14 +245,14 @@ def _read_one(
     subject, body = _title(commit)
     found = []
     token = type_token(subject)
-    if _GIT_REVERT.match(subject):
+    if re.match(_GIT_REVERT, subject):
         found.append(_finding("type", "bugfix", 'a git revert ("Revert ...")', commit))
     elif token is not None and token[0] in rules.types:
         rule = f"commits.types: {token[0]} -> {rules.types[token[0]]}"
         found.append(_finding("type", rules.types[token[0]], rule, commit))
     if token is not None and token[1]:
         found.append(_finding("breaking", "true", f"'{token[0]}!' in the subject", commit))
-    elif _BREAKING.search(subject[:MAX_TEXT]) or _BREAKING.search(body[:MAX_TEXT]):
+    elif re.search(_BREAKING, subject[:MAX_TEXT]) or re.search(_BREAKING, body[:MAX_TEXT]):
         found.append(_finding("breaking", "true", "BREAKING CHANGE in the message", commit))
     for i, pattern in enumerate(rules.patterns):
         if pattern.flag is not None and pattern.flag not in known_flags:

@@ -9,20 +9,21 @@ before the delivery's date.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable, Iterator
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import attrs
 
-from qualscale._store_base import HistoryStore
 from qualscale._yaml import check_plain
 from qualscale.delivery import Delivery, History
 from qualscale.errors import DeliveryError, Problem, UsageError
 from qualscale.planning import TestPlan
-from qualscale.records import Decision, Record, history_before
 from qualscale.scale import Scale
+
+if TYPE_CHECKING:  # imported by the runs that use a history only
+    from qualscale._store_base import HistoryStore
+    from qualscale.records import Record
 
 __all__ = [
     "ENV_VAR",
@@ -63,6 +64,8 @@ class HistorySource:
         if self.store is not None:
             return self.store.history_for(delivery, window=self.window)
         if self.records is not None:
+            from qualscale.records import history_before
+
             others = (r for r in self.records if r.delivery.id != delivery.id)
             return history_before(others, delivery.date)
         return self.fixed
@@ -117,6 +120,8 @@ def _window(scale: Scale | None) -> int | None:
 
 def export_lines(records: Iterable[Record]) -> Iterator[str]:
     """One JSON line per record (keys sorted), in the order given (stores give date, id)."""
+    import json
+
     for record in records:
         data = record.to_dict()
         yield json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
@@ -138,6 +143,10 @@ def read_jsonl(path: str) -> Iterator[Record]:
 
 
 def _records(stream: IO[bytes], path: str) -> Iterator[Record]:
+    import json
+
+    from qualscale.records import Record
+
     number = 0
     while raw := stream.readline(MAX_LINE_BYTES + 1):
         number += 1
@@ -173,6 +182,7 @@ def record_of(the_plan: TestPlan, scale: Scale) -> Record:
     A delivery without a date is dated now (UTC), when the decision was taken.
     """
     from qualscale._version import __version__
+    from qualscale.records import Decision, Record
 
     decision = Decision(
         standard=the_plan.standard.id,

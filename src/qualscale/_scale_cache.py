@@ -24,10 +24,12 @@ import contextvars
 import os
 import sys
 from collections.abc import Callable
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qualscale._version import __version__
-from qualscale.scale import Scale
+
+if TYPE_CHECKING:  # the model is imported when an entry is read: the code cache needs none
+    from qualscale.scale import Scale
 
 __all__ = [
     "MAX_ENTRIES",
@@ -45,6 +47,7 @@ MAX_ENTRIES = 64
 #: An entry used is touched when its last touch is older than this (seconds).
 _TOUCH_AFTER = 86400.0
 _FORMAT = 1
+_Name = str | os.PathLike[str]
 _ABSENT = "absent"
 #: The files read while a scale is loaded (their paths and contents' digests).
 _READS: contextvars.ContextVar[list[tuple[str, str]] | None] = contextvars.ContextVar(
@@ -76,28 +79,28 @@ def _digest_now(name: str) -> str:
         return _ABSENT
 
 
-def cache_dir() -> Path | None:
+def cache_dir() -> str | None:
     """Where entries are kept, or ``None`` when the cache is turned off."""
     chosen = os.environ.get("QUALSCALE_CACHE_DIR")
     if chosen is not None:
-        return None if chosen.strip().lower() in ("", "off", "0", "no") else Path(chosen)
+        return None if chosen.strip().lower() in ("", "off", "0", "no") else chosen
     xdg = os.environ.get("XDG_CACHE_HOME")
     if xdg and os.path.isabs(xdg):
-        return Path(xdg) / "qualscale"
+        return os.path.join(xdg, "qualscale")
     home = os.path.expanduser("~")
-    return None if home == "~" else Path(home) / ".cache" / "qualscale"
+    return None if home == "~" else os.path.join(home, ".cache", "qualscale")
 
 
-def private_dir(folder: Path) -> bool:
+def private_dir(folder: str | os.PathLike[str]) -> bool:
     """Make ``folder`` (mode 0700) if missing; whether only this user can write in it."""
     try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        return _private(folder.stat())
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        return _private(os.stat(folder))
     except OSError:
         return False
 
 
-def read_private(path: Path) -> bytes | None:
+def read_private(path: str | os.PathLike[str]) -> bytes | None:
     """The content of ``path`` if only this user can have written it, else ``None``.
 
     A file read is marked as used (see :func:`touch`).
@@ -114,12 +117,12 @@ def read_private(path: Path) -> bytes | None:
     return data
 
 
-def cached_scale(path: Path, load: Callable[[Path], Scale]) -> Scale:
+def cached_scale(path: _Name, load: Callable[[_Name], Scale]) -> Scale:
     """The scale ``load(path)`` gives, from the cache when its files are unchanged."""
     folder = cache_dir()
     if folder is None:
         return load(path)
-    entry = folder / f"{_key(path)}.pickle"
+    entry = os.path.join(folder, f"{_key(path)}.pickle")
     found = _read_entry(entry)
     if found is not None:
         return found
@@ -133,7 +136,7 @@ def cached_scale(path: Path, load: Callable[[Path], Scale]) -> Scale:
     return scale
 
 
-def _key(path: Path) -> str:
+def _key(path: str | os.PathLike[str]) -> str:
     code = code_stamp(os.path.dirname(__file__))
     where = f"{_FORMAT}\0{__version__}\0{sys.version}\0{code}\0{os.path.realpath(path)}"
     return _sha256(where.encode("utf-8", "surrogateescape"))
@@ -153,11 +156,13 @@ def code_stamp(package: str) -> str:
     return ";".join(found)
 
 
-def _read_entry(entry: Path) -> Scale | None:
+def _read_entry(entry: str | os.PathLike[str]) -> Scale | None:
     try:  # the C unpickler alone: the pickle module imports more than it needs here
         from _pickle import load
     except ImportError:  # pragma: no cover - other Pythons
         from pickle import load
+
+    from qualscale.scale import Scale
 
     try:
         with open(entry, "rb") as stream:
@@ -177,7 +182,7 @@ def _read_entry(entry: Path) -> Scale | None:
     return scale
 
 
-def touch(entry: Path, info: os.stat_result) -> None:
+def touch(entry: _Name, info: os.stat_result) -> None:
     """Mark ``entry`` as used (its modification time), at most once a day: eviction reads it."""
     import time
 
@@ -186,7 +191,7 @@ def touch(entry: Path, info: os.stat_result) -> None:
             os.utime(entry)
 
 
-def evict(folder: Path, suffix: str, keep: int = MAX_ENTRIES) -> None:
+def evict(folder: _Name, suffix: str, keep: int = MAX_ENTRIES) -> None:
     """Remove the least recently used files ending in ``suffix`` so that one more fits."""
     try:
         with os.scandir(folder) as found:
@@ -208,7 +213,7 @@ def _private(info: os.stat_result) -> bool:
     return (getuid is None or info.st_uid == getuid()) and not info.st_mode & 0o022
 
 
-def _write_entry(folder: Path, entry: Path, reads: list[tuple[str, str]], scale: Scale) -> None:
+def _write_entry(folder: str, entry: str, reads: list[tuple[str, str]], scale: Scale) -> None:
     import pickle
 
     from qualscale._files import write_bytes

@@ -8,9 +8,13 @@ its temporary file there); SIGTERM's default action kills the process on the spo
 from __future__ import annotations
 
 import contextlib
-import signal
 import threading
 from collections.abc import Iterator
+
+try:  # the C module alone: signal's import builds enums of every signal (a millisecond)
+    import _signal as signal  # type: ignore[import-not-found]
+except ImportError:  # pragma: no cover - other Pythons
+    import signal
 
 __all__ = ["Terminated", "sigterm_raises"]
 

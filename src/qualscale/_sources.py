@@ -7,11 +7,9 @@ by classify) is reported at the file and line the user wrote.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -140,6 +138,8 @@ def batch_sources(inputs: Sequence[str]) -> Iterator[Source | QualscaleError]:
         if item == "-":
             yield from _jsonl_sources()
             continue
+        from pathlib import Path  # not imported by a plan of one delivery
+
         path = Path(item)
         if path.is_dir():
             files = sorted(
@@ -228,6 +228,8 @@ def _against(delivery: Delivery, name: str, scale: Scale) -> list[Problem]:
 
 def _jsonl_item(raw: bytes, number: int) -> Any:
     """The JSON value of one line, or the error saying why it cannot be read."""
+    import json
+
     try:
         data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:

@@ -162,7 +162,7 @@ class _BytecodeCache(jinja2.BytecodeCache):
         from qualscale._scale_cache import cache_dir
 
         folder = cache_dir()
-        return None if folder is None else cls(folder / "templates")
+        return None if folder is None else cls(Path(folder, "templates"))
 
     def _path(self, bucket: jinja2.bccache.Bucket) -> Path:
         # The code also depends on the environment's options: they change with qualscale.
@@ -389,8 +389,10 @@ def _named_context(context: Mapping[str, Any], shared: SharedParts) -> dict[str,
     return out
 
 
-def render_user(path: Path, context: Mapping[str, Any], shared: SharedParts) -> str:
-    """Render the user's template at ``path`` with ``context``, sandboxed.
+def render_user(
+    source: str | os.PathLike[str], context: Mapping[str, Any], shared: SharedParts
+) -> str:
+    """Render the user's template file ``source`` with ``context``, sandboxed.
 
     ``shared`` holds the scale's part of the context and its named wrapping, kept
     across the plans of a batch.
@@ -398,7 +400,7 @@ def render_user(path: Path, context: Mapping[str, Any], shared: SharedParts) -> 
     Raises:
         RenderError: the template cannot be read or rendered; names file and line.
     """
-    shown = os.fspath(path)
+    shown, path = os.fspath(source), Path(source)
     if not path.is_file():
         what = "a directory" if path.is_dir() else "no such file"
         raise RenderError(f"{shown}: cannot read the template: {what}")

@@ -25,7 +25,8 @@ BIDI_MARKS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 _CONTROL = f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{BIDI_MARKS}]"
 _UNSEEN = f"[\\x00-\\x1f\\x7f-\\x9f\u2028\u2029{BIDI_MARKS}]"
 _BREAK = "\r\n|[\r\n\t\u2028\u2029]"
-_MD_SPECIAL = r"([\\`*_\[\]<|~])"
+#: Each Markdown markup character, with a backslash before it.
+_MD_ESCAPES = str.maketrans({c: f"\\{c}" for c in "\\`*_[]<|~"})
 
 
 def visible(text: str) -> str:
@@ -61,12 +62,15 @@ def one_line(value: object) -> str:
     # Newlines in a title would break the document's structure (a "- [x]" after
     # one would be a ticked box); escape sequences in text output would reach the
     # terminal. U+2028 and U+2029 end lines for some readers (and str.splitlines).
-    return re.sub(_CONTROL, "", re.sub(_BREAK, " ", str(value)))
+    text = str(value)
+    if text.isprintable():  # no break, tab, control or bidi mark (each is unprintable)
+        return text
+    return re.sub(_CONTROL, "", re.sub(_BREAK, " ", text))
 
 
 def md(value: object) -> str:
     """``value`` as one line of inline Markdown text: markup characters escaped."""
-    return re.sub(_MD_SPECIAL, r"\\\1", one_line(value))
+    return one_line(value).translate(_MD_ESCAPES)
 
 
 def code(value: object) -> str:

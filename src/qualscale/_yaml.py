@@ -155,7 +155,7 @@ def _joined_surrogates(text: str) -> str:
     reads qualscale's JSON too, refuses surrogates. In JSON every backslash is in a
     double-quoted string, where YAML reads ``\\UXXXXXXXX``: the same character.
     """
-    if not re.search(_PAIR, text):
+    if "\\u" not in text or not re.search(_PAIR, text):
         return text
     import json
 

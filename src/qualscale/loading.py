@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -22,6 +21,9 @@ from qualscale.delivery import Delivery, History
 from qualscale.errors import DeliveryError, KeyPath, Problem, ScaleError, ValidationError
 from qualscale.gates import GatePolicy
 from qualscale.scale import Scale
+
+if TYPE_CHECKING:  # pathlib is imported where it is used: a bundled scale needs none
+    from pathlib import Path
 
 __all__ = [
     "ACTIONS",
@@ -52,16 +54,23 @@ MAX_EXTENDS = 20
 
 def bundled_dir() -> Path:
     """The folder of the shipped scales (in the wheel, or the checkout's ``standards/``)."""
+    from pathlib import Path
+
+    return Path(_bundled_folder())
+
+
+@functools.cache
+def _bundled_folder() -> str:
     # The package's own folder first (what importlib.resources finds for a package
-    # on disk, without importing it and tempfile), then a checkout's.
-    here = Path(__file__).resolve()
-    if (here.parent / "standards").is_dir():
-        return here.parent / "standards"
-    if (here.parents[2] / "standards").is_dir():
-        return here.parents[2] / "standards"
+    # on disk, without importing it and tempfile), then a checkout's. Without pathlib
+    # (and the urllib.parse it imports): a plan on a bundled scale does not need it.
+    here = os.path.dirname(os.path.realpath(__file__))
+    for folder in (here, os.path.dirname(os.path.dirname(here))):
+        if os.path.isdir(os.path.join(folder, "standards")):
+            return os.path.join(folder, "standards")
     from importlib import resources  # a zipped package: its files are extracted
 
-    return Path(str(resources.files("qualscale") / "standards"))
+    return str(resources.files("qualscale") / "standards")
 
 
 def bundled_scales() -> list[str]:
@@ -85,6 +94,8 @@ def resolve_scale(source: str | os.PathLike[str] | None, relative_to: Path | Non
     Raises:
         ScaleError: for an unknown bundled name.
     """
+    from pathlib import Path
+
     if source is None:
         source = DEFAULT_SCALE
     if _is_path(source):
@@ -92,10 +103,14 @@ def resolve_scale(source: str | os.PathLike[str] | None, relative_to: Path | Non
         if relative_to is not None and not path.is_absolute():
             path = relative_to / path
         return path
-    path = bundled_dir() / f"{source}.yaml"
-    if not path.is_file() or source == "gates":
+    return Path(_bundled_file(os.fspath(source)))
+
+
+def _bundled_file(name: str) -> str:
+    path = os.path.join(_bundled_folder(), f"{name}.yaml")
+    if not os.path.isfile(path) or name == "gates":
         raise ScaleError.single(
-            f"unknown scale {source!r}; bundled scales: {', '.join(bundled_scales())}"
+            f"unknown scale {name!r}; bundled scales: {', '.join(bundled_scales())}"
             " (or give a path to a .yaml or .json file)"
         )
     return path
@@ -122,7 +137,7 @@ def parse_bytes(raw: bytes, name: str, error: type[ValidationError]) -> Any:
     if len(raw) > MAX_BYTES:
         raise error.single(f"larger than {MAX_BYTES} bytes", file=name)
     try:
-        text = raw.decode("utf-8-sig")
+        text = raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8")  # utf-8-sig, without its module
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise error.single(f"not UTF-8 text (byte {exc.start})", file=name, line=line) from None
@@ -146,21 +161,22 @@ def load_scale(source: str | os.PathLike[str] | None = None) -> Scale:
     Raises:
         ScaleError: naming file, line and key path of every problem.
     """
-    path = resolve_scale(source)
     if not _is_path(source or DEFAULT_SCALE):
-        return _load_bundled(path)
-    return cached_scale(path, _load_scale_file)
+        return _load_bundled(_bundled_file(os.fspath(source or DEFAULT_SCALE)))
+    return cached_scale(resolve_scale(source), _load_scale_file)
 
 
 @functools.cache
-def _load_bundled(path: Path) -> Scale:
+def _load_bundled(path: str) -> Scale:
     # Bundled scales never change while the process runs; the plugin and batch
     # runs ask for the same one many times.
     return cached_scale(path, _load_scale_file)
 
 
-def _load_scale_file(path: Path, doc: Any = None) -> Scale:
-    raw = _raw_scale(path, (), doc)
+def _load_scale_file(path: str | os.PathLike[str], doc: Any = None) -> Scale:
+    from pathlib import Path
+
+    raw = _raw_scale(Path(path), (), doc)
     return Scale.from_dict(raw, file=os.fspath(path))
 
 
@@ -330,7 +346,7 @@ def _document(data: Any, path: str | os.PathLike[str]) -> Scale | GatePolicy | D
         return _delivery(data, path)
     if "gates" in data and set(data) <= {f.name for f in attrs.fields(GatePolicy)}:
         return GatePolicy.from_dict(data, file=os.fspath(path))
-    return _load_scale_file(Path(path), data)
+    return _load_scale_file(path, data)
 
 
 def _read_around_problems(

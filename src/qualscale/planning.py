@@ -5,7 +5,6 @@ Pure functions over the model; no I/O.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
@@ -106,6 +105,8 @@ class TestPlan:
 
     def to_json(self) -> str:
         """:meth:`to_dict` as JSON text: same plan, byte-identical text."""
+        import json
+
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
     @classmethod

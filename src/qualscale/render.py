@@ -85,18 +85,17 @@ columns, the last one wrapped).
 from __future__ import annotations
 
 import os
-import weakref
-from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
-from qualscale._convert import unstructure
+from qualscale._contexts import PARTS, markdown_context, plan_context, scale_context
 from qualscale._reports import problem_phrase, verdict_markdown, verdict_text
 from qualscale.errors import UsageError
-from qualscale.planning import TestPlan, plan_order
-from qualscale.rules import Modifier
+from qualscale.planning import TestPlan
 from qualscale.scale import Scale
-from qualscale.verification import Verdict
+
+if TYPE_CHECKING:  # imported by the commands that judge evidence
+    from qualscale.verification import Verdict
 
 __all__ = [
     "FORMATS",
@@ -128,8 +127,6 @@ SUFFIXES: Mapping[str, str] = {
 }
 _PLAN_TEMPLATES = {"markdown": "plan.md.j2", "text": "plan.txt.j2", "html": "plan.html.j2"}
 _SCALE_TEMPLATES = {"markdown": "scale.md.j2", "text": "scale.txt.j2", "html": "scale.html.j2"}
-_MARKS = {"required": "++", "recommended": "+", "optional": "o", "discouraged": "NR"}
-_EMPTY = "\u2013"  # an en dash
 
 
 # ------------------------------------------------------------------ API
@@ -161,7 +158,7 @@ def render_plan(
     if template is not None:
         from qualscale._templates import render_user
 
-        return render_user(Path(template), plan_context(plan, scale), _PARTS.of(scale))
+        return render_user(template, plan_context(plan, scale), PARTS.of(scale))
     if format == "json":
         return plan.to_json()
     if format == "yaml":
@@ -171,6 +168,10 @@ def render_plan(
     name = _PLAN_TEMPLATES.get(format)
     if name is None:
         raise UsageError(_unknown_format(format, FORMATS))
+    if format == "markdown":  # what plan.md.j2 writes, without jinja2's import
+        from qualscale._plan_markdown import plan_markdown
+
+        return plan_markdown(markdown_context(plan, scale))
     from qualscale._templates import render_shipped
 
     return render_shipped(name, plan_context(plan, scale))
@@ -245,6 +246,8 @@ def output_suffix(format: str, template: str | os.PathLike[str] | None = None) -
     """
     if template is None:
         return SUFFIXES[format]
+    from pathlib import Path
+
     from qualscale._templates import output_name
 
     return Path(output_name(Path(template).name)).suffix or ".txt"
@@ -257,237 +260,6 @@ def verdict_problems(verdict: Verdict) -> tuple[str, ...]:
     when the verdict is met.
     """
     return tuple(problem_phrase(k) for k in verdict.unmet)
-
-
-def plan_context(plan: TestPlan, scale: Scale) -> dict[str, Any]:
-    """The variables a plan template sees (plain data; see the module docstring)."""
-    plan_dict = plan.to_dict()
-    # A plan made on another scale (read back from JSON) is put in this scale's order.
-    key = plan_order(scale)
-    order = sorted(range(len(plan.requirements)), key=lambda i: key(plan.requirements[i]))
-    common = _common(scale)
-    gates: list[dict[str, Any]] = common["gates"]
-    envs: dict[str, dict[str, Any]] = common["environments"]
-    reqs: list[dict[str, Any]] = [plan_dict["requirements"][i] for i in order]
-    standard = next((s for s in common["scale"]["standards"] if s["id"] == plan.standard.id), None)
-    if standard is not None:
-        standard = {**standard, "requires": _requires(scale, plan.standard.id)}
-    return {
-        "plan": plan_dict,
-        **common,
-        "standard": standard,
-        "groups": _group(reqs, gates, envs),
-        "required": _group([r for r in reqs if r["obligation"] == "required"], gates, envs),
-        "advised": _group(
-            [r for r in reqs if r["obligation"] in ("recommended", "optional")], gates, envs
-        ),
-        "discouraged": [r for r in reqs if r["obligation"] == "discouraged"],
-    }
-
-
-def scale_context(scale: Scale) -> dict[str, Any]:
-    """The variables a scale template sees (plain data; see the module docstring)."""
-    common = _common(scale)
-    data: dict[str, Any] = common["scale"]
-    rules = scale.rules
-    standards = [
-        {**s, "rank": i, "requires": _requires(scale, s["id"])}
-        for i, s in enumerate(data["standards"], start=1)
-    ]
-    matrix = [
-        {"kind": kind, "cells": [_cell(std, kind["id"]) for std in standards]}
-        for kind in common["kinds"].values()
-    ]
-    bands = [{**band, "limits": _limits(band)} for band in data["rules"]["size"]["bands"]]
-    risk = rules.risk
-    factors = [{"factor": "flag", "value": k, "class": v} for k, v in risk.flags.items()]
-    factors += [{"factor": "type", "value": k, "class": v} for k, v in risk.types.items()]
-    if risk.unknown_type is not None:
-        factors.append({"factor": "type", "value": "(none given)", "class": risk.unknown_type})
-    if risk.unmapped_paths is not None:
-        factors.append(
-            {"factor": "paths", "value": "(outside every component)", "class": risk.unmapped_paths}
-        )
-    risk_matrix = [
-        {"band": b.id, "cells": [rules.matrix[b.id][c] for c in risk.classes]}
-        for b in rules.size.bands
-    ]
-    modifiers = [
-        {
-            **raw,
-            "requires": [unstructure(scale.resolve(r.kind, r)) for r in mod.requires],
-            "condition": mod.when.describe(),
-            "effect": _effect(mod),
-        }
-        for mod, raw in zip(rules.modifiers, data["rules"]["modifiers"], strict=True)
-    ]
-    history = [
-        {
-            **raw,
-            "condition": (
-                f"at least {h.at_least} {_measure(h.measure, h.at_least)} "
-                f"in the last {h.window} deliveries"
-            ),
-            "effect": f"raise {h.raise_by} level" + ("s" if h.raise_by != 1 else ""),
-        }
-        for h, raw in zip(rules.history, data["rules"]["history"], strict=True)
-    ]
-    return {
-        **common,
-        "standards": standards,
-        "matrix": matrix,
-        "bands": bands,
-        "risk_factors": factors,
-        # In match order: higher priority first, then as listed (a stable sort).
-        "components": sorted(data["rules"]["components"], key=lambda c: -c["priority"]),
-        "risk_matrix": risk_matrix,
-        "modifiers": modifiers,
-        "history": history,
-    }
-
-
-# ----------------------------------------------------------- contexts
-
-
-class _ScaleParts:
-    """The scale's part of a template context, built once per scale.
-
-    A batch renders many plans on one scale, so the last scale's part (plain, and
-    wrapped with names for a user template's error messages) is kept - for that one
-    scale only, and only while the scale lives. Templates only read the context
-    (user templates run sandboxed and immutable), so sharing it is safe.
-    """
-
-    def __init__(self) -> None:
-        self._scale: weakref.ref[Scale] | None = None
-        self.common: dict[str, Any] = {}
-        self.named: dict[str, Any] = {}
-
-    def of(self, scale: Scale) -> _ScaleParts:
-        """These parts, rebuilt first when ``scale`` is not the last one seen."""
-        if self._scale is None or self._scale() is not scale:
-            self._scale = weakref.ref(scale)
-            self.common = _build_common(scale)
-            self.named = {}
-        return self
-
-
-_PARTS = _ScaleParts()
-
-
-def _common(scale: Scale) -> dict[str, Any]:
-    return _PARTS.of(scale).common
-
-
-def _build_common(scale: Scale) -> dict[str, Any]:
-    from qualscale._version import __version__
-
-    data = scale.to_dict()
-    return {
-        "scale": data,
-        "gates": [{**g, "label": _gate_label(g)} for g in data["gates"]],
-        "environments": {
-            e["id"]: {**e, "label": e["name"] or e["id"]} for e in data["environments"]
-        },
-        # Templates list a kind's depths by id; the depths' details are in ``scale``.
-        "kinds": {
-            k.id: {**raw, "depths": list(k.depth_ids), "label": k.name or k.id}
-            for k, raw in zip(scale.kinds, data["kinds"], strict=True)
-        },
-        "version": __version__,
-    }
-
-
-def _requires(scale: Scale, standard_id: str) -> list[dict[str, Any]]:
-    return [unstructure(r) for r in scale.requires(standard_id)]
-
-
-def _cell(standard: Mapping[str, Any], kind: str) -> dict[str, Any]:
-    """A cell of the scale page's table: the standard's resolved requirement for ``kind``."""
-    req = next((r for r in standard["requires"] if r["kind"] == kind), None)
-    if req is None:
-        return {"standard": standard["id"], "requirement": None, "text": _EMPTY, "mark": _EMPTY}
-    obligation = req["obligation"]
-    return {
-        "standard": standard["id"],
-        "requirement": req,
-        "text": f"{obligation} · {req['depth']}" if req["depth"] else obligation,
-        "mark": _MARKS[obligation],
-    }
-
-
-def _gate_label(gate: Mapping[str, Any]) -> str:
-    return f"{gate['id']} · {gate['name']}" if gate.get("name") else str(gate["id"])
-
-
-def _group(
-    reqs: Sequence[dict[str, Any]],
-    gates: Sequence[dict[str, Any]],
-    envs: Mapping[str, dict[str, Any]],
-) -> list[dict[str, Any]]:
-    # ``reqs`` come in plan order (:func:`qualscale.planning.plan_order`), so each
-    # gate's and environment's requirements are already together.
-    gate_by_id = {g["id"]: g for g in gates}
-    groups: list[dict[str, Any]] = []
-    for req in reqs:
-        if not groups or groups[-1]["id"] != req["gate"]:
-            gate = gate_by_id.get(req["gate"]) if req["gate"] is not None else None
-            if gate is None and req["gate"] is not None:
-                gate = {"id": req["gate"], "name": "", "label": req["gate"]}
-            label = gate["label"] if gate is not None else "No gate"
-            groups.append({"id": req["gate"], "gate": gate, "label": label, "environments": []})
-        env_groups: list[dict[str, Any]] = groups[-1]["environments"]
-        if not env_groups or env_groups[-1]["id"] != req["environment"]:
-            env = envs.get(req["environment"]) if req["environment"] is not None else None
-            if env is None and req["environment"] is not None:
-                env = {"id": req["environment"], "name": "", "label": req["environment"]}
-            env_label = env["label"] if env is not None else "Any environment"
-            env_groups.append(
-                {
-                    "id": req["environment"],
-                    "environment": env,
-                    "label": env_label,
-                    "requirements": [],
-                }
-            )
-        env_groups[-1]["requirements"].append(req)
-    for group in groups:
-        del group["id"]
-        for env_group in group["environments"]:
-            del env_group["id"]
-    return groups
-
-
-def _measure(measure: str, count: int) -> str:
-    words = measure.replace("_", " ")
-    return words.removesuffix("s") if count == 1 else words
-
-
-def _limits(band: Mapping[str, Any]) -> str:
-    parts = []
-    for key, unit in (
-        ("max_lines", "line"),
-        ("max_files", "file"),
-        ("max_components", "component"),
-    ):
-        value = band.get(key)
-        if value is not None:
-            parts.append(f"{value} {unit}{'' if value == 1 else 's'}")
-    return f"at most {', '.join(parts)}" if parts else "no limit"
-
-
-def _effect(mod: Modifier) -> str:
-    parts = []
-    if mod.ceiling is not None:
-        parts.append(f"at most {mod.ceiling}")
-    if mod.floor is not None:
-        parts.append(f"at least {mod.floor}")
-    if mod.raise_by:
-        parts.append(f"raise {mod.raise_by} level" + ("s" if mod.raise_by != 1 else ""))
-    for req in mod.requires:
-        what = f"{req.kind} ({req.depth})" if req.depth else req.kind
-        parts.append(f"{what} at least {req.obligation}")
-    return "; ".join(parts)
 
 
 def _unknown_format(format: str, choices: Iterable[str]) -> str:
