@@ -850,6 +850,37 @@ def test_explicit_kind_marker_wins_over_rules(pytester: pytest.Pytester) -> None
     }
 
 
+def test_the_closest_kind_marker_wins_over_a_class_or_module_marker(
+    pytester: pytest.Pytester,
+) -> None:
+    """A test's own qualscale_kind outranks its class's, which outranks its module's."""
+    pytester.makepyfile(
+        """
+        import pytest
+
+        pytestmark = pytest.mark.qualscale_kind("integration")
+
+        @pytest.mark.qualscale_kind("security")
+        class TestVat:
+            def test_inherits(self): pass
+
+            @pytest.mark.qualscale_kind("regression")
+            def test_own(self): pass
+
+        class TestRating:
+            def test_module(self): pass
+
+            def test_module_too(self): pass
+        """
+    )
+    pytester.makefile(".yaml", typo=TYPO)
+    pytester.runpytest("--qualscale-delivery", "typo.yaml", "--qualscale-report", "r.json")
+    found = counts(report(pytester, "r.json"))
+    assert found["security"][0] == 1
+    assert found["regression"][0] == 1
+    assert found["integration"][0] == 2
+
+
 def test_default_kind_from_the_ini_file(pytester: pytest.Pytester) -> None:
     """qualscale_default_kind sets the kind of tests with no marker and no rule."""
     pytester.makeini("[pytest]\nqualscale_default_kind = integration\n")

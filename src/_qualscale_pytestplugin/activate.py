@@ -30,7 +30,6 @@ from qualscale._text import did_you_mean
 from qualscale.delivery import Delivery, History
 from qualscale.errors import QualscaleError, ValidationError
 from qualscale.evidence import activity_id
-from qualscale.git import read_git_delivery
 from qualscale.loading import load_delivery, load_history, load_scale
 from qualscale.planning import TestPlan, plan
 from qualscale.scale import Scale
@@ -178,6 +177,8 @@ def _delivery(settings: Settings, supplied: object, scale: Scale) -> tuple[Deliv
         given = settings.delivery
         return _load(load_delivery, given), f"file {given.value}", given.label
     if settings.git is not None:
+        from qualscale.git import read_git_delivery  # git only when asked: its import costs
+
         given = settings.git
         try:
             data = read_git_delivery(given.value, given.base, scale=scale)

@@ -14,8 +14,9 @@ grammar of ``pytest -m``, evaluated here by a small parser of our own::
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -197,9 +198,24 @@ class Marks:
     ``by_name`` lists each name's markers closest first, as ``item.iter_markers()`` does.
     """
 
-    def __init__(self, item: pytest.Item) -> None:
+    def __init__(
+        self, item: pytest.Item, parents: dict[str, list[pytest.Mark]] | None = None
+    ) -> None:
+        """Read ``item``'s markers; ``parents`` keeps each parent's, read once per parent.
+
+        The markers a test sees are its own, then its parent's (closest first), so
+        thousands of tests in a few modules need a few walks up the tree, not thousands.
+        """
         self.by_name: dict[str, list[pytest.Mark]] = {}
-        for mark in item.iter_markers():
+        parent = item.parent
+        if parents is None or parent is None:
+            marks: Iterable[pytest.Mark] = item.iter_markers()
+        else:
+            inherited = parents.get(parent.nodeid)
+            if inherited is None:
+                inherited = parents[parent.nodeid] = list(parent.iter_markers())
+            marks = itertools.chain(item.own_markers, inherited)
+        for mark in marks:
             self.by_name.setdefault(mark.name, []).append(mark)
 
     def __call__(self, name: str, /, **kwargs: object) -> bool:
@@ -248,15 +264,26 @@ class KindRules:
     kinds: tuple[str, ...]
     rules: tuple[Rule, ...]
     default: str
+    #: Each kind with the marker that gives it, in the scale's order.
+    markers: tuple[tuple[str, str], ...] = attrs.field(
+        init=False,
+        default=attrs.Factory(
+            lambda self: tuple((kind, marker_name(kind)) for kind in self.kinds), takes_self=True
+        ),
+    )
 
-    def kind_of(self, item: pytest.Item, root: Path) -> str:
+    def kind_of(
+        self, item: pytest.Item, root: Path, parents: dict[str, list[pytest.Mark]] | None = None
+    ) -> str:
         """The kind of ``item``: its ``qualscale_kind`` marker, the first matching rule,
         a marker named after a kind (in the scale's order), else the default kind.
+
+        ``parents`` caches the markers of parent nodes across calls (see :class:`Marks`).
 
         Raises:
             ValueError: the ``qualscale_kind`` marker names a kind the scale lacks.
         """
-        marks = Marks(item)
+        marks = Marks(item, parents)
         explicit = marks.by_name.get(KIND_MARKER)
         if explicit:
             mark = explicit[0]  # the closest one
@@ -269,8 +296,8 @@ class KindRules:
             for rule in self.rules:
                 if rule.matches(path, marks):
                     return rule.kind
-        for kind in self.kinds:
-            if marker_name(kind) in marks.by_name:
+        for kind, marker in self.markers:
+            if marker in marks.by_name:
                 return kind
         return self.default
 

@@ -78,6 +78,8 @@ class Session:
         self.unwanted = {r.kind for r in plan.requirements if r.obligation == "discouraged"}
         self.wanted = {r.kind for r in plan.requirements if r.obligation in _KEPT}
         self.kind_of_node: dict[str, str] = {}
+        self._parent_marks: dict[str, list[pytest.Mark]] = {}  # per parent node, read once
+        self._kind_of_parent: dict[str, str] = {}  # of its tests without markers of their own
         self.outcomes: dict[str, tuple[str, str]] = {}
         self.deselected: dict[str, int] = {}
         self.deselected_by_us: dict[str, int] = {}
@@ -95,16 +97,26 @@ class Session:
     # -- kinds
 
     def kind_of(self, item: pytest.Item) -> str:
-        """The kind of ``item`` (see :meth:`KindRules.kind_of`), found once per test."""
-        known = self.kind_of_node.get(item.nodeid)
+        """The kind of ``item`` (see :meth:`KindRules.kind_of`), found once per test.
+
+        A test without markers of its own has the kind of its siblings without any: the
+        same file and the same inherited markers. It is found once per parent.
+        """
+        nodeid = item.nodeid
+        known = self.kind_of_node.get(nodeid)
         if known is not None:
             return known
-        try:
-            kind = self.rules.kind_of(item, self.config.rootpath)
-        except ValueError as exc:
-            self.bad_markers.append(f"{item.nodeid}: {exc}")
-            kind = self.rules.default
-        self.kind_of_node[item.nodeid] = kind
+        parent = None if item.own_markers else item.parent
+        kind = self._kind_of_parent.get(parent.nodeid) if parent is not None else None
+        if kind is None:
+            try:
+                kind = self.rules.kind_of(item, self.config.rootpath, self._parent_marks)
+            except ValueError as exc:
+                self.bad_markers.append(f"{nodeid}: {exc}")
+                kind = self.rules.default
+            if parent is not None:
+                self._kind_of_parent[parent.nodeid] = kind
+        self.kind_of_node[nodeid] = kind
         return kind
 
     # -- collection
@@ -194,16 +206,15 @@ class Session:
             return  # most reports: a setup or teardown that went well
         if outcome not in _RANK:
             return  # an outcome of another plugin, such as "rerun"
-        kind = None
-        for name, value in report.user_properties:
-            if name == DEPTH_PROPERTY:
-                self.depth_of_node[report.nodeid] = str(value)
-        for name, value in report.user_properties:
-            if name == KIND_PROPERTY:
-                kind = str(value)
-                break
-        else:
-            kind = self.kind_of_node.get(report.nodeid)
+        # Tests collected here have their kind on record; under xdist the controller
+        # collects nothing and reads the kind (and depth) the worker put on the report.
+        kind = self.kind_of_node.get(report.nodeid)
+        if kind is None or self.placement is not None:
+            for name, value in report.user_properties:
+                if name == DEPTH_PROPERTY:
+                    self.depth_of_node[report.nodeid] = str(value)
+                elif name == KIND_PROPERTY and kind is None:
+                    kind = str(value)
             if kind is None:
                 return
         old = self.outcomes.get(report.nodeid)
