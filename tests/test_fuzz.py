@@ -38,6 +38,14 @@ from tests._paths import EXAMPLES, ROOT, STANDARDS
 #: Examples per fuzz test: a third of the profile's (20 by default, 133 under ``ci``).
 EXAMPLES_PER_TEST = max(10, settings().max_examples // 3)
 fuzz = settings(max_examples=EXAMPLES_PER_TEST)
+#: Cases per loader, shared out over its seed files: 10,000 under the ``ci`` profile.
+CASES_PER_LOADER = 10_000 if settings().max_examples >= 400 else 4 * EXAMPLES_PER_TEST
+
+
+def per_loader(seeds: int) -> settings:
+    """The settings that give each of ``seeds`` files its share of the loader's cases."""
+    return settings(max_examples=-(-CASES_PER_LOADER // seeds))
+
 
 SCALES = sorted(p for p in STANDARDS.glob("*.yaml") if p.stem != "gates")
 GATES = [STANDARDS / "gates.yaml"]
@@ -221,6 +229,42 @@ def test_mutated_files_load_or_raise_located_errors(
     check_cli("validate", str(path))
 
 
+#: Each loader and the files it is fuzzed from; ``load_document`` reads them all.
+LOADER_SEEDS: dict[str, list[Path]] = {
+    "load_scale": [*SCALES, *OVERLAYS],
+    "load_delivery": DELIVERIES,
+    "load_history": HISTORIES,
+    "load_document": [*GATES, *SCHEMAS],
+}
+_LOADERS: dict[str, Callable[[Path], Any]] = {
+    "load_scale": qualscale.load_scale,
+    "load_delivery": qualscale.load_delivery,
+    "load_history": qualscale.load_history,
+    "load_document": load_document,
+}
+
+
+def _loader_cases() -> list[tuple[str, Path]]:
+    return [(loader, seed) for loader, seeds in LOADER_SEEDS.items() for seed in seeds]
+
+
+@pytest.mark.parametrize(
+    ("loader", "seed"), _loader_cases(), ids=lambda v: v.name if isinstance(v, Path) else v
+)
+def test_each_loader_meets_its_share_of_mutations(loader: str, seed: Path, workdir: Path) -> None:
+    """Each loader reads its share of mutated files (10,000 under ci) and only ever refuses."""
+    path = workdir / f"{loader}-{seed.name}"
+    text = _seed_text(seed)
+
+    @per_loader(len(LOADER_SEEDS[loader]))
+    @given(data=st.data())
+    def run(data: st.DataObject) -> None:
+        path.write_bytes(data.draw(mutated(text), label="mutated"))
+        check_loader(_LOADERS[loader], path, loader)
+
+    run()
+
+
 @st.composite
 def json_lines(draw: st.DrawFn) -> bytes:
     """JSON Lines of deliveries, some lines mutated."""
@@ -232,7 +276,7 @@ def json_lines(draw: st.DrawFn) -> bytes:
     return b"\n".join(lines) + b"\n"
 
 
-@fuzz
+@per_loader(1)
 @given(json_lines())
 def test_mutated_json_lines_never_crash_batch(data: bytes) -> None:
     """``batch -`` over mutated JSON Lines exits 0, 1 or 2 and never prints a traceback."""
@@ -393,3 +437,70 @@ def test_mutated_evidence_files_never_crash_verify(
     option = "--junit" if which == "junit" else "--signoffs"
     check_loader(partial(_EVIDENCE_LOADERS[which], scale=SCALE), path, f"read_{which}")
     check_cli("verify", str(GATE_REVIEW / "delivery.yaml"), option, str(path), "--gate", "G2")
+
+
+@pytest.mark.parametrize("which", sorted(EVIDENCE_SEEDS))
+@per_loader(1)
+@given(data=st.data())
+def test_each_evidence_reader_meets_its_share_of_mutations(
+    which: str, data: st.DataObject, workdir: Path
+) -> None:
+    """The JUnit and sign-off readers each read 10,000 mutated files under ci, only refusing."""
+    seed = EVIDENCE_SEEDS[which].read_bytes()
+    raw = data.draw(mutated_xml(seed) if which == "junit" else mutated(seed))
+    path = workdir / f"reader-{EVIDENCE_SEEDS[which].name}"
+    path.write_bytes(raw)
+    check_loader(partial(_EVIDENCE_LOADERS[which], scale=SCALE), path, f"read_{which}")
+
+
+# ------------------------------------------------------------------ user templates
+
+TEMPLATE_SEED = EXAMPLES / "templates" / "merge-request.md.j2"
+TEMPLATE_TOKENS = [
+    b"{{ ",
+    b" }}",
+    b"{% for x in range(10**9) %}",
+    b"{% endfor %}",
+    b"{% if ",
+    b"{% endif %}",
+    b"{{ 'a' * 10**10 }}",
+    b"{{ 10 ** 5000 }}",
+    b"{% include '../../README.md' %}",
+    b"{% include 'nope.j2' %}",
+    b"{{ plan.__class__.__mro__ }}",
+    b"{{ x|center(10**10) }}",
+    b"{% raw %}",
+    b"{#",
+    b"#}",
+    b"|",
+    b"\x00",
+    b"\xff",
+]
+PLAN = qualscale.plan(
+    qualscale.load_delivery(EXAMPLES / "deliveries" / "payment-hotfix.yaml"), SCALE
+)
+
+
+@st.composite
+def mutated_template(draw: st.DrawFn, seed: bytes) -> bytes:
+    """``seed`` with one to three template tokens inserted, then byte and line mutations."""
+    data = bytearray(seed)
+    for _ in range(draw(st.integers(1, 3))):
+        at = draw(st.integers(0, len(data)))
+        data[at:at] = draw(st.sampled_from(TEMPLATE_TOKENS))
+    return draw(mutated(bytes(data)))
+
+
+@per_loader(1)
+@given(data=st.data())
+def test_mutated_user_templates_render_or_raise_located_errors(
+    data: st.DataObject, workdir: Path
+) -> None:
+    """A mutated user template renders or raises a located RenderError (10,000 under ci)."""
+    from qualscale.render import render_plan
+
+    folder = workdir / "templates"
+    folder.mkdir(exist_ok=True)
+    path = folder / "mr.md.j2"
+    path.write_bytes(data.draw(mutated_template(TEMPLATE_SEED.read_bytes())))
+    check_loader(lambda p: render_plan(PLAN, SCALE, template=p), path, "render_template")

@@ -881,6 +881,29 @@ def test_the_closest_kind_marker_wins_over_a_class_or_module_marker(
     assert found["integration"][0] == 2
 
 
+def test_a_marked_parameter_has_its_own_kind_among_its_siblings(
+    pytester: pytest.Pytester,
+) -> None:
+    """A kind marker on one parameter gives that case its kind; its siblings keep theirs."""
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.parametrize(
+            "n", [1, 2, pytest.param(3, marks=pytest.mark.performance), 4]
+        )
+        def test_rate(n): pass
+
+        def test_plain(): pass
+        """
+    )
+    pytester.makefile(".yaml", typo=TYPO)
+    pytester.runpytest("--qualscale-delivery", "typo.yaml", "--qualscale-report", "r.json")
+    found = counts(report(pytester, "r.json"))
+    assert found["performance"][0] == 1
+    assert found["unit"][0] == 4
+
+
 def test_default_kind_from_the_ini_file(pytester: pytest.Pytester) -> None:
     """qualscale_default_kind sets the kind of tests with no marker and no rule."""
     pytester.makeini("[pytest]\nqualscale_default_kind = integration\n")

@@ -79,7 +79,13 @@ class Session:
         self.wanted = {r.kind for r in plan.requirements if r.obligation in _KEPT}
         self.kind_of_node: dict[str, str] = {}
         self._parent_marks: dict[str, list[pytest.Mark]] = {}  # per parent node, read once
-        self._kind_of_parent: dict[str, str] = {}  # of its tests without markers of their own
+        self._kind_of_parent: dict[str, str] = {}  # of its tests without telling markers
+        # The marker names that can give a test its kind; None: any can (a rule reads markers).
+        self._telling_marks: frozenset[str] | None = (
+            None
+            if any(rule.expression is not None for rule in rules.rules)
+            else frozenset({KIND_MARKER, *(marker for _, marker in rules.markers)})
+        )
         self.outcomes: dict[str, tuple[str, str]] = {}
         self.deselected: dict[str, int] = {}
         self.deselected_by_us: dict[str, int] = {}
@@ -99,14 +105,15 @@ class Session:
     def kind_of(self, item: pytest.Item) -> str:
         """The kind of ``item`` (see :meth:`KindRules.kind_of`), found once per test.
 
-        A test without markers of its own has the kind of its siblings without any: the
-        same file and the same inherited markers. It is found once per parent.
+        A test whose own markers cannot change its kind (none, or only such as
+        ``parametrize`` when no kind rule reads markers) has the kind of its siblings of
+        that sort: the same file and the same inherited markers. It is found once per parent.
         """
         nodeid = item.nodeid
         known = self.kind_of_node.get(nodeid)
         if known is not None:
             return known
-        parent = None if item.own_markers else item.parent
+        parent = item.parent if self._like_siblings(item) else None
         kind = self._kind_of_parent.get(parent.nodeid) if parent is not None else None
         if kind is None:
             try:
@@ -118,6 +125,13 @@ class Session:
                 self._kind_of_parent[parent.nodeid] = kind
         self.kind_of_node[nodeid] = kind
         return kind
+
+    def _like_siblings(self, item: pytest.Item) -> bool:
+        """Whether ``item``'s own markers leave its kind to its file and parents."""
+        if not item.own_markers:
+            return True
+        telling = self._telling_marks
+        return telling is not None and not any(m.name in telling for m in item.own_markers)
 
     # -- collection
 
