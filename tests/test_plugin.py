@@ -904,6 +904,35 @@ def test_a_marked_parameter_has_its_own_kind_among_its_siblings(
     assert found["unit"][0] == 4
 
 
+def test_outcomes_are_counted_without_a_terminal_reporter_too(
+    pytester: pytest.Pytester,
+) -> None:
+    """With ``-p no:terminal`` the plugin records each report itself: the counts are the same."""
+    pytester.makepyfile(
+        """
+        import pytest
+
+        def test_ok(): pass
+
+        def test_bad(): assert False
+
+        @pytest.fixture
+        def broken(): raise RuntimeError
+
+        def test_error(broken): pass
+        """
+    )
+    pytester.makefile(".yaml", typo=TYPO)
+    found = []
+    for extra in ([], ["-p", "no:terminal"]):
+        path = f"r{len(found)}.json"
+        args = ["--qualscale-delivery", "typo.yaml", f"--qualscale-report={path}", *extra]
+        pytester.runpytest(*args)
+        found.append(counts(report(pytester, path)))
+    assert found[0] == found[1]
+    assert found[0]["unit"][:3] == (1, 2, 0)
+
+
 def test_default_kind_from_the_ini_file(pytester: pytest.Pytester) -> None:
     """qualscale_default_kind sets the kind of tests with no marker and no rule."""
     pytester.makeini("[pytest]\nqualscale_default_kind = integration\n")

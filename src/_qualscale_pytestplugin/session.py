@@ -87,6 +87,7 @@ class Session:
             else frozenset({KIND_MARKER, *(marker for _, marker in rules.markers)})
         )
         self.outcomes: dict[str, tuple[str, str]] = {}
+        self.recording = False  # True: reports are recorded as they come (no terminal)
         self.deselected: dict[str, int] = {}
         self.deselected_by_us: dict[str, int] = {}
         self.worker_deselected: dict[str, dict[str, int]] | None = None
@@ -213,10 +214,28 @@ class Session:
             return
         self.collection[report.outcome] = self.collection.get(report.outcome, 0) + 1
 
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        """Without a terminal reporter to keep the reports, record each as it comes."""
+        if not self.is_worker and self._reports() is None:
+            self.config.pluginmanager.register(_Recorder(self), "qualscale-recorder")
+            self.recording = True
+
+    def _reports(self) -> list[pytest.TestReport] | None:
+        """Every test report of the session, kept by pytest's terminal reporter.
+
+        Reading them once at the end costs the session nothing per test: a hook of ours
+        on each of the three reports of every test would (``None``: no reporter).
+        """
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        stats = getattr(reporter, "stats", None)
+        if not isinstance(stats, dict):
+            return None
+        return [r for found in stats.values() for r in found if isinstance(r, pytest.TestReport)]
+
+    def record(self, report: pytest.TestReport) -> None:
         """Record the outcome of a test per kind; setup and teardown errors are failures."""
         outcome = report.outcome
-        if self.is_worker or (outcome == "passed" and report.when != "call"):
+        if outcome == "passed" and report.when != "call":
             return  # most reports: a setup or teardown that went well
         if outcome not in _RANK:
             return  # an outcome of another plugin, such as "rerun"
@@ -258,6 +277,9 @@ class Session:
                 "select": dict(self.deselected_by_us),
             }
             return
+        if not self.recording:
+            for report in self._reports() or ():
+                self.record(report)
         # The per-kind tally shows the counts (they match pytest's own); the verdict is
         # the judgement by activity, as ``qualscale verify`` makes it.
         self.verdict = verify(self.plan, self.evidence())
@@ -400,6 +422,17 @@ class Session:
             )
         else:
             tr.write_line(f"qualscale: not met: {problems}", yellow=True)
+
+
+class _Recorder:
+    """Records each test report as it comes, for sessions without a terminal reporter."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Hand the report to the session."""
+        self.session.record(report)
 
 
 #: Where the active session lives: ``config.stash[ACTIVE]``.
