@@ -504,3 +504,31 @@ def test_mutated_user_templates_render_or_raise_located_errors(
     path = folder / "mr.md.j2"
     path.write_bytes(data.draw(mutated_template(TEMPLATE_SEED.read_bytes())))
     check_loader(lambda p: render_plan(PLAN, SCALE, template=p), path, "render_template")
+
+
+#: Evidence inputs that once gave an unlocated problem; each now names file and line.
+EVIDENCE_CRASHES = {
+    "signoffs-lone-value": ("signoffs", b"# G3 and G2\n!!int 3\n", 1),
+    "signoffs-empty": ("signoffs", b"# nothing signed yet\n", 1),
+    "report-list": ("report", b"[1, 2]\n", 1),
+    "report-bad-count": (
+        "report",
+        b'{"verdict": {"kinds": [\n  {"kind": "unit", "passed": "many"}\n]}}\n',
+        2,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(EVIDENCE_CRASHES))
+def test_every_evidence_crash_found_is_a_located_problem(case: str, tmp_path: Path) -> None:
+    """Each sign-off or report input that once gave an unlocated problem names file and line."""
+    from qualscale._evidence import read_report
+
+    which, content, line = EVIDENCE_CRASHES[case]
+    path = tmp_path / ("r.json" if which == "report" else "s.yaml")
+    path.write_bytes(content)
+    read = partial(read_report, environment="ci") if which == "report" else read_signoffs
+    with pytest.raises(QualscaleError) as info:
+        read(str(path), SCALE)
+    assert isinstance(info.value, ValidationError)
+    assert [(p.file, p.line) for p in info.value.problems] == [(str(path), line)]

@@ -923,7 +923,7 @@ def test_outcomes_are_counted_without_a_terminal_reporter_too(
         """
     )
     pytester.makefile(".yaml", typo=TYPO)
-    found = []
+    found: list[dict[str, tuple[int, int, int, int, str]]] = []
     for extra in ([], ["-p", "no:terminal"]):
         path = f"r{len(found)}.json"
         args = ["--qualscale-delivery", "typo.yaml", f"--qualscale-report={path}", *extra]

@@ -17,7 +17,6 @@ must say where it was done.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -71,20 +70,23 @@ def read_report(path: str, scale: Scale, environment: str | None) -> EvidenceSet
     Raises:
         EvidenceError: not JSON, or not shaped like the plugin's report.
     """
+    from qualscale._structure import locate_problems
+    from qualscale.loading import parse_bytes
+
     raw = read_bytes(path, _MAX_DOC_BYTES)
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise EvidenceError.single(f"not UTF-8 text (byte {exc.start})", file=path) from None
-    except json.JSONDecodeError as exc:
-        raise EvidenceError.single(f"not JSON: {exc.msg}", file=path, line=exc.lineno) from None
+    # The one reading layer: size, depth and value limits, and a line for every key.
+    data = parse_bytes(raw, os.fspath(path), EvidenceError)
+
+    def refused(message: str, at: tuple[str | int, ...]) -> EvidenceError:
+        return EvidenceError(locate_problems(data, [Problem(message, path=at)], path))
+
     kinds = data.get("verdict", {}).get("kinds") if isinstance(data, dict) else None
     if not isinstance(kinds, list):
-        raise EvidenceError.single(
-            "expected a qualscale plugin report (a verdict with kinds)",
-            file=path,
-            path=("verdict",),
-        )
+        if not isinstance(data, dict):
+            raise EvidenceError.single(
+                "expected a qualscale plugin report (a verdict with kinds)", file=path, line=1
+            )
+        raise refused("expected a qualscale plugin report (a verdict with kinds)", ("verdict",))
     where = data.get("environment") if isinstance(data.get("environment"), str) else environment
     proofs = []
     known = {k.id for k in scale.kinds}
@@ -98,7 +100,7 @@ def read_report(path: str, scale: Scale, environment: str | None) -> EvidenceSet
             proofs.append(Proof(entry["kind"], None, where, passed, failed, skipped, source=path))
         except (TypeError, ValueError):
             message = "expected counts that are integers of at least 0"
-            raise EvidenceError.single(message, file=path, path=("verdict", "kinds", i)) from None
+            raise refused(message, ("verdict", "kinds", i)) from None
     sha = hashlib.sha256(raw).hexdigest()
     tests = sum(p.passed + p.failed + p.skipped for p in proofs)
     return EvidenceSet(proofs=tuple(proofs), files=(EvidenceFile(path, "report", sha, tests),))
@@ -116,8 +118,14 @@ def read_signoffs(path: str, scale: Scale) -> EvidenceSet:
     raw = read_bytes(path, _MAX_DOC_BYTES)
     data = parse_bytes(raw, os.fspath(path), EvidenceError)
     if not isinstance(data, dict):
+        from qualscale._structure import describe
+
+        # A lone value or an empty file has no key to point at: the top of the file is
+        # where a reader looks for the missing mapping.
         raise EvidenceError.single(
-            "expected a mapping with signoffs, waivers and artifacts", file=path
+            f"expected a mapping with signoffs, waivers and artifacts, found {describe(data)}",
+            file=path,
+            line=1,
         )
     doc = structure_located(data, SignOffFile, EvidenceError, file=path)
     problems = _check(doc, scale)
