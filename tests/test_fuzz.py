@@ -414,13 +414,18 @@ _EVIDENCE_LOADERS: dict[str, Callable[..., Any]] = {
 
 
 @st.composite
-def mutated_xml(draw: st.DrawFn, seed: bytes) -> bytes:
-    """``seed`` with one to four XML tokens inserted, then byte and line mutations."""
+def with_tokens(draw: st.DrawFn, seed: bytes, tokens: list[bytes], most: int) -> bytes:
+    """``seed`` with one to ``most`` of ``tokens`` inserted, then byte and line mutations."""
     data = bytearray(seed)
-    for _ in range(draw(st.integers(1, 4))):
+    for _ in range(draw(st.integers(1, most))):
         at = draw(st.integers(0, len(data)))
-        data[at:at] = draw(st.sampled_from(XML_TOKENS))
+        data[at:at] = draw(st.sampled_from(tokens))
     return draw(mutated(bytes(data)))
+
+
+def mutated_xml(seed: bytes) -> st.SearchStrategy[bytes]:
+    """``seed`` with one to four XML tokens inserted, then byte and line mutations."""
+    return with_tokens(seed, XML_TOKENS, 4)
 
 
 @pytest.mark.parametrize("which", sorted(EVIDENCE_SEEDS))
@@ -481,14 +486,9 @@ PLAN = qualscale.plan(
 )
 
 
-@st.composite
-def mutated_template(draw: st.DrawFn, seed: bytes) -> bytes:
+def mutated_template(seed: bytes) -> st.SearchStrategy[bytes]:
     """``seed`` with one to three template tokens inserted, then byte and line mutations."""
-    data = bytearray(seed)
-    for _ in range(draw(st.integers(1, 3))):
-        at = draw(st.integers(0, len(data)))
-        data[at:at] = draw(st.sampled_from(TEMPLATE_TOKENS))
-    return draw(mutated(bytes(data)))
+    return with_tokens(seed, TEMPLATE_TOKENS, 3)
 
 
 @per_loader(1)
