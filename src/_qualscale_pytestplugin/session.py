@@ -392,13 +392,7 @@ class Session:
         if verdict.ok:
             tr.write_line("qualscale: every required kind passed", green=True)
             return
-        problems = "; ".join(verdict_problems(verdict))
-        if self.enforce:
-            tr.write_line(
-                f"qualscale: FAILED by --qualscale-enforce: {problems}", red=True, bold=True
-            )
-        else:
-            tr.write_line(f"qualscale: not met: {problems}", yellow=True)
+        self._write_unmet(tr, verdict_problems(verdict))
 
     def _judgement_summary(self, tr: pytest.TerminalReporter, judgement: Judgement) -> None:
         """The verdict per activity; the session fails on it when enforcing."""
@@ -415,13 +409,15 @@ class Session:
             if later:
                 tr.write_line(f"qualscale: due later: {later}")
             return
-        problems = "; ".join(unmet_phrases(judgement))
+        self._write_unmet(tr, unmet_phrases(judgement))
+
+    def _write_unmet(self, tr: pytest.TerminalReporter, problems: Sequence[str]) -> None:
+        """What is not met, as a failure when enforcing, else as a warning."""
+        text = "; ".join(problems)
         if self.enforce:
-            tr.write_line(
-                f"qualscale: FAILED by --qualscale-enforce: {problems}", red=True, bold=True
-            )
+            tr.write_line(f"qualscale: FAILED by --qualscale-enforce: {text}", red=True, bold=True)
         else:
-            tr.write_line(f"qualscale: not met: {problems}", yellow=True)
+            tr.write_line(f"qualscale: not met: {text}", yellow=True)
 
 
 class _Recorder:
