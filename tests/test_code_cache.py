@@ -14,6 +14,7 @@ import pytest
 
 from qualscale import _code_cache
 from tests._paths import EXAMPLES
+from tests._repo import Repo, hermetic_git
 
 
 @pytest.fixture
@@ -188,3 +189,23 @@ def test_a_warm_plan_on_a_bundled_scale_imports_nothing_it_does_not_need(
     subprocess.run(command, capture_output=True, check=True)  # fills the caches
     result = subprocess.run(command, capture_output=True, text=True, check=True)
     assert result.stderr.split() == allowed.split()
+
+
+def test_a_warm_plan_from_git_never_imports_pyyaml(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the scale cached, ``plan --git`` reads no YAML, so it leaves PyYAML unimported."""
+    hermetic_git(monkeypatch, tmp_path)
+    repo = Repo(tmp_path / "repo")
+    repo.commit("chore: start", {"README.md": "hello\n"})
+    repo.commit("docs: greet", {"README.md": "hello\nworld\n"})
+    code = (
+        "import sys; from qualscale.cli import main; "
+        "assert main(['plan', '--git', 'HEAD', '--repo', sys.argv[1], '--format', 'json']) == 0; "
+        "print('yaml' in sys.modules, file=sys.stderr)"
+    )
+    command = [sys.executable, "-c", code, str(repo.path)]
+    first = subprocess.run(command, capture_output=True, text=True, check=True)
+    assert first.stderr.split() == ["True"]  # the first run reads the scale's YAML
+    again = subprocess.run(command, capture_output=True, text=True, check=True)
+    assert again.stderr.split() == ["False"]

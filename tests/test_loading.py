@@ -681,7 +681,8 @@ def test_an_impossible_date_in_a_history_is_located(tmp_path: Path) -> None:
 
 def test_the_largest_64_bit_integer_is_read() -> None:
     """Integers up to 64 bits are read as they are written."""
-    from qualscale._yaml import MAX_INT, parse
+    from qualscale._bounds import MAX_INT
+    from qualscale._yaml import parse
 
     assert parse(f"a: {MAX_INT}\nb: {-MAX_INT - 1}\n", None) == (
         {"a": MAX_INT, "b": -MAX_INT - 1},
@@ -700,7 +701,8 @@ def test_nesting_deeper_than_the_limit_is_located(tmp_path: Path, levels: int) -
 
 def test_nesting_up_to_the_limit_is_read() -> None:
     """A document nested exactly MAX_DEPTH levels deep is read."""
-    from qualscale._yaml import MAX_DEPTH, parse
+    from qualscale._bounds import MAX_DEPTH
+    from qualscale._yaml import parse
 
     value, problems = parse("[" * MAX_DEPTH + "]" * MAX_DEPTH, None)
     assert problems == []
@@ -784,9 +786,9 @@ def test_delivery_paths_are_stored_in_normal_form(tmp_path: Path) -> None:
 
 def test_the_limits_table_states_the_limits_in_force() -> None:
     """docs/file-formats.md gives the limits the code enforces, each with its value."""
+    from qualscale._bounds import MAX_DEPTH, MAX_INT, MAX_NODES
     from qualscale._sources import MAX_LINE_BYTES
     from qualscale._templates import MAX_OUTPUT, MAX_SECONDS, MAX_VALUE
-    from qualscale._yaml import MAX_DEPTH, MAX_INT, MAX_NODES
     from qualscale.loading import MAX_BYTES, MAX_EXTENDS
 
     text = (STANDARDS.parent / "docs" / "file-formats.md").read_text(encoding="utf-8")

@@ -15,7 +15,7 @@ from typing import IO, TYPE_CHECKING
 
 import attrs
 
-from qualscale._yaml import check_plain
+from qualscale._bounds import check_plain
 from qualscale.delivery import Delivery, History
 from qualscale.errors import DeliveryError, Problem, UsageError
 from qualscale.planning import TestPlan

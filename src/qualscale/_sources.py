@@ -14,10 +14,10 @@ from typing import Any
 
 import attrs
 
+from qualscale._bounds import check_plain
 from qualscale._corrections import merged_over
 from qualscale._located import locate
 from qualscale._text import count
-from qualscale._yaml import check_plain
 from qualscale.classification import classify
 from qualscale.delivery import Delivery, History
 from qualscale.errors import DeliveryError, Problem, QualscaleError, UsageError, ValidationError

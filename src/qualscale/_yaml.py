@@ -8,9 +8,8 @@ scalars (``!!python/...`` above all, ``!!binary`` too) is an error.
 
 Every document is held to the same bounds, checked while it is read (never
 after it is built), so any input ends in a located problem in bounded time
-and memory: at most :data:`MAX_NODES` keys and values (also once aliases are
-expanded), nested at most :data:`MAX_DEPTH` levels, integers within 64 bits.
-:func:`check_plain` holds data parsed elsewhere (JSON Lines) to the same bounds.
+and memory: the bounds of :mod:`qualscale._bounds` (keys and values, also once
+aliases are expanded; nesting; integers within 64 bits).
 """
 
 from __future__ import annotations
@@ -22,26 +21,24 @@ from typing import Any
 import attrs
 import yaml
 
+from qualscale._bounds import (
+    MAX_DEPTH,
+    MAX_NODES,
+    int_ok,
+    int_range,
+    short,
+    too_deep,
+    too_many,
+)
 from qualscale._located import Loc, LocDict, LocList
 from qualscale.errors import KeyPath, Problem
 
 __all__ = [
-    "MAX_DEPTH",
-    "MAX_INT",
-    "MAX_NODES",
     "Parsed",
-    "check_plain",
     "dump",
     "parse",
     "parse_all",
 ]
-
-#: The most keys and values a document may hold, aliases expanded (guards against alias bombs).
-MAX_NODES = 200_000
-#: The deepest nesting of mappings and lists; real documents use fewer than ten levels.
-MAX_DEPTH = 100
-#: The largest integer read (a signed 64-bit integer); ``-MAX_INT - 1`` is the smallest.
-MAX_INT = 2**63 - 1
 
 # libyaml's parser is about ten times faster; the constructor stays the safe one.
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -195,11 +192,11 @@ def _scan(text: str, file: str | None) -> tuple[Problem | None, bool]:
             seen += 1
             line = event.start_mark.line + 1 if event.start_mark is not None else None
             if seen > MAX_NODES:
-                return Problem(f"more than {MAX_NODES} values", file, line), aliases
+                return Problem(too_many(), file, line), aliases
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    return Problem(_too_deep(), file, line), aliases
+                    return Problem(too_deep(), file, line), aliases
     except yaml.YAMLError:
         pass
     finally:
@@ -210,10 +207,6 @@ def _scan(text: str, file: str | None) -> tuple[Problem | None, bool]:
 def _events(loader: yaml.SafeLoader) -> Iterator[yaml.Event]:
     while loader.check_event():
         yield loader.get_event()  # type: ignore[no-untyped-call]
-
-
-def _too_deep() -> str:
-    return f"nested more than {MAX_DEPTH} levels deep"
 
 
 class _Builder:
@@ -237,7 +230,7 @@ class _Builder:
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node, path)
         if depth >= MAX_DEPTH:
-            raise _TooBig(Problem(_too_deep(), *self._where(node), path))
+            raise _TooBig(Problem(too_deep(), *self._where(node), path))
         if isinstance(node, yaml.SequenceNode):
             return self._sequence(node, path, depth + 1)
         assert isinstance(node, yaml.MappingNode)
@@ -246,7 +239,7 @@ class _Builder:
     def _spend(self, node: yaml.Node, path: KeyPath) -> None:
         self.left -= 1
         if self.left < 0:
-            message = f"more than {MAX_NODES} values"
+            message = too_many()
             if self.aliases:
                 message = f"the document expands to more than {MAX_NODES} values (an alias bomb?)"
             raise _TooBig(Problem(message, *self._where(node), path))
@@ -325,26 +318,14 @@ def _scalar_value(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> tuple[Any, 
     if kind == tag or kind not in _SCALARS:
         return None, f"unsupported tag {tag!r}: only plain YAML is read"
     if kind == "int" and len(node.value) > _INT_CHARS:
-        return None, _int_range(node.value)
+        return None, int_range(node.value)
     try:
         value = loader.yaml_constructors[tag](loader, node)
     except _CONVERSION_ERRORS:
-        return None, f"not {_SCALARS[kind]}: {_short(node.value)!r}"
-    if isinstance(value, int) and not isinstance(value, bool) and not _int_ok(value):
-        return None, _int_range(node.value)
+        return None, f"not {_SCALARS[kind]}: {short(node.value)!r}"
+    if isinstance(value, int) and not isinstance(value, bool) and not int_ok(value):
+        return None, int_range(node.value)
     return value, None
-
-
-def _int_ok(value: int) -> bool:
-    return -MAX_INT - 1 <= value <= MAX_INT
-
-
-def _int_range(text: str) -> str:
-    return f"integer out of range (at most 64 bits): {_short(text)!r}"
-
-
-def _short(text: str) -> str:
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 class _TooBig(Exception):
@@ -353,48 +334,3 @@ class _TooBig(Exception):
         self.problem = problem
 
 
-def check_plain(value: Any, file: str | None, line: int | None) -> list[Problem]:
-    """Problems of data parsed outside this module (JSON Lines) against the same bounds.
-
-    Checks nesting, the number of values and the size of integers, and refuses
-    strings with lone surrogates (JSON can write them; UTF-8 cannot).
-    """
-    problems: list[Problem] = []
-    left = MAX_NODES
-    stack: list[tuple[Any, KeyPath, int]] = [(value, (), 0)]
-    while stack:
-        item, path, depth = stack.pop()
-        left -= 1
-        if left < 0:
-            return [*problems, Problem(f"more than {MAX_NODES} values", file, line)]
-        if isinstance(item, dict):
-            children: list[tuple[Any, KeyPath]] = []
-            for key, sub in item.items():
-                if _has_surrogate(key):
-                    problems.append(Problem(_surrogate(key), file, line, path))
-                    continue
-                children.append((sub, (*path, key)))
-        elif isinstance(item, list):
-            children = [(sub, (*path, i)) for i, sub in enumerate(item)]
-        else:
-            if isinstance(item, str) and _has_surrogate(item):
-                problems.append(Problem(_surrogate(item), file, line, path))
-            elif isinstance(item, int) and not isinstance(item, bool) and not _int_ok(item):
-                problems.append(Problem(_int_range(str(item)), file, line, path))
-            continue
-        if depth >= MAX_DEPTH:
-            return [*problems, Problem(_too_deep(), file, line, path)]
-        stack.extend((sub, at, depth + 1) for sub, at in reversed(children))
-    return problems
-
-
-def _has_surrogate(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
-
-
-def _surrogate(text: str) -> str:
-    return f"not Unicode text (a lone surrogate): {_short(text)!r}"
