@@ -237,3 +237,58 @@ def test_main_puts_back_the_callers_sigterm_handler(capsys: pytest.CaptureFixtur
     before = signal.getsignal(signal.SIGTERM)
     assert cli.main(["scales"]) == 0
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+# The signal arrives while ``qualscale.cli`` is being imported: a finder placed first
+# sends it the instant the import starts.
+_SIGNAL_IN_AN_IMPORT = """
+import os, signal, sys
+
+SIGNAL = int(sys.argv[1])
+
+class Stop:
+    def find_spec(self, name, path=None, target=None):
+        if name == "qualscale.cli":
+            os.kill(os.getpid(), SIGNAL)
+        return None
+
+sys.meta_path.insert(0, Stop())
+from qualscale.__main__ import main
+sys.argv = ["qualscale", "scales"]
+code = main()
+print(signal.getsignal(signal.SIGINT) is signal.SIG_IGN)
+sys.exit(code)
+"""
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGTERM and SIGINT are POSIX signals")
+@pytest.mark.parametrize(
+    ("signum", "code", "message"),
+    [
+        (signal.SIGTERM, 143, "qualscale: terminated"),
+        (signal.SIGINT, 130, "qualscale: interrupted"),
+    ],
+)
+def test_a_signal_during_the_first_imports_exits_with_one_line(
+    signum: int, code: int, message: str
+) -> None:
+    """A signal landing while the command line's modules are imported exits 143 or 130, one line."""
+    result = subprocess.run(
+        [sys.executable, "-c", _SIGNAL_IN_AN_IMPORT, str(int(signum))],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (code, "True\n", message + "\n")
+
+
+def test_an_interrupt_python_wrapped_in_another_exception_still_exits_130() -> None:
+    """An interrupt Python re-raises as another exception (``__set_name__``) counts as one."""
+    from qualscale.__main__ import _stopped_by
+    from qualscale._signals import Terminated
+
+    wrapped = RuntimeError("Error calling __set_name__")
+    wrapped.__cause__ = KeyboardInterrupt()
+    assert _stopped_by(wrapped) == "interrupted"
+    assert _stopped_by(Terminated()) == "terminated"
+    assert _stopped_by(ValueError("a bug")) is None

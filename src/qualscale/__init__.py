@@ -7,9 +7,12 @@ classified by size, risk and history (:func:`classify`) and gets a test plan
 verdict: :func:`qualscale.judgement.judge` judges each activity).
 """
 
-from typing import TYPE_CHECKING
-
 from qualscale._version import __version__
+
+# Not typing's: ``qualscale.__main__`` catches an interrupt only once this package is
+# imported, so the package imports nothing it can do without (mypy takes any name
+# TYPE_CHECKING as true).
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from qualscale.classification import Classification, Reason, classify

@@ -19,7 +19,6 @@ EXIT_OK = 0
 #: Reserved for a failed verdict (evidence misses a required test).
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
-EXIT_INTERRUPTED = 130
 
 
 @attrs.frozen

@@ -16,7 +16,17 @@ try:  # the C module alone: signal's import builds enums of every signal (a mill
 except ImportError:  # pragma: no cover - other Pythons
     import signal
 
-__all__ = ["Terminated", "sigterm_raises"]
+__all__ = [
+    "EXIT_INTERRUPTED",
+    "EXIT_TERMINATED",
+    "Terminated",
+    "ignore_interrupts",
+    "sigterm_raises",
+]
+
+#: The exit codes a shell reports for a process killed by SIGINT and by SIGTERM.
+EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
 
 
 class Terminated(BaseException):
@@ -41,3 +51,13 @@ def sigterm_raises() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def ignore_interrupts() -> None:
+    """From now on SIGINT is ignored (in the main thread; elsewhere nothing changes).
+
+    For the command line once its work is done: an interrupt while the process exits
+    would otherwise print a traceback from wherever it lands.
+    """
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -332,5 +332,3 @@ class _TooBig(Exception):
     def __init__(self, problem: Problem) -> None:
         super().__init__(str(problem))
         self.problem = problem
-
-

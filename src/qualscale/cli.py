@@ -43,20 +43,18 @@ from collections.abc import Callable, Sequence
 from qualscale._cli_base import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
-    EXIT_INTERRUPTED,
     EXIT_OK,
     Command,
     err,
     report,
 )
-from qualscale._signals import Terminated, sigterm_raises
+from qualscale._signals import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, sigterm_raises
 from qualscale._version import __version__
 from qualscale.errors import QualscaleError
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "main"]
 
 _EXIT_BROKEN_PIPE = 141  # what a shell reports for a process killed by SIGPIPE
-_EXIT_TERMINATED = 143  # what a shell reports for a process killed by SIGTERM
 
 #: Which module defines each subcommand, in the order ``--help`` lists them. A run
 #: imports only the module of its command (the others' imports cost start-up time).
@@ -126,7 +124,7 @@ def _main(argv: Sequence[str] | None) -> int:
         return EXIT_INTERRUPTED
     except Terminated:
         err("qualscale: terminated")
-        return _EXIT_TERMINATED
+        return EXIT_TERMINATED
 
 
 # ------------------------------------------------------------------ parser
