@@ -79,7 +79,8 @@ class Session:
         self.wanted = {r.kind for r in plan.requirements if r.obligation in _KEPT}
         self.kind_of_node: dict[str, str] = {}
         self._parent_marks: dict[str, list[pytest.Mark]] = {}  # per parent node, read once
-        self._kind_of_parent: dict[str, str] = {}  # of its tests without telling markers
+        # Per parent node, the kind of its tests without telling markers.
+        self._kind_of_parent: dict[object, str] = {}
         # The marker names that can give a test its kind; None: any can (a rule reads markers).
         self._telling_marks: frozenset[str] | None = (
             None
@@ -110,12 +111,14 @@ class Session:
         ``parametrize`` when no kind rule reads markers) has the kind of its siblings of
         that sort: the same file and the same inherited markers. It is found once per parent.
         """
-        nodeid = item.nodeid
+        return self._kind(item, item.nodeid)
+
+    def _kind(self, item: pytest.Item, nodeid: str) -> str:
         known = self.kind_of_node.get(nodeid)
         if known is not None:
             return known
         parent = item.parent if self._like_siblings(item) else None
-        kind = self._kind_of_parent.get(parent.nodeid) if parent is not None else None
+        kind = self._kind_of_parent.get(parent) if parent is not None else None
         if kind is None:
             try:
                 kind = self.rules.kind_of(item, self.config.rootpath, self._parent_marks)
@@ -123,7 +126,7 @@ class Session:
                 self.bad_markers.append(f"{nodeid}: {exc}")
                 kind = self.rules.default
             if parent is not None:
-                self._kind_of_parent[parent.nodeid] = kind
+                self._kind_of_parent[parent] = kind
         self.kind_of_node[nodeid] = kind
         return kind
 
@@ -148,10 +151,13 @@ class Session:
         """Give every test its kind (as a user property) and deselect unwanted kinds."""
         keep: list[pytest.Item] = []
         drop: list[pytest.Item] = []
+        root = config.rootpath
         for item in items:
-            kind = self.kind_of(item)
+            nodeid = item.nodeid  # a property that builds the string: read once
+            kind = self._kind(item, nodeid)
             item.user_properties.append((KIND_PROPERTY, kind))
-            self._place(item, kind)
+            if self.placement is not None:
+                self._place(item, nodeid, kind, self.placement, root)
             (keep if not self.select or self._kept(kind) else drop).append(item)
         if self.bad_markers:
             raise pytest.UsageError("\n".join(self.bad_markers))
@@ -162,15 +168,20 @@ class Session:
             config.hook.pytest_deselected(items=drop)
             items[:] = keep
 
-    def _place(self, item: pytest.Item, kind: str) -> None:
-        """Tag ``item`` with the depth it proves and the session's environment."""
-        if self.placement is None:
-            return
-        depth = self.placement.depth_of(item, kind, self.config.rootpath)
+    def _place(
+        self, item: pytest.Item, nodeid: str, kind: str, placement: Placement, root: Path
+    ) -> None:
+        """Tag ``item`` with the depth it proves and the session's environment.
+
+        The depth is also kept here, for the verdict: only the reports an xdist
+        controller receives need the tag read back.
+        """
+        depth = placement.depth_of(item, kind, root)
+        self.depth_of_node[nodeid] = depth
         if depth is not None:
             item.user_properties.append((DEPTH_PROPERTY, depth))
-        if self.placement.environment is not None:
-            item.user_properties.append((ENVIRONMENT_PROPERTY, self.placement.environment))
+        if placement.environment is not None:
+            item.user_properties.append((ENVIRONMENT_PROPERTY, placement.environment))
 
     def pytest_deselected(self, items: Sequence[pytest.Item]) -> None:
         """Count deselected tests per kind, whoever deselects them."""
@@ -230,7 +241,15 @@ class Session:
         stats = getattr(reporter, "stats", None)
         if not isinstance(stats, dict):
             return None
-        return [r for found in stats.values() for r in found if isinstance(r, pytest.TestReport)]
+        # Passed setups and teardowns, most of the reports, are kept under "": they
+        # change no outcome (see :meth:`record`), so they are not read.
+        return [
+            r
+            for category, found in stats.items()
+            if category
+            for r in found
+            if isinstance(r, pytest.TestReport)
+        ]
 
     def record(self, report: pytest.TestReport) -> None:
         """Record the outcome of a test per kind; setup and teardown errors are failures."""
@@ -239,20 +258,21 @@ class Session:
             return  # most reports: a setup or teardown that went well
         if outcome not in _RANK:
             return  # an outcome of another plugin, such as "rerun"
-        # Tests collected here have their kind on record; under xdist the controller
-        # collects nothing and reads the kind (and depth) the worker put on the report.
-        kind = self.kind_of_node.get(report.nodeid)
-        if kind is None or self.placement is not None:
+        nodeid = report.nodeid  # a property that builds the string: read once
+        # Tests collected here have their kind and depth on record; under xdist the
+        # controller collects nothing and reads what the worker put on the report.
+        kind = self.kind_of_node.get(nodeid)
+        if kind is None:
             for name, value in report.user_properties:
                 if name == DEPTH_PROPERTY:
-                    self.depth_of_node[report.nodeid] = str(value)
+                    self.depth_of_node[nodeid] = str(value)
                 elif name == KIND_PROPERTY and kind is None:
                     kind = str(value)
             if kind is None:
                 return
-        old = self.outcomes.get(report.nodeid)
+        old = self.outcomes.get(nodeid)
         if old is None or _RANK[outcome] > _RANK[old[1]]:
-            self.outcomes[report.nodeid] = (kind, outcome)
+            self.outcomes[nodeid] = (kind, outcome)
 
     def evidence(self) -> dict[str, Evidence]:
         """The outcome counts of the session by kind."""
