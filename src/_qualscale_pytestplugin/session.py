@@ -132,10 +132,11 @@ class Session:
 
     def _like_siblings(self, item: pytest.Item) -> bool:
         """Whether ``item``'s own markers leave its kind to its file and parents."""
-        if not item.own_markers:
+        own = item.own_markers
+        if not own:
             return True
         telling = self._telling_marks
-        return telling is not None and not any(m.name in telling for m in item.own_markers)
+        return telling is not None and telling.isdisjoint([m.name for m in own])
 
     # -- collection
 
