@@ -77,10 +77,9 @@ class Session:
         # or only those required or recommended (strict).
         self.unwanted = {r.kind for r in plan.requirements if r.obligation == "discouraged"}
         self.wanted = {r.kind for r in plan.requirements if r.obligation in _KEPT}
-        self.kind_of_node: dict[str, str] = {}
         self._parent_marks: dict[str, list[pytest.Mark]] = {}  # per parent node, read once
-        # Per parent node, the kind of its tests without telling markers.
-        self._kind_of_parent: dict[object, str] = {}
+        # Per parent node (by identity), the kind of its tests without telling markers.
+        self._kind_of_parent: dict[int, str] = {}
         # The marker names that can give a test its kind; None: any can (a rule reads markers).
         self._telling_marks: frozenset[str] | None = (
             None
@@ -107,27 +106,30 @@ class Session:
     def kind_of(self, item: pytest.Item) -> str:
         """The kind of ``item`` (see :meth:`KindRules.kind_of`), found once per test.
 
-        A test whose own markers cannot change its kind (none, or only such as
-        ``parametrize`` when no kind rule reads markers) has the kind of its siblings of
-        that sort: the same file and the same inherited markers. It is found once per parent.
+        Once found, a test carries its kind as a user property (so do its reports, also
+        those an xdist worker sends). A test whose own markers cannot change its kind
+        (none, or only such as ``parametrize`` when no kind rule reads markers) has the
+        kind of its siblings of that sort: the same file and the same inherited
+        markers. It is found once per parent.
         """
-        return self._kind(item, item.nodeid)
+        for name, value in item.user_properties:
+            if name == KIND_PROPERTY:
+                return str(value)
+        return self._find_kind(item)
 
-    def _kind(self, item: pytest.Item, nodeid: str) -> str:
-        known = self.kind_of_node.get(nodeid)
-        if known is not None:
-            return known
+    def _find_kind(self, item: pytest.Item) -> str:
         parent = item.parent if self._like_siblings(item) else None
-        kind = self._kind_of_parent.get(parent) if parent is not None else None
+        # Keyed by identity: a node's hash builds its node id, and nodes live all session.
+        key = id(parent)
+        kind = self._kind_of_parent.get(key) if parent is not None else None
         if kind is None:
             try:
                 kind = self.rules.kind_of(item, self.config.rootpath, self._parent_marks)
             except ValueError as exc:
-                self.bad_markers.append(f"{nodeid}: {exc}")
+                self.bad_markers.append(f"{item.nodeid}: {exc}")
                 kind = self.rules.default
             if parent is not None:
-                self._kind_of_parent[parent] = kind
-        self.kind_of_node[nodeid] = kind
+                self._kind_of_parent[key] = kind
         return kind
 
     def _like_siblings(self, item: pytest.Item) -> bool:
@@ -154,11 +156,10 @@ class Session:
         drop: list[pytest.Item] = []
         root = config.rootpath
         for item in items:
-            nodeid = item.nodeid  # a property that builds the string: read once
-            kind = self._kind(item, nodeid)
+            kind = self._find_kind(item)
             item.user_properties.append((KIND_PROPERTY, kind))
             if self.placement is not None:
-                self._place(item, nodeid, kind, self.placement, root)
+                self._place(item, kind, self.placement, root)
             (keep if not self.select or self._kept(kind) else drop).append(item)
         if self.bad_markers:
             raise pytest.UsageError("\n".join(self.bad_markers))
@@ -169,16 +170,9 @@ class Session:
             config.hook.pytest_deselected(items=drop)
             items[:] = keep
 
-    def _place(
-        self, item: pytest.Item, nodeid: str, kind: str, placement: Placement, root: Path
-    ) -> None:
-        """Tag ``item`` with the depth it proves and the session's environment.
-
-        The depth is also kept here, for the verdict: only the reports an xdist
-        controller receives need the tag read back.
-        """
+    def _place(self, item: pytest.Item, kind: str, placement: Placement, root: Path) -> None:
+        """Tag ``item`` with the depth it proves and the session's environment."""
         depth = placement.depth_of(item, kind, root)
-        self.depth_of_node[nodeid] = depth
         if depth is not None:
             item.user_properties.append((DEPTH_PROPERTY, depth))
         if placement.environment is not None:
@@ -259,18 +253,19 @@ class Session:
             return  # most reports: a setup or teardown that went well
         if outcome not in _RANK:
             return  # an outcome of another plugin, such as "rerun"
-        nodeid = report.nodeid  # a property that builds the string: read once
-        # Tests collected here have their kind and depth on record; under xdist the
-        # controller collects nothing and reads what the worker put on the report.
-        kind = self.kind_of_node.get(nodeid)
+        # Every test carries its kind (and depth) as user properties, and so do its
+        # reports: those of this process and those an xdist worker sends alike.
+        kind = depth = None
+        for name, value in report.user_properties:
+            if name == KIND_PROPERTY:
+                kind = str(value)
+            elif name == DEPTH_PROPERTY:
+                depth = str(value)
         if kind is None:
-            for name, value in report.user_properties:
-                if name == DEPTH_PROPERTY:
-                    self.depth_of_node[nodeid] = str(value)
-                elif name == KIND_PROPERTY and kind is None:
-                    kind = str(value)
-            if kind is None:
-                return
+            return  # not a test of this session's collection
+        nodeid = report.nodeid  # a property that builds the string: read once
+        if depth is not None:
+            self.depth_of_node[nodeid] = depth
         old = self.outcomes.get(nodeid)
         if old is None or _RANK[outcome] > _RANK[old[1]]:
             self.outcomes[nodeid] = (kind, outcome)
