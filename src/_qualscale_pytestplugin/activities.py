@@ -112,17 +112,15 @@ def compile_depths(
 def judge_session(
     plan: TestPlan,
     scale: Scale,
-    outcomes: Mapping[str, tuple[str, str]],
-    depths: Mapping[str, str | None],
+    tally: Mapping[tuple[str, str | None, str], int],
     placement: Placement,
     today: str,
 ) -> Judgement:
-    """Judge ``plan`` on the session's outcomes (``nodeid: (kind, outcome)``) by activity."""
+    """Judge ``plan`` by activity on the session's tests counted per kind, depth and outcome."""
     counts: dict[tuple[str, str | None], list[int]] = {}
     index = {"passed": 0, "failed": 1, "skipped": 2}
-    for nodeid, (kind, outcome) in outcomes.items():
-        slot = counts.setdefault((kind, depths.get(nodeid)), [0, 0, 0])
-        slot[index[outcome]] += 1
+    for (kind, depth, outcome), number in tally.items():
+        counts.setdefault((kind, depth), [0, 0, 0])[index[outcome]] += number
     env = placement.environment
     proofs = tuple(
         Proof(kind, depth, env, passed=c[0], failed=c[1], skipped=c[2], source="pytest")

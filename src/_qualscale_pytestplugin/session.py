@@ -9,6 +9,7 @@ deselection counts back; the controller counts the outcomes and judges.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
@@ -86,7 +87,8 @@ class Session:
             if any(rule.expression is not None for rule in rules.rules)
             else frozenset({KIND_MARKER, *(marker for _, marker in rules.markers)})
         )
-        self.outcomes: dict[str, tuple[str, str]] = {}
+        # Per test: its kind, the depth it proves (None: none) and its worst outcome.
+        self.outcomes: dict[str, tuple[str, str | None, str]] = {}
         self.recording = False  # True: reports are recorded as they come (no terminal)
         self.deselected: dict[str, int] = {}
         self.deselected_by_us: dict[str, int] = {}
@@ -97,7 +99,6 @@ class Session:
         self.scale = scale
         self.placement = placement
         self.removed = removed
-        self.depth_of_node: dict[str, str | None] = {}
         self.judgement: Judgement | None = None
         self.collection: dict[str, int] = {}
 
@@ -264,18 +265,20 @@ class Session:
         if kind is None:
             return  # not a test of this session's collection
         nodeid = report.nodeid  # a property that builds the string: read once
-        if depth is not None:
-            self.depth_of_node[nodeid] = depth
         old = self.outcomes.get(nodeid)
-        if old is None or _RANK[outcome] > _RANK[old[1]]:
-            self.outcomes[nodeid] = (kind, outcome)
+        if old is None or _RANK[outcome] > _RANK[old[2]]:
+            self.outcomes[nodeid] = (kind, depth, outcome)
 
-    def evidence(self) -> dict[str, Evidence]:
-        """The outcome counts of the session by kind."""
+    def tally(self) -> Counter[tuple[str, str | None, str]]:
+        """How many tests of each kind and depth ended with each outcome (a test once)."""
+        return Counter(self.outcomes.values())
+
+    def evidence(self, tally: Counter[tuple[str, str | None, str]]) -> dict[str, Evidence]:
+        """The outcome counts of the session by kind, from its :meth:`tally`."""
         counts: dict[str, dict[str, int]] = {}
-        for kind, outcome in self.outcomes.values():
+        for (kind, _, outcome), number in tally.items():
             per_kind = counts.setdefault(kind, {})
-            per_kind[outcome] = per_kind.get(outcome, 0) + 1
+            per_kind[outcome] = per_kind.get(outcome, 0) + number
         for kind, number in self._deselected("all").items():
             counts.setdefault(kind, {})["deselected"] = number
         if self.collection:
@@ -298,14 +301,13 @@ class Session:
                 self.record(report)
         # The per-kind tally shows the counts (they match pytest's own); the verdict is
         # the judgement by activity, as ``qualscale verify`` makes it.
-        self.verdict = verify(self.plan, self.evidence())
+        tally = self.tally()
+        self.verdict = verify(self.plan, self.evidence(tally))
         if self.placement is not None and self.scale is not None:
             import datetime
 
             today = datetime.date.today().isoformat()
-            self.judgement = judge_session(
-                self.plan, self.scale, self.outcomes, self.depth_of_node, self.placement, today
-            )
+            self.judgement = judge_session(self.plan, self.scale, tally, self.placement, today)
         if self.report is not None:
             try:
                 write_text(self.report, self._report_text(self.report, self.verdict))
