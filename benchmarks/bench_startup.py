@@ -24,15 +24,11 @@ process) and of wall time, and whether the warm runs meet the goals (JSON within
 :data:`GOALS` ``[json]`` of the floor, Markdown within ``[markdown]``). Bytecode is
 cached, as in any real installation, whatever ``PYTHONDONTWRITEBYTECODE`` says; the
 scale cache (and the cache of attrs' generated code) lives in a temporary folder.
-One more row plans the same delivery written as JSON: a command that reads no YAML
-never imports PyYAML, which shows how much of the difference to the floor is PyYAML's
-(the goals are for the YAML delivery).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -41,8 +37,6 @@ import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-
-import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "deliveries" / "docs-typo.yaml"
@@ -110,9 +104,6 @@ def main(argv: Sequence[str] | None = None) -> None:
         if not delivery.is_file():
             delivery = Path(folder) / "delivery.yaml"
             delivery.write_text(FALLBACK, encoding="utf-8")
-        as_json = Path(folder) / "delivery.json"
-        data = yaml.safe_load(delivery.read_text(encoding="utf-8"))
-        as_json.write_text(json.dumps(data, default=str), encoding="utf-8")
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         warm = {**env, "QUALSCALE_CACHE_DIR": str(Path(folder) / "cache")}
         cold = {**env, "QUALSCALE_CACHE_DIR": "off"}
@@ -124,10 +115,6 @@ def main(argv: Sequence[str] | None = None) -> None:
             commands |= {
                 f"{label}plan --format json": ([*plan, "json"], hot),
                 f"{label}plan --format markdown": ([*plan, "markdown"], hot),
-                f"{label}plan --format json, JSON delivery": (
-                    [*plan[:-2], str(as_json), "--format", "json"],
-                    hot,
-                ),
                 f"{label}plan --format json, no cache": ([*plan, "json"], first),
                 f"{label}plan --format markdown, no cache": ([*plan, "markdown"], first),
             }
