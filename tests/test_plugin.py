@@ -933,6 +933,75 @@ def test_outcomes_are_counted_without_a_terminal_reporter_too(
     assert found[0]["unit"][:3] == (1, 2, 0)
 
 
+def test_quiet_subtest_outcomes_count_with_or_without_a_terminal_reporter(
+    pytester: pytest.Pytester,
+) -> None:
+    """A skipped subtest counts alike whether the terminal reporter keeps the reports or not."""
+    pytest.importorskip("_pytest.subtests")  # pytest's own subtests, from pytest 9
+    pytester.makepyfile(
+        """
+        import pytest
+
+        def test_parts(subtests):
+            with subtests.test("a"):
+                pytest.skip("not today")
+            with subtests.test("b"):
+                pass
+        """
+    )
+    pytester.makefile(".yaml", typo=TYPO)
+    found = []
+    for extra in ([], ["-p", "no:terminal"], ["-v"]):
+        path = f"r{len(found)}.json"
+        args = ["--qualscale-delivery", "typo.yaml", f"--qualscale-report={path}", *extra]
+        pytester.runpytest(*args)
+        found.append(counts(report(pytester, path))["unit"])
+    assert found[0] == found[1] == found[2]
+    assert found[0][:3] == (0, 0, 1)
+
+
+def test_a_test_whose_user_properties_are_cleared_still_counts(
+    pytester: pytest.Pytester,
+) -> None:
+    """A test that empties its ``user_properties`` keeps its kind and is counted."""
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.fixture
+        def bare(request):
+            request.node.user_properties.clear()
+
+        def test_bare(bare): pass
+
+        @pytest.mark.performance
+        def test_bare_too(bare): pass
+
+        def test_plain(): pass
+        """
+    )
+    pytester.makefile(".yaml", typo=TYPO)
+    pytester.runpytest("--qualscale-delivery", "typo.yaml", "--qualscale-report=r.json")
+    found = counts(report(pytester, "r.json"))
+    assert (found["unit"][0], found["performance"][0]) == (2, 1)
+
+
+def test_a_kind_property_a_test_records_does_not_change_its_kind(
+    pytester: pytest.Pytester,
+) -> None:
+    """The kind the plugin gave a test stands, whatever user property the test adds."""
+    pytester.makepyfile(
+        """
+        def test_claims(record_property):
+            record_property("qualscale_kind", "performance")
+        """
+    )
+    pytester.makefile(".yaml", typo=TYPO)
+    pytester.runpytest("--qualscale-delivery", "typo.yaml", "--qualscale-report=r.json")
+    found = counts(report(pytester, "r.json"))
+    assert (found["unit"][0], found["performance"][0]) == (1, 0)
+
+
 def test_default_kind_from_the_ini_file(pytester: pytest.Pytester) -> None:
     """qualscale_default_kind sets the kind of tests with no marker and no rule."""
     pytester.makeini("[pytest]\nqualscale_default_kind = integration\n")

@@ -79,8 +79,10 @@ class Session:
         self.unwanted = {r.kind for r in plan.requirements if r.obligation == "discouraged"}
         self.wanted = {r.kind for r in plan.requirements if r.obligation in _KEPT}
         self._parent_marks: dict[str, list[pytest.Mark]] = {}  # per parent node, read once
-        # Per parent node (by identity), the kind of its tests without telling markers.
-        self._kind_of_parent: dict[int, str] = {}
+        # Per parent node, the kind of its tests without telling markers.
+        self._kind_of_parent: dict[object, str] = {}
+        self._collected: list[pytest.Item] = []  # the tests this process runs
+        self._placed: dict[str, tuple[str, str | None]] | None = None  # see _place_again
         # The marker names that can give a test its kind; None: any can (a rule reads markers).
         self._telling_marks: frozenset[str] | None = (
             None
@@ -120,9 +122,7 @@ class Session:
 
     def _find_kind(self, item: pytest.Item) -> str:
         parent = item.parent if self._like_siblings(item) else None
-        # Keyed by identity: a node's hash builds its node id, and nodes live all session.
-        key = id(parent)
-        kind = self._kind_of_parent.get(key) if parent is not None else None
+        kind = self._kind_of_parent.get(parent) if parent is not None else None
         if kind is None:
             try:
                 kind = self.rules.kind_of(item, self.config.rootpath, self._parent_marks)
@@ -130,7 +130,7 @@ class Session:
                 self.bad_markers.append(f"{item.nodeid}: {exc}")
                 kind = self.rules.default
             if parent is not None:
-                self._kind_of_parent[key] = kind
+                self._kind_of_parent[parent] = kind
         return kind
 
     def _like_siblings(self, item: pytest.Item) -> bool:
@@ -164,6 +164,7 @@ class Session:
             (keep if not self.select or self._kept(kind) else drop).append(item)
         if self.bad_markers:
             raise pytest.UsageError("\n".join(self.bad_markers))
+        self._collected = keep
         if drop:
             for item in drop:
                 kind = self.kind_of(item)
@@ -237,15 +238,18 @@ class Session:
         stats = getattr(reporter, "stats", None)
         if not isinstance(stats, dict):
             return None
-        # Passed setups and teardowns, most of the reports, are kept under "": they
-        # change no outcome (see :meth:`record`), so they are not read.
-        return [
-            r
-            for category, found in stats.items()
-            if category
-            for r in found
-            if isinstance(r, pytest.TestReport)
-        ]
+        # Under "" the reporter keeps the passed setups and teardowns, most of all the
+        # reports, which change no outcome (see :meth:`record`): they are not read. Quiet
+        # subtest reports are kept there too, whatever their outcome: those are.
+        reports: list[pytest.TestReport] = []
+        for category, found in stats.items():
+            reports.extend(
+                r
+                for r in found
+                if isinstance(r, pytest.TestReport)
+                and (category or r.when == "call" or r.outcome != "passed")
+            )
+        return reports
 
     def record(self, report: pytest.TestReport) -> None:
         """Record the outcome of a test per kind; setup and teardown errors are failures."""
@@ -255,19 +259,40 @@ class Session:
         if outcome not in _RANK:
             return  # an outcome of another plugin, such as "rerun"
         # Every test carries its kind (and depth) as user properties, and so do its
-        # reports: those of this process and those an xdist worker sends alike.
+        # reports: those of this process and those an xdist worker sends alike. The
+        # first of each counts, as in :meth:`kind_of`.
         kind = depth = None
         for name, value in report.user_properties:
-            if name == KIND_PROPERTY:
+            if name == KIND_PROPERTY and kind is None:
                 kind = str(value)
-            elif name == DEPTH_PROPERTY:
+            elif name == DEPTH_PROPERTY and depth is None:
                 depth = str(value)
         if kind is None:
-            return  # not a test of this session's collection
+            found = self._place_again(report.nodeid)
+            if found is None:
+                return  # not a test of this session's collection
+            kind, depth = found
         nodeid = report.nodeid  # a property that builds the string: read once
         old = self.outcomes.get(nodeid)
         if old is None or _RANK[outcome] > _RANK[old[2]]:
             self.outcomes[nodeid] = (kind, depth, outcome)
+
+    def _place_again(self, nodeid: str) -> tuple[str, str | None] | None:
+        """The kind and depth of a test run here whose user properties were taken away.
+
+        A test or fixture may clear ``user_properties``; its report then says nothing.
+        The tests of this process are looked up once, the first time that happens.
+        """
+        if self._placed is None:
+            root = self.config.rootpath
+            self._placed = {}
+            for item in self._collected:
+                kind = self.kind_of(item)
+                depth = None
+                if self.placement is not None:
+                    depth = self.placement.depth_of(item, kind, root)
+                self._placed[item.nodeid] = (kind, depth)
+        return self._placed.get(nodeid)
 
     def tally(self) -> Counter[tuple[str, str | None, str]]:
         """How many tests of each kind and depth ended with each outcome (a test once)."""
