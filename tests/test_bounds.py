@@ -292,3 +292,40 @@ def test_an_interrupt_python_wrapped_in_another_exception_still_exits_130() -> N
     assert _stopped_by(wrapped) == "interrupted"
     assert _stopped_by(Terminated()) == "terminated"
     assert _stopped_by(ValueError("a bug")) is None
+    standing = OSError("a cleanup failed")
+    standing.__context__ = KeyboardInterrupt()
+    standing.__suppress_context__ = True  # raise ... from None
+    assert _stopped_by(standing) is None
+
+
+# Ctrl-C lands while the code cache is written, after the command has finished.
+_INTERRUPT_IN_THE_CACHE_WRITE = """
+import os, signal, sys
+from qualscale import _code_cache
+
+save = _code_cache._CodeCache.save
+
+def interrupted_save(self):
+    os.kill(os.getpid(), signal.SIGINT)
+    save(self)
+
+_code_cache._CodeCache.save = interrupted_save
+from qualscale.__main__ import main
+sys.argv = ["qualscale", "scales"]
+sys.exit(main())
+"""
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGINT is a POSIX signal")
+def test_a_ctrl_c_after_the_work_is_done_keeps_the_exit_code(tmp_path: Path) -> None:
+    """A Ctrl-C while the caches are written after the command keeps its exit code, says nothing."""
+    env = {**os.environ, "QUALSCALE_CACHE_DIR": str(tmp_path / "cache")}
+    result = subprocess.run(
+        [sys.executable, "-c", _INTERRUPT_IN_THE_CACHE_WRITE],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+    assert "billing-saas" in result.stdout

@@ -950,7 +950,7 @@ def test_quiet_subtest_outcomes_count_with_or_without_a_terminal_reporter(
         """
     )
     pytester.makefile(".yaml", typo=TYPO)
-    found = []
+    found: list[tuple[int, int, int, int, str]] = []
     for extra in ([], ["-p", "no:terminal"], ["-v"]):
         path = f"r{len(found)}.json"
         args = ["--qualscale-delivery", "typo.yaml", f"--qualscale-report={path}", *extra]

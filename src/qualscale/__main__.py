@@ -3,28 +3,29 @@
 The methods attrs generates for qualscale's classes are cached for the whole run,
 imports included (see :mod:`qualscale._code_cache`). SIGINT and SIGTERM end the
 command with 130 and 143 and one line from the moment :func:`main` runs - during the
-imports, the command, or the cache written after it - never with a traceback; after
-the command's end, SIGINT is ignored (only the exit is left to do). This module imports
-nothing before :func:`main` runs. What comes before it is Python's to handle: the
-interpreter's start-up, and the ``import re`` that pip's ``qualscale`` script does first.
+imports or the command - never with a traceback; once the command's work is done
+(its exit code known, the caches still to write), SIGINT is ignored. This module
+imports nothing before :func:`main` runs. What comes before it is Python's to handle:
+the interpreter's start-up, and the ``import re`` that pip's ``qualscale`` script does
+first.
 """
 
 from __future__ import annotations
 
 
 def main() -> int:
-    """Run the command line with ``sys.argv``; return the exit code."""
+    """Run the command line with ``sys.argv``; return the exit code.
+
+    The process's entry point: it returns with SIGINT ignored, for the exit.
+    """
     try:
-        code = _run()
+        return _run()
     except BaseException as exc:  # an interrupt may land anywhere, imports included
+        _ignore_sigint()  # first: a second Ctrl-C must not interrupt the handling
         how = _stopped_by(exc)
         if how is None:
             raise
-        code = _stopped(how)
-    from qualscale._signals import ignore_interrupts
-
-    ignore_interrupts()
-    return code
+        return _stopped(how)
 
 
 def _run() -> int:
@@ -34,14 +35,28 @@ def _run() -> int:
     with sigterm_raises(), attrs_code_cached():
         from qualscale.cli import main as run
 
-        return run()
+        code = run()
+        _ignore_sigint()  # the work is done: writing the caches keeps the exit code
+        return code
+
+
+def _ignore_sigint() -> None:
+    # The built-in module, imported with the interpreter, and no contextlib: nothing here
+    # can be interrupted half-way through an import.
+    import _signal  # type: ignore[import-not-found]
+
+    try:  # noqa: SIM105
+        _signal.signal(_signal.SIGINT, _signal.SIG_IGN)
+    except ValueError:  # not the main thread: the signals are not this caller's
+        pass
 
 
 def _stopped_by(exc: BaseException) -> str | None:
     """``"interrupted"`` or ``"terminated"`` if a signal raised ``exc`` or one it came from.
 
     Python wraps an exception raised in some places (``__set_name__`` of a class being
-    made) in another: the signal's is then in the chain.
+    made) in another: the signal's is then its cause, or its context unless suppressed
+    (``raise ... from None`` says the new exception stands on its own).
     """
     from qualscale._signals import Terminated
 
@@ -53,16 +68,18 @@ def _stopped_by(exc: BaseException) -> str | None:
         if isinstance(current, Terminated):
             return "terminated"
         seen.add(id(current))
-        current = current.__cause__ or current.__context__
+        if current.__cause__ is not None:
+            current = current.__cause__
+        else:
+            current = None if current.__suppress_context__ else current.__context__
     return None
 
 
 def _stopped(how: str) -> int:
     import sys
 
-    from qualscale._signals import EXIT_INTERRUPTED, EXIT_TERMINATED, ignore_interrupts
+    from qualscale._signals import EXIT_INTERRUPTED, EXIT_TERMINATED
 
-    ignore_interrupts()  # a second Ctrl-C while saying so changes nothing
     sys.stderr.write(f"qualscale: {how}\n")
     return EXIT_TERMINATED if how == "terminated" else EXIT_INTERRUPTED
 

@@ -20,7 +20,6 @@ __all__ = [
     "EXIT_INTERRUPTED",
     "EXIT_TERMINATED",
     "Terminated",
-    "ignore_interrupts",
     "sigterm_raises",
 ]
 
@@ -52,12 +51,3 @@ def sigterm_raises() -> Iterator[None]:
     finally:
         signal.signal(signal.SIGTERM, previous)
 
-
-def ignore_interrupts() -> None:
-    """From now on SIGINT is ignored (in the main thread; elsewhere nothing changes).
-
-    For the command line once its work is done: an interrupt while the process exits
-    would otherwise print a traceback from wherever it lands.
-    """
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
