@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/bench_plugin.py [--workdir DIR] [--rounds N]
+    python benchmarks/bench_plugin.py [--workdir DIR] [--rounds N] [--runs N] [--own-only]
 
 Downloads the sdist of ``packaging`` (its tests come with it) into DIR (default: a new
 temporary folder) and makes two virtual environments with pytest and the suite's test
@@ -29,8 +29,10 @@ Last, because a whole session's time varies more from run to run than the plugin
 the plugin's own time is measured directly in the full suite: the import of the plugin
 module plus the time spent inside its hook implementations (a small timing plugin, loaded
 before the entry points, imports the module and wraps the hooks; the wrapper's own cost
-per call, measured in the same process, is taken off). The share of the session is that
-time over the median active session's wall time.
+per call, measured in the same process, is taken off), ``--runs`` times per configuration
+(default 3). The share of the session is that time over the same run's wall time (the
+median of the runs' shares). ``--own-only`` measures only this, without the alternating
+rounds.
 
 Option values are written ``--option=VALUE``: a path given as ``--option VALUE`` can
 move pytest's rootdir (pytest-dev/pytest#8846). Nothing of the downloaded source is
@@ -165,8 +167,12 @@ atexit.register(_report)
 """
 
 
-def own_time(command: Sequence[str], cwd: Path, work: Path) -> tuple[float, float]:
-    """Seconds spent importing qualscale and inside its hooks during one run of ``command``."""
+def own_time(command: Sequence[str], cwd: Path, work: Path) -> tuple[float, float, float]:
+    """Seconds spent importing qualscale and inside its hooks during one run of ``command``.
+
+    The third figure is that run's wall time.
+    """
+    start = time.perf_counter()
     run = subprocess.run(
         [*command, "-p", "qualscale_timer"],
         cwd=cwd,
@@ -175,10 +181,11 @@ def own_time(command: Sequence[str], cwd: Path, work: Path) -> tuple[float, floa
         stderr=subprocess.PIPE,
         text=True,
     )
+    wall = time.perf_counter() - start
     for line in run.stderr.splitlines():
         if line.startswith("qualscale-time "):
             imports, hooks = line.split()[1:3]
-            return float(imports), float(hooks)
+            return float(imports), float(hooks), wall
     raise RuntimeError(f"no timing from {command}:\n{run.stderr}")
 
 
@@ -245,9 +252,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", type=Path, help="where to download and build (kept)")
     parser.add_argument("--rounds", type=int, default=5, help="measured rounds (default 5)")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="runs per configuration for the own time (default 3)"
+    )
+    parser.add_argument(
+        "--own-only", action="store_true", help="measure only the plugin's own time"
+    )
     args = parser.parse_args(argv)
-    work = args.workdir or Path(tempfile.mkdtemp(prefix="qualscale-bench-"))
-    suite = prepare(work.resolve())
+    work = (args.workdir or Path(tempfile.mkdtemp(prefix="qualscale-bench-"))).resolve()
+    suite = prepare(work)
     common = ["-q", "-p", "no:cacheprovider"]
     suites = {
         "suite": [*common, "--ignore=tests/test_version.py"],
@@ -260,34 +273,42 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     print(f"{suite.name}, {versions.stdout.strip()}, {args.rounds} rounds, workdir {work}")
     saved: dict[str, object] = {}
-    for name, tests in suites.items():
-        commands = configurations(work.resolve(), tests)
+    for name, tests in {} if args.own_only else suites.items():
+        commands = configurations(work, tests)
         results = measure(commands, suite, args.rounds)
         report(f"{name}: pytest {' '.join(tests)}", results)
         saved[name] = {"commands": commands, "results": results}
-
-    # The plugin's own time does not depend on the machine's load the way a whole
-    # session's time does: measure it directly, in the full suite.
-    (work / "qualscale_timer.py").write_text(TIMER, encoding="utf-8")
-    commands = configurations(work.resolve(), suites["suite"])
-    suite_results: dict[str, dict[str, list[float]]] = saved["suite"]["results"]  # type: ignore[index]
-    print("\nthe plugin's own time in the suite (median of 3 runs)")
-    print(
-        f"{'configuration':24} {'import qualscale':>17} {'in its hooks':>13} {'total':>9}"
-        f" {'of the session':>15}"
-    )
-    for label in ("installed, idle", "active", "active, select, report"):
-        runs = [own_time(commands[label], suite, work) for _ in range(3)]
-        imports = statistics.median(r[0] for r in runs)
-        hooks = statistics.median(r[1] for r in runs)
-        saved[f"own: {label}"] = runs
-        session = statistics.median(suite_results[label]["wall"])
-        share = 100 * (imports + hooks) / session
-        print(
-            f"{label:24} {imports:15.3f} s {hooks:11.3f} s {imports + hooks:7.3f} s {share:13.2f} %"
-        )
+    saved |= own_times(work, suite, suites["suite"], args.runs)
     (work / "results.json").write_text(json.dumps(saved, indent=2), encoding="utf-8")
     print(f"\nall runs: {work / 'results.json'}")
+
+
+def own_times(work: Path, suite: Path, tests: list[str], runs: int) -> dict[str, object]:
+    """Measure and print the plugin's own time in the full suite, per configuration.
+
+    It does not depend on the machine's load the way a whole session's time does. The
+    share is of the same run's wall time (the median of the runs' shares).
+    """
+    (work / "qualscale_timer.py").write_text(TIMER, encoding="utf-8")
+    commands = configurations(work, tests)
+    print(f"\nthe plugin's own time in the suite (median of {runs} runs)")
+    print(
+        f"{'configuration':24} {'import qualscale':>17} {'in its hooks':>13} {'total':>9}"
+        f" {'session':>9} {'share':>8}"
+    )
+    saved: dict[str, object] = {}
+    for label in ("installed, idle", "active", "active, select, report"):
+        figures = [own_time(commands[label], suite, work) for _ in range(runs)]
+        imports = statistics.median(r[0] for r in figures)
+        hooks = statistics.median(r[1] for r in figures)
+        wall = statistics.median(r[2] for r in figures)
+        share = statistics.median(100 * (r[0] + r[1]) / r[2] for r in figures)
+        saved[f"own: {label}"] = figures
+        print(
+            f"{label:24} {imports:15.3f} s {hooks:11.3f} s {imports + hooks:7.3f} s"
+            f" {wall:7.2f} s {share:6.2f} %"
+        )
+    return saved
 
 
 if __name__ == "__main__":

@@ -14,7 +14,9 @@ another checkout, such as the code before a change) the plan commands also run w
 that code first on ``PYTHONPATH``, in the same rounds: a paired before and after.
 ``--breakdown`` also splits a warm JSON plan's CPU time, timed inside the process
 (``time.process_time``), into the floor's imports, the standard modules the command line
-adds, qualscale's modules (and in them attrs building the classes) and the run itself.
+adds, qualscale's modules (and in them attrs building the classes) and the run itself,
+and times importing qualscale's modules with attrs' decorators doing nothing: the least
+that classes made ahead of time could cost.
 
 The commands run in turn, round by round (one warm-up round, then N rounds, default 15),
 so that a change in the machine's load hits all of them alike; each command's ratio to
@@ -76,6 +78,26 @@ done = clock()
 parts = (floor - start, stdlib - floor, imported - stdlib, built[0], done - imported)
 print(" ".join(f"{part * 1000:.2f}" for part in parts))
 """
+#: Run in a process by ``--breakdown``: CPU milliseconds of importing the same modules
+#: with attrs' decorators reduced to nothing (the class is returned as written, with an
+#: ``__init__`` that accepts anything): the least any way of making the classes ahead of
+#: time could leave. The module bodies, their bytecode and their imports remain.
+WITHOUT_ATTRS = """
+import time
+clock = time.process_time
+import attrs, yaml, argparse, contextvars, gettext, json, locale, _pickle
+
+def as_written(cls=None, **options):
+    if cls is None:
+        return as_written
+    cls.__init__ = lambda self, *args, **kwargs: None
+    return cls
+
+attrs.define = attrs.frozen = attrs.mutable = as_written
+start = clock()
+import qualscale.cli, qualscale._cli_plan, qualscale._plan_markdown, qualscale.loading
+print(f"{(clock() - start) * 1000:.2f}")
+"""
 
 
 def _run(command: Sequence[str], env: Mapping[str, str]) -> tuple[float, float]:
@@ -127,6 +149,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         _print(delivery.name, args.runs, times)
         if args.breakdown:
             _breakdown([sys.executable, "-c", BREAKDOWN, str(delivery)], warm, args.runs)
+            _lower_bound([sys.executable, "-c", WITHOUT_ATTRS], warm, args.runs)
 
 
 def _breakdown(command: list[str], env: Mapping[str, str], runs: int) -> None:
@@ -150,6 +173,15 @@ def _breakdown(command: list[str], env: Mapping[str, str], runs: int) -> None:
     print(f"warm plan --format json, CPU ms inside the process (median of {runs}):")
     for i, name in enumerate(names):
         print(f"  {name:36} {statistics.median(row[i] for row in rows):6.1f}")
+
+
+def _lower_bound(command: list[str], env: Mapping[str, str], runs: int) -> None:
+    """Run the import without attrs' class building ``runs`` times; print the median."""
+    figures = [
+        float(subprocess.run(command, env=dict(env), capture_output=True, check=True).stdout)
+        for _ in range(runs)
+    ]
+    print(f"  {'  the same, attrs building nothing':36} {statistics.median(figures):6.1f}")
 
 
 def _print(delivery: str, runs: int, times: dict[str, list[tuple[float, float]]]) -> None:
