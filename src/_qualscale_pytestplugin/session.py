@@ -241,14 +241,17 @@ class Session:
         # Under "" the reporter keeps the passed setups and teardowns, most of all the
         # reports, which change no outcome (see :meth:`record`): they are not read. Quiet
         # subtest reports are kept there too, whatever their outcome: those are.
+        test_report = pytest.TestReport
         reports: list[pytest.TestReport] = []
         for category, found in stats.items():
-            reports.extend(
-                r
-                for r in found
-                if isinstance(r, pytest.TestReport)
-                and (category or r.when == "call" or r.outcome != "passed")
-            )
+            if category:
+                reports += [r for r in found if isinstance(r, test_report)]
+            else:
+                reports += [
+                    r
+                    for r in found
+                    if isinstance(r, test_report) and (r.when == "call" or r.outcome != "passed")
+                ]
         return reports
 
     def record(self, report: pytest.TestReport) -> None:
