@@ -181,7 +181,7 @@ def _lower_bound(command: list[str], env: Mapping[str, str], runs: int) -> None:
         float(subprocess.run(command, env=dict(env), capture_output=True, check=True).stdout)
         for _ in range(runs)
     ]
-    print(f"  {'  the same, attrs building nothing':36} {statistics.median(figures):6.1f}")
+    print(f"  {'qualscale modules, attrs building none':36} {statistics.median(figures):6.1f}")
 
 
 def _print(delivery: str, runs: int, times: dict[str, list[tuple[float, float]]]) -> None:
