@@ -29,10 +29,11 @@ Last, because a whole session's time varies more from run to run than the plugin
 the plugin's own time is measured directly in the full suite: the import of the plugin
 module plus the time spent inside its hook implementations (a small timing plugin, loaded
 before the entry points, imports the module and wraps the hooks; the wrapper's own cost
-per call, measured in the same process, is taken off), ``--runs`` times per configuration
-(default 3). The share of the session is that time over the same run's wall time (the
-median of the runs' shares). ``--own-only`` measures only this, without the alternating
-rounds.
+per call, measured in the same process, is taken off), as wall time and as CPU time,
+``--runs`` times per configuration (default 3). The shares of the session are those
+times over the same run's wall time and CPU time (the medians of the runs' shares): the
+CPU share is the steadier on a shared machine. ``--own-only`` measures only this,
+without the alternating rounds.
 
 Option values are written ``--option=VALUE``: a path given as ``--option VALUE`` can
 move pytest's rootdir (pytest-dev/pytest#8846). Nothing of the downloaded source is
@@ -51,8 +52,9 @@ import sys
 import tarfile
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 HERE = Path(__file__).resolve().parents[1]
 #: The environment of the measured runs: bytecode is cached, as in any real installation
@@ -111,29 +113,31 @@ def prepare(work: Path) -> Path:
 #: A pytest plugin (loaded with -p, so before the entry points) that times the import
 #: of the plugin module - pytest then finds it imported - and adds up the time spent
 #: inside qualscale's hook implementations (from pytest_configure on: pytest_addoption
-#: runs before it can wrap it), and prints both.
+#: runs before it can wrap it), both as wall time and as CPU time, and prints them.
 TIMER = """\
 import atexit, sys, time
 
-start = time.perf_counter()
+CLOCKS = (time.perf_counter, time.process_time)
+start = [clock() for clock in CLOCKS]
 import _qualscale_pytestplugin
-imported = time.perf_counter() - start
-spent = [0.0]
+imported = [clock() - begun for clock, begun in zip(CLOCKS, start)]
+spent = [0.0, 0.0]
 calls = [0]
 
 
 def _timed(function):
     def wrapper(*args, **kwargs):
-        start = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         try:
             return function(*args, **kwargs)
         finally:
-            spent[0] += time.perf_counter() - start
+            spent[0] += time.perf_counter() - wall
+            spent[1] += time.process_time() - cpu
             calls[0] += 1
     return wrapper
 
 
-# The wrapper's own cost per call (two clock reads and two sums), measured here on a
+# The wrapper's own cost per call (four clock reads and three sums), measured here on a
 # function that does nothing, is taken off: a hook that runs 38,000 times would
 # otherwise be charged for the measuring.
 def _nothing():
@@ -141,11 +145,11 @@ def _nothing():
 
 
 _probe = _timed(_nothing)
-_start = time.perf_counter()
+_begun = [clock() for clock in CLOCKS]
 for _ in range(100_000):
     _probe()
-_per_call = (time.perf_counter() - _start) / 100_000
-spent[0] = 0.0
+_per_call = [(clock() - begun) / 100_000 for clock, begun in zip(CLOCKS, _begun)]
+spent[:] = [0.0, 0.0]
 calls[0] = 0
 
 
@@ -159,19 +163,29 @@ def pytest_plugin_registered(plugin, manager):
 
 
 def _report():
-    own = max(0.0, spent[0] - calls[0] * _per_call)
-    print(f"qualscale-time {imported:.6f} {own:.6f} {spent[0]:.6f} {calls[0]}", file=sys.stderr)
+    own = [max(0.0, total - calls[0] * each) for total, each in zip(spent, _per_call)]
+    figures = (imported[0], own[0], imported[1], own[1])
+    print("qualscale-time", *(f"{figure:.6f}" for figure in figures), file=sys.stderr)
 
 
 atexit.register(_report)
 """
 
 
-def own_time(command: Sequence[str], cwd: Path, work: Path) -> tuple[float, float, float]:
-    """Seconds spent importing qualscale and inside its hooks during one run of ``command``.
+class Own(NamedTuple):
+    """The plugin's own time in one run, in seconds, and the run's."""
 
-    The third figure is that run's wall time.
-    """
+    imports: float
+    hooks: float
+    imports_cpu: float
+    hooks_cpu: float
+    wall: float
+    cpu: float
+
+
+def own_time(command: Sequence[str], cwd: Path, work: Path) -> Own:
+    """Time spent importing qualscale and inside its hooks during one run of ``command``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     run = subprocess.run(
         [*command, "-p", "qualscale_timer"],
@@ -182,10 +196,12 @@ def own_time(command: Sequence[str], cwd: Path, work: Path) -> tuple[float, floa
         text=True,
     )
     wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     for line in run.stderr.splitlines():
         if line.startswith("qualscale-time "):
-            imports, hooks = line.split()[1:3]
-            return float(imports), float(hooks), wall
+            imports, hooks, imports_cpu, hooks_cpu = (float(x) for x in line.split()[1:5])
+            return Own(imports, hooks, imports_cpu, hooks_cpu, wall, cpu)
     raise RuntimeError(f"no timing from {command}:\n{run.stderr}")
 
 
@@ -287,26 +303,30 @@ def own_times(work: Path, suite: Path, tests: list[str], runs: int) -> dict[str,
     """Measure and print the plugin's own time in the full suite, per configuration.
 
     It does not depend on the machine's load the way a whole session's time does. The
-    share is of the same run's wall time (the median of the runs' shares).
+    shares are of the same run's wall time and CPU time (the medians of the runs').
     """
     (work / "qualscale_timer.py").write_text(TIMER, encoding="utf-8")
     commands = configurations(work, tests)
     print(f"\nthe plugin's own time in the suite (median of {runs} runs)")
     print(
-        f"{'configuration':24} {'import qualscale':>17} {'in its hooks':>13} {'total':>9}"
-        f" {'session':>9} {'share':>8}"
+        f"{'configuration':24} {'import':>8} {'hooks':>8} {'own':>8} {'session':>8}"
+        f" {'share':>7} {'own CPU':>8} {'session':>8} {'share':>7}"
     )
     saved: dict[str, object] = {}
     for label in ("installed, idle", "active", "active, select, report"):
         figures = [own_time(commands[label], suite, work) for _ in range(runs)]
-        imports = statistics.median(r[0] for r in figures)
-        hooks = statistics.median(r[1] for r in figures)
-        wall = statistics.median(r[2] for r in figures)
-        share = statistics.median(100 * (r[0] + r[1]) / r[2] for r in figures)
-        saved[f"own: {label}"] = figures
+        saved[f"own: {label}"] = [f._asdict() for f in figures]
+
+        def median(value: Callable[[Own], float], of: list[Own] = figures) -> float:
+            return statistics.median(value(f) for f in of)
+
         print(
-            f"{label:24} {imports:15.3f} s {hooks:11.3f} s {imports + hooks:7.3f} s"
-            f" {wall:7.2f} s {share:6.2f} %"
+            f"{label:24} {median(lambda f: f.imports):7.3f}s {median(lambda f: f.hooks):7.3f}s"
+            f" {median(lambda f: f.imports + f.hooks):7.3f}s {median(lambda f: f.wall):7.2f}s"
+            f" {median(lambda f: 100 * (f.imports + f.hooks) / f.wall):6.2f}%"
+            f" {median(lambda f: f.imports_cpu + f.hooks_cpu):7.3f}s"
+            f" {median(lambda f: f.cpu):7.2f}s"
+            f" {median(lambda f: 100 * (f.imports_cpu + f.hooks_cpu) / f.cpu):6.2f}%"
         )
     return saved
 
