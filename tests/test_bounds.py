@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -181,6 +182,21 @@ def test_a_symlink_out_of_the_template_folder_is_refused(
 
 # ------------------------------------------------------------ signals
 
+
+def each_signal(test: Callable[..., None]) -> Callable[..., None]:
+    """Run ``test`` for SIGTERM and SIGINT, with the exit code and line each gives (POSIX)."""
+    signals = pytest.mark.parametrize(
+        ("signum", "code", "message"),
+        [
+            (signal.SIGTERM, 143, "qualscale: terminated"),
+            (signal.SIGINT, 130, "qualscale: interrupted"),
+        ],
+    )
+    posix = pytest.mark.skipif(os.name != "posix", reason="SIGTERM and SIGINT are POSIX signals")
+    decorated: Callable[..., None] = posix(signals(test))
+    return decorated
+
+
 # The batch run stops inside the atomic write of its first plan, its temporary file
 # written and synced, and says so; the test then sends the signal.
 _STOPS_IN_A_WRITE = """
@@ -199,14 +215,7 @@ sys.exit(cli.main(sys.argv[1:]))
 """
 
 
-@pytest.mark.skipif(os.name != "posix", reason="SIGTERM and SIGINT are POSIX signals")
-@pytest.mark.parametrize(
-    ("signum", "code", "message"),
-    [
-        (signal.SIGTERM, 143, "qualscale: terminated"),
-        (signal.SIGINT, 130, "qualscale: interrupted"),
-    ],
-)
+@each_signal
 def test_a_signal_during_a_write_leaves_no_temporary_file(
     tmp_path: Path, signum: int, code: int, message: str
 ) -> None:
@@ -261,14 +270,7 @@ sys.exit(code)
 """
 
 
-@pytest.mark.skipif(os.name != "posix", reason="SIGTERM and SIGINT are POSIX signals")
-@pytest.mark.parametrize(
-    ("signum", "code", "message"),
-    [
-        (signal.SIGTERM, 143, "qualscale: terminated"),
-        (signal.SIGINT, 130, "qualscale: interrupted"),
-    ],
-)
+@each_signal
 def test_a_signal_during_the_first_imports_exits_with_one_line(
     signum: int, code: int, message: str
 ) -> None:
