@@ -46,6 +46,8 @@ FALLBACK = "id: DOC-7\ntitle: Fix a typo in the README\ntype: docs\npaths: [READ
 #: The CPU ratio to the floor each warm plan command should stay within.
 GOALS = {"plan --format json": 1.3, "plan --format markdown": 1.6}
 FLOOR = 'python -c "import attrs, yaml"'
+#: The modules a warm JSON plan imports, imported by both in-process timings below.
+MODULES = "import qualscale.cli, qualscale._cli_plan, qualscale._plan_markdown, qualscale.loading"
 #: Run in a process by ``--breakdown``: CPU milliseconds of each part of a warm JSON plan.
 BREAKDOWN = """
 import io, sys, time
@@ -69,7 +71,7 @@ attr._make._ClassBuilder.__init__ = timed(attr._make._ClassBuilder.__init__)
 attr._make._ClassBuilder.build_class = timed(attr._make._ClassBuilder.build_class)
 from qualscale._code_cache import attrs_code_cached
 with attrs_code_cached():
-    import qualscale.cli, qualscale._cli_plan, qualscale._plan_markdown, qualscale.loading
+    {MODULES}
     imported = clock()
     sys.stdout = io.StringIO()
     qualscale.cli.main(["plan", sys.argv[1], "--format", "json"])
@@ -77,7 +79,7 @@ with attrs_code_cached():
 done = clock()
 parts = (floor - start, stdlib - floor, imported - stdlib, built[0], done - imported)
 print(" ".join(f"{part * 1000:.2f}" for part in parts))
-"""
+""".replace("{MODULES}", MODULES)
 #: Run in a process by ``--breakdown``: CPU milliseconds of importing the same modules
 #: with attrs' decorators reduced to nothing (the class is returned as written, with an
 #: ``__init__`` that accepts anything): the least any way of making the classes ahead of
@@ -95,9 +97,9 @@ def as_written(cls=None, **options):
 
 attrs.define = attrs.frozen = attrs.mutable = as_written
 start = clock()
-import qualscale.cli, qualscale._cli_plan, qualscale._plan_markdown, qualscale.loading
+{MODULES}
 print(f"{(clock() - start) * 1000:.2f}")
-"""
+""".replace("{MODULES}", MODULES)
 
 
 def _run(command: Sequence[str], env: Mapping[str, str]) -> tuple[float, float]:

@@ -224,19 +224,24 @@ class Session:
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         """Without a terminal reporter to keep the reports, record each as it comes."""
-        if not self.is_worker and self._reports() is None:
+        if not self.is_worker and self._stats() is None:
             self.config.pluginmanager.register(_Recorder(self), "qualscale-recorder")
             self.recording = True
 
+    def _stats(self) -> dict[str, list[Any]] | None:
+        """The reports pytest's terminal reporter keeps, by category (``None``: no reporter)."""
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        stats = getattr(reporter, "stats", None)
+        return stats if isinstance(stats, dict) else None
+
     def _reports(self) -> list[pytest.TestReport] | None:
-        """Every test report of the session, kept by pytest's terminal reporter.
+        """Every test report of the session that can change an outcome, from :meth:`_stats`.
 
         Reading them once at the end costs the session nothing per test: a hook of ours
         on each of the three reports of every test would (``None``: no reporter).
         """
-        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
-        stats = getattr(reporter, "stats", None)
-        if not isinstance(stats, dict):
+        stats = self._stats()
+        if stats is None:
             return None
         # Under "" the reporter keeps the passed setups and teardowns, most of all the
         # reports, which change no outcome (see :meth:`record`): they are not read. Quiet
